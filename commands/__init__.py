@@ -1,0 +1,1 @@
+"""The write side: commands, the ``Package`` aggregate, its events and the application."""

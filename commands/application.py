@@ -1,0 +1,76 @@
+"""The write side: one method per command, one ``save()`` (one transaction) per command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.utils import Environment
+
+from commands.commands import CommandContext, CreatePackage
+from commands.errors import (
+    DomainError,
+    PackageIdTakenError,
+    PackageNameTakenError,
+    StoreUnavailableError,
+)
+from commands.events import PackageCreated
+from commands.package import Package, PackageName
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    functions_per_revision: int = 50
+
+
+@contextmanager
+def store_errors_as_unavailable() -> Iterator[None]:
+    """Lost connections, pool timeouts and lock timeouts mean: try again later."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        raise StoreUnavailableError from error
+
+
+class PackagesApplication(Application[UUID]):
+    """Handles package commands against the event store given by ``env``."""
+
+    name = "Packages"
+
+    def __init__(self, env: Mapping[str, str], limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        # Only the settings we are given: the process environment must not
+        # reconfigure the store behind the service's validated settings.
+        return Environment(name, dict(env or {}))
+
+    def create_package(self, command: CreatePackage, context: CommandContext) -> Package:
+        """Save the package, its first revision, its functions and its name claim at once."""
+        package = Package.create(command, context, max_functions=self.limits.functions_per_revision)
+        name_claim = PackageName.claim(command.name, package.id, context)
+        created = package.pending_events[0]
+        with store_errors_as_unavailable():
+            try:
+                self.save(package, name_claim)
+            except IntegrityError:
+                conflict = self._explain_conflict(created, command.name)
+                if conflict is not None:
+                    raise conflict from None
+        return package
+
+    def _explain_conflict(self, created: object, name: str) -> DomainError | None:
+        """Which uniqueness rule a failed save broke; ``None`` when the stored package is
+        this very write (a save retried after its commit was acknowledged but not heard)."""
+        assert isinstance(created, PackageCreated)
+        stored = list(self.events.get(created.originator_id, lte=Package.INITIAL_VERSION))
+        if stored == [created]:
+            return None
+        if stored:
+            return PackageIdTakenError(created.originator_id)
+        return PackageNameTakenError(name)

@@ -1,0 +1,35 @@
+"""Named domain errors: what the write side refuses, and why."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class DomainError(Exception):
+    """A command that the domain refuses; nothing was written."""
+
+
+class PackageIdTakenError(DomainError):
+    def __init__(self, package_id: UUID) -> None:
+        super().__init__(f"a package with id {package_id} already exists")
+        self.package_id = package_id
+
+
+class PackageNameTakenError(DomainError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the account already has a package named {name!r}")
+        self.name = name
+
+
+class FunctionLimitExceededError(DomainError):
+    def __init__(self, limit: int, requested: int) -> None:
+        super().__init__(f"a revision holds at most {limit} functions; {requested} were given")
+        self.limit = limit
+        self.requested = requested
+
+
+class StoreUnavailableError(DomainError):
+    """The event store could not be reached or did not answer in time; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("the event store is unavailable")

@@ -1,0 +1,95 @@
+"""The stored facts: event classes with stable topics and JSON-native payloads.
+
+Topics are explicit (``faas.<ClassName>``), so classes can move between modules
+without breaking replay. Never rename a class here once its events are stored:
+add a new class, or register the old topic with ``register_topic``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from eventsourcing.domain import AggregateCreated, AggregateEvent
+from eventsourcing.utils import register_topic
+
+if TYPE_CHECKING:
+    from commands.package import Package, PackageName
+
+TOPIC_PREFIX = "faas."
+
+EventClass = TypeVar("EventClass", bound=type)
+
+
+def stable_topic(cls: EventClass) -> EventClass:
+    """Give a class the topic ``faas.<name>`` and register it for replay."""
+    topic = TOPIC_PREFIX + cls.__name__
+    cls.TOPIC = topic  # type: ignore[attr-defined]
+    register_topic(topic, cls)
+    return cls
+
+
+class AuditedEvent(AggregateEvent):
+    """Who caused an event and through which request: carried by every event we store.
+
+    The inherited ``timestamp`` is the time of the request that caused the event.
+    """
+
+    account_id: int
+    actor: str
+    correlation_id: str
+
+
+@stable_topic
+class PackageCreated(AuditedEvent, AggregateCreated):
+    name: str
+    description: str
+    tags: list[str]
+    api_managed: bool
+    package_blueprint_id: str | None
+
+    def apply(self, aggregate: Package) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.name = self.name
+        aggregate.description = self.description
+        aggregate.tags = list(self.tags)
+        aggregate.api_managed = self.api_managed
+        aggregate.package_blueprint_id = self.package_blueprint_id
+        aggregate.revisions = {}
+
+
+@stable_topic
+class RevisionAdded(AuditedEvent):
+    revision_id: str
+    name: str
+    description: str
+
+    def apply(self, aggregate: Package) -> None:
+        aggregate.add_revision(self.revision_id, self.name, self.description, self.timestamp)
+
+
+@stable_topic
+class FunctionsRegistered(AuditedEvent):
+    """The functions of one revision, fixed for the revision's life.
+
+    Each item of ``functions`` has the keys ``function_id``, ``function_revision_id``,
+    ``name``, ``type``, ``language``, ``sort_order``, ``code`` and ``config``.
+    """
+
+    revision_id: str
+    functions: list[dict[str, Any]]
+
+    def apply(self, aggregate: Package) -> None:
+        aggregate.register_functions(self.revision_id, self.functions)
+
+
+@stable_topic
+class PackageNameClaimed(AuditedEvent, AggregateCreated):
+    """A package name (trimmed, case-folded) taken within an account."""
+
+    name_key: str
+    package_id: str
+
+    def apply(self, aggregate: PackageName) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.name_key = self.name_key
+        aggregate.package_id = self.package_id

@@ -1,0 +1,80 @@
+"""``faas-packages``: the command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+import uvicorn
+
+from service.bootstrap import bootstrap
+from service.settings import Settings, SettingsError
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, read the settings once, run the subcommand."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as error:
+        print(f"faas-packages: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    handler: Handler = args.handler
+    return handler(args, settings)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the HTTP service; the store is checked (and its tables made) before listening."""
+    try:
+        bootstrap(settings).close()
+    except SettingsError as error:
+        print(f"faas-packages: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        print(f"faas-packages: cannot open the store: {error}", file=sys.stderr)
+        return 1
+    uvicorn.run(
+        "service.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="faas-packages",
+        description="Event-sourced control plane for serverless-function packages.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="run the HTTP service")
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve_parser.add_argument(
+        "--workers", type=_positive_int, default=1, help="number of worker processes"
+    )
+    serve_parser.set_defaults(handler=serve)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The ASGI application: routes, middleware, error translation and the store's lifetime."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from commands.errors import DomainError
+from service import routes
+from service.bootstrap import bootstrap
+from service.envelope import correlation_id_of, failure
+from service.errors import ApiError, from_domain, from_http_status
+from service.middleware import RequestContextMiddleware
+from service.settings import Settings
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The service for these settings; the store opens when the app starts, not before."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        container = bootstrap(settings)
+        app.state.container = container
+        try:
+            yield
+        finally:
+            container.close()
+
+    return Starlette(
+        routes=[
+            Route(f"{routes.BASE_PATH}/packages", routes.create_package, methods=["POST"]),
+        ],
+        middleware=[Middleware(RequestContextMiddleware)],
+        exception_handlers={
+            ApiError: api_error_handler,
+            DomainError: domain_error_handler,
+            HTTPException: http_exception_handler,
+        },
+        lifespan=lifespan,
+    )
+
+
+def app_from_environment() -> Starlette:
+    """Factory for ``uvicorn --factory``: settings from this process's environment."""
+    return create_app(Settings.from_env(os.environ))
+
+
+async def api_error_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiError)
+    return failure(correlation_id_of(request), error)
+
+
+async def domain_error_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, DomainError)
+    return failure(correlation_id_of(request), from_domain(error))
+
+
+async def http_exception_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    api_error = from_http_status(error.status_code, dict(error.headers or {}))
+    return failure(correlation_id_of(request), api_error)

@@ -1,0 +1,93 @@
+"""Errors at the HTTP edge: each one a status, a ``FAAS-…`` code and messages.
+
+Domain errors are translated here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from commands.errors import (
+    DomainError,
+    FunctionLimitExceededError,
+    PackageIdTakenError,
+    PackageNameTakenError,
+    StoreUnavailableError,
+)
+
+RETRY_AFTER_SECONDS = "2"
+
+
+class ApiError(Exception):
+    """An answer other than success, ready to be put in the envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        *messages: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {'; '.join(messages)}")
+        self.status = status
+        self.code = code
+        self.messages = messages
+        self.headers = headers or {}
+
+
+def validation_failed(*messages: str) -> ApiError:
+    return ApiError(400, "FAAS-400", *messages)
+
+
+def malformed_json() -> ApiError:
+    return ApiError(400, "FAAS-1003", "The body is not valid JSON in UTF-8")
+
+
+def bad_correlation_id() -> ApiError:
+    return ApiError(
+        400,
+        "FAAS-1000",
+        "X-Correlation-Id must be 1 to 64 characters of A-Z a-z 0-9 . _ : -",
+    )
+
+
+def not_acceptable() -> ApiError:
+    return ApiError(406, "FAAS-406", "This API answers only application/json")
+
+
+def unsupported_media_type() -> ApiError:
+    return ApiError(415, "FAAS-415", "The body must be sent as Content-Type: application/json")
+
+
+def body_too_large(limit: int) -> ApiError:
+    return ApiError(413, "FAAS-413", f"The body is larger than the limit of {limit} bytes")
+
+
+def internal_error() -> ApiError:
+    return ApiError(500, "FAAS-500", "Internal server error")
+
+
+HTTP_STATUS_ERRORS = {
+    404: ("FAAS-404", "Not found: no such route"),
+    405: ("FAAS-405", "Method not allowed on this path"),
+}
+
+
+def from_http_status(status: int, headers: dict[str, str] | None) -> ApiError:
+    """Routing failures (unknown path, wrong method) in our envelope."""
+    code, message = HTTP_STATUS_ERRORS.get(status, ("FAAS-500", "Internal server error"))
+    return ApiError(status, code, message, headers=headers)
+
+
+def from_domain(error: DomainError) -> ApiError:
+    """The one translation of domain errors into HTTP answers."""
+    if isinstance(error, PackageIdTakenError | PackageNameTakenError):
+        return ApiError(409, "FAAS-409", str(error))
+    if isinstance(error, FunctionLimitExceededError):
+        return ApiError(422, "FAAS-1006", str(error))
+    if isinstance(error, StoreUnavailableError):
+        return ApiError(
+            503,
+            "FAAS-503",
+            "The event store is unavailable; nothing was written. Retry later.",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    return internal_error()

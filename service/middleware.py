@@ -1,0 +1,98 @@
+"""Per-request context: correlation id, content negotiation, and the last-resort 500."""
+
+from __future__ import annotations
+
+import logging
+import re
+from uuid import uuid4
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.envelope import failure
+from service.errors import ApiError, bad_correlation_id, internal_error, not_acceptable
+from service.wire import now_to_the_millisecond
+
+logger = logging.getLogger("faas.service")
+
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+JSON_RANGES = frozenset({"application/json", "application/*", "*/*"})
+
+
+def accepts_json(accept: str | None) -> bool:
+    """Whether an ``Accept`` header admits ``application/json`` (no header admits all)."""
+    if accept is None or not accept.strip():
+        return True
+    for media_range in accept.split(","):
+        media_type, *parameters = (part.strip() for part in media_range.split(";"))
+        if media_type.lower() in JSON_RANGES and _quality(parameters) > 0:
+            return True
+    return False
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+class RequestContextMiddleware:
+    """Gives each request its correlation id and receive time, refuses requests that do not
+    accept JSON or carry a malformed correlation id, and turns any unhandled exception into
+    a logged 500 in the envelope, without detail."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        given = headers.get("x-correlation-id")
+        valid = given is not None and CORRELATION_ID.fullmatch(given) is not None
+        correlation_id = given if valid and given is not None else str(uuid4())
+        state = scope.setdefault("state", {})
+        state["correlation_id"] = correlation_id
+        state["received_at"] = now_to_the_millisecond()
+        refusal = self._refusal(given is not None and not valid, headers.get("accept"))
+        if refusal is not None:
+            await failure(correlation_id, refusal)(scope, receive, send)
+            return
+        await self._call_guarded(scope, receive, send, correlation_id)
+
+    @staticmethod
+    def _refusal(bad_correlation: bool, accept: str | None) -> ApiError | None:
+        if bad_correlation:
+            return bad_correlation_id()
+        if not accepts_json(accept):
+            return not_acceptable()
+        return None
+
+    async def _call_guarded(
+        self, scope: Scope, receive: Receive, send: Send, correlation_id: str
+    ) -> None:
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception(
+                "unhandled error correlation_id=%s method=%s path=%s",
+                correlation_id,
+                scope.get("method"),
+                scope.get("path"),
+            )
+            if not response_started:
+                await failure(correlation_id, internal_error())(scope, receive, send)

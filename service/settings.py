@@ -1,0 +1,56 @@
+"""Configuration as a value: read from the environment once, validated, then passed down."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+import msgspec
+
+ENV_PREFIX = "FAAS_"
+
+PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class SettingsError(ValueError):
+    """A setting with a value the service cannot run with."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Every setting of the service; the environment name is ``FAAS_`` + the upper-cased field."""
+
+    database_url: str = "sqlite:///./var/faas.sqlite3"
+    default_account_id: PositiveInt = 1
+    default_actor: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "anonymous"
+    max_body_bytes: PositiveInt = 4 * 1024 * 1024
+    max_code_bytes: PositiveInt = 128 * 1024
+    max_functions_per_revision: PositiveInt = 50
+    store_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("FAAS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+        if not self.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("FAAS_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read ``FAAS_*`` variables; raise ``SettingsError`` naming the first bad one."""
+        values = {
+            name: environ[ENV_PREFIX + name.upper()]
+            for name in cls.__struct_fields__
+            if ENV_PREFIX + name.upper() in environ
+        }
+        try:
+            return msgspec.convert(values, cls, strict=False)
+        except msgspec.ValidationError as error:
+            raise SettingsError(_describe(str(error))) from None
+
+
+def _describe(message: str) -> str:
+    """Turn msgspec's ``... - at `$.field``` into a message naming the variable."""
+    text, _, path = message.partition(" - at `$.")
+    if not path:
+        return text
+    return f"{ENV_PREFIX}{path.rstrip('`').upper()}: {text}"

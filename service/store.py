@@ -1,0 +1,103 @@
+"""The one place that knows which store we run on: ``FAAS_DATABASE_URL`` → library settings."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, unquote, urlsplit
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
+from eventsourcing.utils import retry
+
+from service.settings import SettingsError
+
+DEFAULT_POSTGRES_HOST = "127.0.0.1"
+
+
+def library_env(database_url: str, *, timeout_seconds: int) -> dict[str, str]:
+    """The ``eventsourcing`` settings for a database URL; makes the SQLite folder if needed."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        return _sqlite_env(parts, timeout_seconds)
+    if parts.scheme in {"postgresql", "postgres"}:
+        return _postgres_env(parts, timeout_seconds)
+    raise SettingsError(
+        "FAAS_DATABASE_URL: expected sqlite:///path/file.sqlite3 "
+        "or postgresql://user[:password]@host[:port]/db"
+    )
+
+
+def is_embedded(database_url: str) -> bool:
+    """True for the embedded SQLite store."""
+    return urlsplit(database_url).scheme == "sqlite"
+
+
+def _sqlite_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
+    if parts.netloc or not parts.path.removeprefix("/"):
+        raise SettingsError("FAAS_DATABASE_URL: expected sqlite:///path/file.sqlite3")
+    path = Path(unquote(parts.path.removeprefix("/")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": f"{__name__}:DurableSQLiteFactory",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": str(timeout_seconds),
+        "CREATE_TABLE": "y",
+    }
+
+
+def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
+    dbname = unquote(parts.path.removeprefix("/"))
+    if not dbname or "/" in dbname:
+        raise SettingsError("FAAS_DATABASE_URL: the PostgreSQL URL must name a database")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise SettingsError("FAAS_DATABASE_URL: the port must be a number") from None
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": f"{__name__}:BoundedRetryPostgresRecorder",
+        "POSTGRES_DBNAME": dbname,
+        # Always TCP, never the unix socket: psycopg's pipeline mode has been seen to
+        # hang over the socket on statements of about 1 MB (a maximum-size create).
+        "POSTGRES_HOST": parts.hostname or DEFAULT_POSTGRES_HOST,
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(parts.username or getpass.getuser()),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": str(timeout_seconds),
+        "POSTGRES_LOCK_TIMEOUT": str(timeout_seconds),
+        "POSTGRES_PRE_PING": "y",
+        "CREATE_TABLE": "y",
+    }
+
+
+class DurableSQLiteConnectionPool(SQLiteConnectionPool):
+    """Connections that fsync every commit (WAL mode is set by the library)."""
+
+    def _create_connection(self) -> SQLiteConnection:
+        connection = super()._create_connection()
+        connection.cursor().execute("PRAGMA synchronous=FULL")
+        return connection
+
+
+class DurableSQLiteFactory(SQLiteFactory):
+    """The library's SQLite factory with durable connections."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        given = self.datastore.pool
+        self.datastore.pool = DurableSQLiteConnectionPool(
+            db_name=given.db_name, lock_timeout=given.lock_timeout
+        )
+        given.close()
+
+
+class BoundedRetryPostgresRecorder(PostgresApplicationRecorder):
+    """One retry on a lost connection instead of ten, so an unreachable store is
+    reported within seconds (as a 503) rather than after minutes."""
+
+    insert_events = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.2)(
+        PostgresApplicationRecorder.insert_events.__wrapped__
+    )

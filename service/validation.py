@@ -1,0 +1,174 @@
+"""Rules that a typed request must also satisfy, and its translation into a command."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET
+
+from commands.commands import CreatePackage, FunctionSpec
+from service.errors import validation_failed
+from service.wire import CreatePackageRequest, FunctionConfig, FunctionRequest
+
+_CHANNEL_CHAR = r"A-Za-z0-9\-_=@~!$#%^&()\[\]{}|;'\"<>?+"
+PLAIN_CHANNEL = re.compile(rf"^[{_CHANNEL_CHAR}.]{{1,92}}$")
+WILDCARD_CHANNEL = re.compile(rf"^[{_CHANNEL_CHAR}]+(\.[{_CHANNEL_CHAR}]+)?\.\*$")
+CHANNEL_RULE = (
+    "must be a channel name, or a wildcard ending in .* with at most two dots, "
+    "of letters, digits and -_.=@~!$#%^&()[]{}|;'\"<>?+"
+)
+OUTPUT_CHANNEL_RULE = (
+    "must be a channel name (no wildcard) of letters, digits and -_.=@~!$#%^&()[]{}|;'\"<>?+"
+)
+
+CHANNEL_TYPES = frozenset(
+    {
+        "BEFORE_PUBLISH",
+        "AFTER_PUBLISH",
+        "BEFORE_PUBLISH_FILE",
+        "AFTER_PUBLISH_FILE",
+        "BEFORE_SIGNAL",
+        "AFTER_SIGNAL",
+        "AFTER_PRESENCE",
+    }
+)
+# For each function type: the config keys it requires and the ones it also accepts.
+CONFIG_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    **{kind: (frozenset({"inputChannel"}), frozenset({"outputChannel"})) for kind in CHANNEL_TYPES},
+    "ON_REQUEST": (frozenset({"path"}), frozenset()),
+    "ON_INTERVAL": (frozenset({"intervalSeconds"}), frozenset()),
+    "SUBSCRIBE_ON_INTERVAL": (frozenset({"intervalSeconds"}), frozenset({"inputChannel"})),
+}
+
+PACKAGE_READ_ONLY = (
+    "revisionsTotal",
+    "revisionsRunning",
+    "packageDeploymentsTotal",
+    "packageDeploymentsRunning",
+    "createdDttm",
+    "updatedDttm",
+)
+FUNCTION_READ_ONLY = ("functionRevisionId", "packageRevisionId", "createdDttm", "updatedDttm")
+
+
+def create_package_command(request: CreatePackageRequest, max_code_bytes: int) -> CreatePackage:
+    """The ``CreatePackage`` command, or a 400 listing every broken rule by path."""
+    problems = list(_create_package_problems(request, max_code_bytes))
+    if problems:
+        raise validation_failed(*problems)
+    return CreatePackage(
+        package_id=_set_or_none(request.id),
+        name=request.name.strip(),
+        description=request.description,
+        tags=tuple(request.tags),
+        api_managed=request.api_managed,
+        package_blueprint_id=request.package_blueprint_id,
+        revision_name=request.revision_name.strip(),
+        revision_description=request.revision_description,
+        functions=tuple(
+            _function_spec(function, position)
+            for position, function in enumerate(request.functions)
+        ),
+    )
+
+
+def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int) -> Iterator[str]:
+    yield from _read_only_problems(request, PACKAGE_READ_ONLY, "$")
+    yield from _blank_name_problems(request.name, "$.name")
+    yield from _blank_name_problems(request.revision_name, "$.revisionName")
+    yield from _duplicate_problems(request.tags, "$.tags", "tag")
+    yield from _duplicate_problems(
+        [function.name.strip() for function in request.functions],
+        "$.functions",
+        "function name",
+        suffix=".name",
+    )
+    yield from _duplicate_problems(
+        [function.id for function in request.functions if function.id is not UNSET],
+        "$.functions",
+        "function id",
+        suffix=".id",
+    )
+    for index, function in enumerate(request.functions):
+        yield from _function_problems(function, f"$.functions[{index}]", max_code_bytes)
+
+
+def _function_problems(function: FunctionRequest, path: str, max_code_bytes: int) -> Iterator[str]:
+    yield from _read_only_problems(function, FUNCTION_READ_ONLY, path)
+    yield from _blank_name_problems(function.name, f"{path}.name")
+    # Four bytes per character at most: only long code needs encoding to be measured.
+    if len(function.code) * 4 > max_code_bytes and len(function.code.encode()) > max_code_bytes:
+        yield f"{path}.code: must be at most {max_code_bytes} bytes of UTF-8"
+    yield from _config_problems(function.type, function.config, f"{path}.config")
+
+
+def _config_problems(kind: str, config: FunctionConfig, path: str) -> Iterator[str]:
+    given = _given_fields(config)
+    required, optional = CONFIG_KEYS[kind]
+    for key in sorted(required - given):
+        yield f"{path}.{key}: required for functions of type {kind}"
+    for key in sorted(given - required - optional):
+        yield f"{path}.{key}: not allowed for functions of type {kind}"
+    if isinstance(config.input_channel, str) and not (
+        PLAIN_CHANNEL.match(config.input_channel) or WILDCARD_CHANNEL.match(config.input_channel)
+    ):
+        yield f"{path}.inputChannel: {CHANNEL_RULE}"
+    if isinstance(config.output_channel, str) and not PLAIN_CHANNEL.match(config.output_channel):
+        yield f"{path}.outputChannel: {OUTPUT_CHANNEL_RULE}"
+
+
+def _read_only_problems(
+    request: msgspec.Struct, fields: tuple[str, ...], path: str
+) -> Iterator[str]:
+    given = _given_fields(request)
+    for field in fields:
+        if field in given:
+            yield f"{path}.{field}: read-only field; the server sets it"
+
+
+def _blank_name_problems(name: str, path: str) -> Iterator[str]:
+    if not name.strip():
+        yield f"{path}: must have 1 to 100 characters after trimming spaces"
+
+
+def _duplicate_problems(
+    values: Sequence[object], path: str, what: str, *, suffix: str = ""
+) -> Iterator[str]:
+    first_index: dict[object, int] = {}
+    for index, value in enumerate(values):
+        if value in first_index:
+            yield (
+                f"{path}[{index}]{suffix}: duplicate {what} "
+                f"(same as {path}[{first_index[value]}]{suffix})"
+            )
+        else:
+            first_index[value] = index
+
+
+def _given_fields(struct: msgspec.Struct) -> set[str]:
+    """The wire names of the fields that the request sent."""
+    return {
+        field.encode_name
+        for field in msgspec.structs.fields(struct)
+        if getattr(struct, field.name) is not UNSET
+    }
+
+
+def _function_spec(function: FunctionRequest, position: int) -> FunctionSpec:
+    config = msgspec.to_builtins(function.config)
+    return FunctionSpec(
+        function_id=_set_or_none(function.id),
+        name=function.name.strip(),
+        type=function.type,
+        language=function.language,
+        code=function.code,
+        config=config,
+        sort_order=position if function.sort_order is UNSET else function.sort_order,
+    )
+
+
+def _set_or_none(value: UUID | msgspec.UnsetType) -> UUID | None:
+    return None if isinstance(value, msgspec.UnsetType) else value

@@ -1,0 +1,136 @@
+"""Wire types: the JSON shapes of requests and responses, decoded strictly at the edge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+# Strings we store must be valid Unicode that PostgreSQL can hold: no NUL, no lone surrogate.
+STORABLE_TEXT = "^[^\x00\ud800-\udfff]*$"
+FUNCTION_PATH = "^[A-Za-z0-9_-][A-Za-z0-9_/-]*$"
+
+# Human descriptions of our patterns, used in validation messages instead of the regex.
+PATTERN_RULES = {
+    STORABLE_TEXT: "must not contain NUL characters",
+    FUNCTION_PATH: "must use only a-z A-Z 0-9 - _ / and not start with a slash",
+}
+
+MAX_INT32 = 2**31 - 1
+
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT)]
+Description = Annotated[str, Meta(max_length=1000, pattern=STORABLE_TEXT)]
+Tag = Annotated[str, Meta(min_length=1, max_length=50, pattern=STORABLE_TEXT)]
+Code = Annotated[str, Meta(min_length=1, pattern=STORABLE_TEXT)]
+Channel = Annotated[str, Meta(min_length=1, max_length=92)]
+FunctionPath = Annotated[str, Meta(min_length=1, max_length=100, pattern=FUNCTION_PATH)]
+IntervalSeconds = Annotated[int, Meta(ge=1, le=3600)]
+SortOrder = Annotated[int, Meta(ge=0, le=MAX_INT32)]
+
+FunctionType = Literal[
+    "BEFORE_PUBLISH",
+    "AFTER_PUBLISH",
+    "BEFORE_PUBLISH_FILE",
+    "AFTER_PUBLISH_FILE",
+    "BEFORE_SIGNAL",
+    "AFTER_SIGNAL",
+    "AFTER_PRESENCE",
+    "ON_INTERVAL",
+    "ON_REQUEST",
+    "SUBSCRIBE_ON_INTERVAL",
+]
+Language = Literal["JAVASCRIPT"]
+
+# A field the server owns: accepted by the decoder only so that it can be refused by name.
+ReadOnly = Any
+
+
+class StrictRequest(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    """Base of request bodies: camelCase on the wire, unknown fields refused."""
+
+
+class FunctionConfig(StrictRequest):
+    input_channel: Channel | UnsetType = UNSET
+    output_channel: Channel | UnsetType = UNSET
+    path: FunctionPath | UnsetType = UNSET
+    interval_seconds: IntervalSeconds | UnsetType = UNSET
+
+
+class FunctionRequest(StrictRequest):
+    name: Name
+    type: FunctionType
+    code: Code
+    config: FunctionConfig
+    id: UUID | UnsetType = UNSET
+    language: Language = "JAVASCRIPT"
+    sort_order: SortOrder | UnsetType = UNSET
+    function_revision_id: ReadOnly = UNSET
+    package_revision_id: ReadOnly = UNSET
+    created_dttm: ReadOnly = UNSET
+    updated_dttm: ReadOnly = UNSET
+
+
+class CreatePackageRequest(StrictRequest):
+    name: Name
+    functions: Annotated[list[FunctionRequest], Meta(min_length=1)]
+    id: UUID | UnsetType = UNSET
+    description: Description = ""
+    tags: Annotated[list[Tag], Meta(max_length=20)] = msgspec.field(default_factory=list)
+    api_managed: bool = False
+    package_blueprint_id: UUID | None = None
+    revision_name: Name = "v1"
+    revision_description: Description = ""
+    revisions_total: ReadOnly = UNSET
+    revisions_running: ReadOnly = UNSET
+    package_deployments_total: ReadOnly = UNSET
+    package_deployments_running: ReadOnly = UNSET
+    created_dttm: ReadOnly = UNSET
+    updated_dttm: ReadOnly = UNSET
+
+
+class PackageResponse(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    package_blueprint_id: str | None
+    name: str
+    description: str
+    api_managed: bool
+    tags: list[str]
+    revisions_total: int
+    revisions_running: int
+    package_deployments_total: int
+    package_deployments_running: int
+    created_dttm: str
+    updated_dttm: str
+
+
+class ErrorItem(msgspec.Struct):
+    code: str
+    message: str
+
+
+class ResponseMeta(msgspec.Struct, rename="camel", omit_defaults=True):
+    timestamp: str
+    correlation_id: str
+
+
+class Envelope(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """Every response body: ``data`` is absent on errors."""
+
+    data: Any = UNSET
+    meta: ResponseMeta
+    errors: list[ErrorItem]
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO-8601 UTC with milliseconds and ``Z``: ``2026-01-15T10:30:00.000Z``."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now_to_the_millisecond() -> datetime:
+    """The current time as stored in events, so stored and shown times are equal."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

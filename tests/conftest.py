@@ -1,0 +1,70 @@
+"""Fixtures: every store-touching test runs on a real SQLite file and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+import pytest
+from psycopg import sql
+from starlette.testclient import TestClient
+
+from service.app import create_app
+from service.bootstrap import Container, bootstrap
+from service.settings import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "FAAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+STORES = ["sqlite", "postgres"]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at its end."""
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if _in_ci():
+            pytest.fail(f"PostgreSQL must be reachable in CI: {error}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    name = f"faas_test_{uuid4().hex[:12]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+        yield f"{base}/{name}"
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(params=STORES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database URL of one store: a new SQLite file, or the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/faas.sqlite3"
+    database: str = request.getfixturevalue("postgres_database")
+    return database
+
+
+@pytest.fixture
+def settings(store_url: str) -> Settings:
+    return Settings(database_url=store_url, store_timeout_seconds=2)
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    built = bootstrap(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
