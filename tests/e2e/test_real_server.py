@@ -1,0 +1,38 @@
+"""The service as users run it: ``faas-packages serve`` in its own process, over TCP."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx2 as httpx
+
+from tests.support.builders import package_body
+from tests.support.server import running_server
+
+
+def test_the_served_service_creates_a_package(store_url: str) -> None:
+    with running_server(store_url) as base:
+        response = httpx.post(f"{base}/v2/faas/packages", json=package_body(), timeout=10)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["revisionsTotal"] == 1
+
+
+def test_the_default_store_is_a_sqlite_file_under_var(tmp_path: Path) -> None:
+    with running_server("sqlite:///./var/faas.sqlite3", cwd=tmp_path) as base:
+        response = httpx.post(f"{base}/v2/faas/packages", json=package_body(), timeout=10)
+
+    assert response.status_code == 201
+    assert (tmp_path / "var" / "faas.sqlite3").is_file()
+
+
+def test_several_workers_share_one_store_and_its_uniqueness(store_url: str) -> None:
+    body = package_body()
+    with running_server(store_url, workers=2) as base, ThreadPoolExecutor(4) as pool:
+        responses = pool.map(
+            lambda _: httpx.post(f"{base}/v2/faas/packages", json=body, timeout=10), range(4)
+        )
+        statuses = [response.status_code for response in responses]
+
+    assert sorted(statuses) == [201, 409, 409, 409]

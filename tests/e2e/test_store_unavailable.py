@@ -1,0 +1,65 @@
+"""An unreachable or stuck store is a 503 with ``Retry-After``, and nothing half-written."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from starlette.testclient import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+from tests.support.builders import package_body
+from tests.support.tcp_proxy import TcpProxy
+
+URL = "/v2/faas/packages"
+
+
+def assert_unavailable(response: object) -> None:
+    assert response.status_code == 503, response.text  # type: ignore[attr-defined]
+    assert response.headers["retry-after"]  # type: ignore[attr-defined]
+    assert response.json()["errors"][0]["code"] == "FAAS-503"  # type: ignore[attr-defined]
+
+
+def test_a_locked_sqlite_store_is_503_and_the_create_is_not_written(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/faas.sqlite3", store_timeout_seconds=1)
+    body = package_body()
+    with TestClient(create_app(settings)) as client:
+        holder = sqlite3.connect(tmp_path / "faas.sqlite3", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            response = client.post(URL, json=body)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+        assert_unavailable(response)
+        assert client.post(URL, json=body).status_code == 201
+
+
+@pytest.fixture
+def proxied_postgres(postgres_database: str) -> Iterator[tuple[str, TcpProxy]]:
+    target = urlsplit(postgres_database)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5432)
+    url = postgres_database.replace(target.netloc, f"{target.username}@127.0.0.1:{proxy.port}")
+    yield url, proxy
+    proxy.cut()
+
+
+def test_an_unreachable_postgres_is_503_and_the_service_recovers_without_restart(
+    proxied_postgres: tuple[str, TcpProxy],
+) -> None:
+    url, proxy = proxied_postgres
+    settings = Settings(database_url=url, store_timeout_seconds=1)
+    with TestClient(create_app(settings)) as client:
+        assert client.post(URL, json=package_body()).status_code == 201
+        proxy.cut()
+        body = package_body()
+
+        assert_unavailable(client.post(URL, json=body))
+
+        proxy.restore()
+        assert client.post(URL, json=body).status_code == 201

@@ -1,0 +1,209 @@
+"""The write path against real stores: SQLite files and PostgreSQL (each test runs on both)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from uuid import uuid4
+
+import pytest
+
+from commands.errors import DomainError, PackageIdTakenError, PackageNameTakenError
+from commands.events import FunctionsRegistered, PackageCreated, PackageNameClaimed, RevisionAdded
+from commands.package import Package, PackageName
+from service.bootstrap import Container
+from tests.support.commands import context, create_package
+
+
+def test_a_created_package_reads_back_from_the_store(container: Container) -> None:
+    package = container.packages.create_package(create_package(functions=3), context())
+
+    stored = container.packages.repository.get(package.id)
+
+    assert isinstance(stored, Package)
+    assert stored.name == package.name
+    assert stored.revisions == package.revisions
+    assert stored.version == 3
+
+
+def test_one_create_appends_its_events_in_order_at_consecutive_positions(
+    container: Container,
+) -> None:
+    caller = context()
+    command = create_package()
+    before = container.packages.recorder.max_notification_id() or 0
+
+    package = container.packages.create_package(command, caller)
+
+    name_id = PackageName.id_for(caller.account_id, command.name)
+    notifications = [
+        notification
+        for notification in container.packages.recorder.select_notifications(before + 1, 100)
+        if notification.originator_id in {package.id, name_id}
+    ]
+    assert [n.topic for n in notifications] == [
+        "faas.PackageCreated",
+        "faas.RevisionAdded",
+        "faas.FunctionsRegistered",
+        "faas.PackageNameClaimed",
+    ]
+    positions = [n.id for n in notifications]
+    assert positions == list(range(positions[0], positions[0] + 4))
+
+
+def test_every_event_reads_back_with_account_actor_correlation_id_and_time(
+    container: Container,
+) -> None:
+    caller = context(correlation_id="corr-1")
+    package = container.packages.create_package(create_package(), caller)
+
+    events = list(container.packages.events.get(package.id))
+
+    assert [type(e) for e in events] == [PackageCreated, RevisionAdded, FunctionsRegistered]
+    for event in events:
+        assert isinstance(event, PackageCreated | RevisionAdded | FunctionsRegistered)
+        assert event.account_id == caller.account_id
+        assert event.actor == "test-actor"
+        assert event.correlation_id == "corr-1"
+        assert event.timestamp == caller.requested_at
+
+
+def test_a_create_refused_for_its_name_writes_nothing(container: Container) -> None:
+    caller = context()
+    first = create_package()
+    container.packages.create_package(first, caller)
+    position = container.packages.recorder.max_notification_id()
+    second = create_package(name=first.name, package_id=uuid4())
+
+    with pytest.raises(PackageNameTakenError):
+        container.packages.create_package(second, caller)
+
+    assert list(container.packages.events.get(second.package_id)) == []  # type: ignore[arg-type]
+    assert container.packages.recorder.max_notification_id() == position
+
+
+def test_a_repeated_id_is_refused_and_changes_nothing(container: Container) -> None:
+    package_id = uuid4()
+    container.packages.create_package(create_package(package_id=package_id), context())
+
+    with pytest.raises(PackageIdTakenError):
+        container.packages.create_package(create_package(package_id=package_id), context())
+
+    assert len(list(container.packages.events.get(package_id))) == 3
+
+
+def test_names_compare_trimmed_and_case_insensitively(container: Container) -> None:
+    caller = context()
+    container.packages.create_package(create_package(name="Orders"), caller)
+
+    with pytest.raises(PackageNameTakenError):
+        container.packages.create_package(create_package(name="  oRDERS "), caller)
+
+
+def test_another_account_may_use_the_same_name(container: Container) -> None:
+    container.packages.create_package(create_package(name="shared"), context())
+
+    package = container.packages.create_package(create_package(name="shared"), context())
+
+    assert package.name == "shared"
+
+
+def race(attempts: int, attempt: Callable[[], object]) -> tuple[list[object], list[Exception]]:
+    """Start ``attempts`` threads at one barrier; collect results and exceptions."""
+    barrier = threading.Barrier(attempts)
+    results: list[object] = []
+    errors: list[Exception] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            result = attempt()
+        except Exception as error:
+            with lock:
+                errors.append(error)
+        else:
+            with lock:
+                results.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors
+
+
+def test_concurrent_creates_with_one_name_store_exactly_one(container: Container) -> None:
+    caller = context()
+    name = create_package().name
+
+    results, errors = race(
+        6, lambda: container.packages.create_package(create_package(name=name), caller)
+    )
+
+    assert len(results) == 1
+    assert len(errors) == 5
+    assert all(isinstance(error, PackageNameTakenError) for error in errors), errors
+
+
+def test_concurrent_creates_with_one_id_store_exactly_one(container: Container) -> None:
+    package_id = uuid4()
+
+    results, errors = race(
+        6,
+        lambda: container.packages.create_package(create_package(package_id=package_id), context()),
+    )
+
+    assert len(results) == 1
+    assert all(isinstance(error, PackageIdTakenError) for error in errors), errors
+    assert len(list(container.packages.events.get(package_id))) == 3
+
+
+def test_a_save_whose_commit_was_not_heard_is_recognised_as_this_write(
+    container: Container,
+) -> None:
+    caller = context()
+    command = create_package()
+    package = Package.create(command, caller, max_functions=50)
+    created = package.pending_events[0]
+    container.packages.save(package, PackageName.claim(command.name, package.id, caller))
+
+    conflict = container.packages._explain_conflict(created, command.name)
+
+    assert conflict is None
+
+
+def test_an_equal_but_different_create_is_a_conflict(container: Container) -> None:
+    package_id = uuid4()
+    container.packages.create_package(create_package(package_id=package_id), context())
+    other = Package.create(create_package(package_id=package_id), context(), max_functions=50)
+
+    conflict = container.packages._explain_conflict(other.pending_events[0], "any")
+
+    assert isinstance(conflict, DomainError)
+
+
+def test_a_name_claim_holds_the_package_id(container: Container) -> None:
+    caller = context()
+    command = create_package()
+    package = container.packages.create_package(command, caller)
+
+    claim = container.packages.repository.get(PackageName.id_for(caller.account_id, command.name))
+
+    assert isinstance(claim, PackageName)
+    assert claim.package_id == str(package.id)
+    (event,) = container.packages.events.get(claim.id)
+    assert isinstance(event, PackageNameClaimed)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_the_sqlite_store_is_a_wal_file_with_full_sync(container: Container) -> None:
+    recorder = container.packages.recorder
+    with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode")
+        journal_mode = cursor.fetchone()[0]
+        cursor.execute("PRAGMA synchronous")
+        synchronous = cursor.fetchone()[0]
+
+    assert (journal_mode, synchronous) == ("wal", 2)
