@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -27,6 +28,14 @@ class Limits:
     functions_per_revision: int = 50
 
 
+@dataclass(frozen=True, slots=True)
+class SavedPackage:
+    """A package as a command left it, and the log position of the command's last event."""
+
+    package: Package
+    position: int
+
+
 @contextmanager
 def store_errors_as_unavailable() -> Iterator[None]:
     """Lost connections, pool timeouts and lock timeouts mean: try again later."""
@@ -41,8 +50,14 @@ class PackagesApplication(Application[UUID]):
 
     name = "Packages"
 
-    def __init__(self, env: Mapping[str, str], limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        limits: Limits | None = None,
+        on_saved: Callable[[int], None] | None = None,
+    ) -> None:
         self.limits = limits or Limits()
+        self.on_saved = on_saved
         super().__init__(env)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
@@ -50,19 +65,29 @@ class PackagesApplication(Application[UUID]):
         # reconfigure the store behind the service's validated settings.
         return Environment(name, dict(env or {}))
 
-    def create_package(self, command: CreatePackage, context: CommandContext) -> Package:
+    def create_package(self, command: CreatePackage, context: CommandContext) -> SavedPackage:
         """Save the package, its first revision, its functions and its name claim at once."""
         package = Package.create(command, context, max_functions=self.limits.functions_per_revision)
         name_claim = PackageName.claim(command.name, package.id, context)
         created = package.pending_events[0]
         with store_errors_as_unavailable():
             try:
-                self.save(package, name_claim)
+                position = self._save(package, name_claim)
             except IntegrityError:
                 conflict = self._explain_conflict(created, command.name)
                 if conflict is not None:
                     raise conflict from None
-        return package
+                # This very write is in the log already: the head is at or after it.
+                position = self.recorder.max_notification_id() or 0
+        return SavedPackage(package, position)
+
+    def _save(self, *aggregates: Any) -> int:
+        """Save in one transaction; returns the log position of the last event saved."""
+        recordings = self.save(*aggregates)
+        position = recordings[-1].notification.id
+        if self.on_saved is not None:
+            self.on_saved(position)
+        return position
 
     def _explain_conflict(self, created: object, name: str) -> DomainError | None:
         """Which uniqueness rule a failed save broke; ``None`` when the stored package is

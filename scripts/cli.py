@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 import uvicorn
 
+from projections.rebuild import rebuild, verify
+from scripts.progress import ProgressLine
 from service.bootstrap import bootstrap
 from service.settings import Settings, SettingsError
 
@@ -53,6 +57,46 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def project(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the live projection in the foreground until SIGINT or SIGTERM."""
+    container = bootstrap(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    container.runner.start()
+    print("faas-packages: projecting; Ctrl-C to stop", file=sys.stderr)
+    stop.wait()
+    container.close()
+    return 0
+
+
+def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild the read model from the log (or, with --verify, compare it with a replay)."""
+    container = bootstrap(settings)
+    progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        if args.verify:
+            differences = verify(container.projector, progress)
+            if progress is not None:
+                progress.done()
+            for line in differences:
+                print(line)
+            print(f"{len(differences)} difference(s)", file=sys.stderr)
+            return 1 if differences else 0
+        result = rebuild(container.projector, progress)
+        if progress is not None:
+            progress.done()
+        how = "resumed" if result.resumed else "new"
+        print(
+            f"rebuilt generation {result.generation} ({how}) to position {result.position}, "
+            f"{result.events_replayed} events replayed",
+            file=sys.stderr,
+        )
+        return 0
+    finally:
+        container.close()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faas-packages",
@@ -66,6 +110,19 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=_positive_int, default=1, help="number of worker processes"
     )
     serve_parser.set_defaults(handler=serve)
+    project_parser = commands.add_parser(
+        "project", help="run the read-model projection as its own worker"
+    )
+    project_parser.set_defaults(handler=project)
+    rebuild_parser = commands.add_parser(
+        "rebuild", help="rebuild the read model from the event log, then switch to it"
+    )
+    rebuild_parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare the live read model with a fresh replay; exit 1 on any difference",
+    )
+    rebuild_parser.set_defaults(handler=rebuild_command)
     return parser
 
 

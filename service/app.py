@@ -29,15 +29,14 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         container = bootstrap(settings)
         app.state.container = container
+        container.start()
         try:
             yield
         finally:
             container.close()
 
     return Starlette(
-        routes=[
-            Route(f"{routes.BASE_PATH}/packages", routes.create_package, methods=["POST"]),
-        ],
+        routes=api_routes(),
         middleware=[Middleware(RequestContextMiddleware)],
         exception_handlers={
             ApiError: api_error_handler,
@@ -46,6 +45,26 @@ def create_app(settings: Settings) -> Starlette:
         },
         lifespan=lifespan,
     )
+
+
+def api_routes() -> list[Route]:
+    base = routes.BASE_PATH
+    return [
+        Route(f"{base}/packages", routes.create_package, methods=["POST"]),
+        Route(f"{base}/packages", routes.list_packages, methods=["GET"]),
+        Route(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),
+        Route(
+            f"{base}/packages/{{package_id}}/package-revisions",
+            routes.list_revisions,
+            methods=["GET"],
+        ),
+        Route(f"{base}/package-revisions/{{revision_id}}", routes.get_revision, methods=["GET"]),
+        Route(
+            f"{base}/package-revisions/{{revision_id}}/functions",
+            routes.list_functions,
+            methods=["GET"],
+        ),
+    ]
 
 
 def app_from_environment() -> Starlette:

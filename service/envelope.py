@@ -9,7 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import ApiError
-from service.wire import Envelope, ErrorItem, ResponseMeta, format_timestamp, now_to_the_millisecond
+from service.wire import (
+    Envelope,
+    ErrorItem,
+    Paging,
+    ResponseMeta,
+    format_timestamp,
+    now_to_the_millisecond,
+)
 
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -23,11 +30,18 @@ def correlation_id_of(request: Request) -> str:
 
 
 def success(
-    request: Request, status: int, data: Any, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    data: Any,
+    headers: dict[str, str] | None = None,
+    paging: Paging | None = None,
 ) -> Response:
-    """An answer carrying ``data``."""
+    """An answer carrying ``data`` (a page of it when ``paging`` is given)."""
     correlation_id = correlation_id_of(request)
-    envelope = Envelope(data=data, meta=_meta(correlation_id), errors=[])
+    meta = _meta(correlation_id)
+    if paging is not None:
+        meta.paging = paging
+    envelope = Envelope(data=data, meta=meta, errors=[])
     return _response(envelope, status, correlation_id, headers)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -26,6 +26,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_code_bytes: PositiveInt = 128 * 1024
     max_functions_per_revision: PositiveInt = 50
     store_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
+    projection: Literal["inline", "off"] = "inline"
+    projection_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
+    read_your_writes_timeout_seconds: Annotated[float, msgspec.Meta(ge=0, le=300)] = 5.0
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:

@@ -11,7 +11,9 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
 from eventsourcing.utils import retry
+from psycopg.conninfo import make_conninfo
 
+from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from service.settings import SettingsError
 
 DEFAULT_POSTGRES_HOST = "127.0.0.1"
@@ -30,9 +32,23 @@ def library_env(database_url: str, *, timeout_seconds: int) -> dict[str, str]:
     )
 
 
-def is_embedded(database_url: str) -> bool:
-    """True for the embedded SQLite store."""
-    return urlsplit(database_url).scheme == "sqlite"
+def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
+    """The read model's database: a SQLite file beside the event store's (so projection
+    writes never hold the event store's write lock), or the same PostgreSQL database."""
+    env = library_env(database_url, timeout_seconds=timeout_seconds)
+    if "SQLITE_DBNAME" in env:
+        events = Path(env["SQLITE_DBNAME"])
+        path = events.with_name(f"{events.stem}.read-model{events.suffix}")
+        return SQLiteDatabase(str(path), timeout_seconds=timeout_seconds)
+    conninfo = make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=str(timeout_seconds),
+    )
+    return PostgresDatabase(conninfo, timeout_seconds=timeout_seconds)
 
 
 def _sqlite_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:

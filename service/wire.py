@@ -9,6 +9,8 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from projections.rows import iso_millis
+
 # Strings we store must be valid Unicode that PostgreSQL can hold: no NUL, no lone surrogate.
 STORABLE_TEXT = "^[^\x00\ud800-\udfff]*$"
 FUNCTION_PATH = "^[A-Za-z0-9_-][A-Za-z0-9_/-]*$"
@@ -106,6 +108,40 @@ class PackageResponse(msgspec.Struct, rename="camel", kw_only=True):
     updated_dttm: str
 
 
+class FunctionResponse(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    function_revision_id: str
+    package_revision_id: str
+    name: str
+    language: str
+    type: str
+    sort_order: int
+    code: str
+    config: dict[str, Any]
+    created_dttm: str
+    updated_dttm: str
+
+
+class RevisionResponse(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    package_id: str
+    name: str
+    description: str
+    package_deployments_total: int
+    package_deployments_running: int
+    created_dttm: str
+    updated_dttm: str
+    functions: list[FunctionResponse]
+
+
+class Paging(msgspec.Struct, rename="camel", kw_only=True):
+    total_elements: int
+    total_pages: int
+    page_size: int
+    page_number: int
+    page_offset: int
+
+
 class ErrorItem(msgspec.Struct):
     code: str
     message: str
@@ -114,6 +150,7 @@ class ErrorItem(msgspec.Struct):
 class ResponseMeta(msgspec.Struct, rename="camel", omit_defaults=True):
     timestamp: str
     correlation_id: str
+    paging: Paging | UnsetType = UNSET
 
 
 class Envelope(msgspec.Struct, omit_defaults=True, kw_only=True):
@@ -124,10 +161,7 @@ class Envelope(msgspec.Struct, omit_defaults=True, kw_only=True):
     errors: list[ErrorItem]
 
 
-def format_timestamp(moment: datetime) -> str:
-    """ISO-8601 UTC with milliseconds and ``Z``: ``2026-01-15T10:30:00.000Z``."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+format_timestamp = iso_millis
 
 
 def now_to_the_millisecond() -> datetime:

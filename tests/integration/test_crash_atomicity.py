@@ -35,4 +35,4 @@ def test_a_process_killed_mid_save_leaves_no_partial_package(
     again = container.packages.create_package(
         create_package(name=name, package_id=package_id), context(account_id=1)
     )
-    assert again.id == package_id
+    assert again.package.id == package_id

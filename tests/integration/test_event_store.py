@@ -16,7 +16,7 @@ from tests.support.commands import context, create_package
 
 
 def test_a_created_package_reads_back_from_the_store(container: Container) -> None:
-    package = container.packages.create_package(create_package(functions=3), context())
+    package = container.packages.create_package(create_package(functions=3), context()).package
 
     stored = container.packages.repository.get(package.id)
 
@@ -33,7 +33,7 @@ def test_one_create_appends_its_events_in_order_at_consecutive_positions(
     command = create_package()
     before = container.packages.recorder.max_notification_id() or 0
 
-    package = container.packages.create_package(command, caller)
+    package = container.packages.create_package(command, caller).package
 
     name_id = PackageName.id_for(caller.account_id, command.name)
     notifications = [
@@ -55,7 +55,7 @@ def test_every_event_reads_back_with_account_actor_correlation_id_and_time(
     container: Container,
 ) -> None:
     caller = context(correlation_id="corr-1")
-    package = container.packages.create_package(create_package(), caller)
+    package = container.packages.create_package(create_package(), caller).package
 
     events = list(container.packages.events.get(package.id))
 
@@ -103,7 +103,7 @@ def test_names_compare_trimmed_and_case_insensitively(container: Container) -> N
 def test_another_account_may_use_the_same_name(container: Container) -> None:
     container.packages.create_package(create_package(name="shared"), context())
 
-    package = container.packages.create_package(create_package(name="shared"), context())
+    package = container.packages.create_package(create_package(name="shared"), context()).package
 
     assert package.name == "shared"
 
@@ -187,7 +187,7 @@ def test_an_equal_but_different_create_is_a_conflict(container: Container) -> No
 def test_a_name_claim_holds_the_package_id(container: Container) -> None:
     caller = context()
     command = create_package()
-    package = container.packages.create_package(command, caller)
+    package = container.packages.create_package(command, caller).package
 
     claim = container.packages.repository.get(PackageName.id_for(caller.account_id, command.name))
 
@@ -207,3 +207,13 @@ def test_the_sqlite_store_is_a_wal_file_with_full_sync(container: Container) -> 
         synchronous = cursor.fetchone()[0]
 
     assert (journal_mode, synchronous) == ("wal", 2)
+
+
+def test_a_create_reports_the_log_position_of_its_last_event(container: Container) -> None:
+    caller = context()
+    command = create_package()
+
+    saved = container.packages.create_package(command, caller)
+
+    (last,) = container.packages.recorder.select_notifications(saved.position, 1)
+    assert last.originator_id == PackageName.id_for(caller.account_id, command.name)

@@ -1,0 +1,248 @@
+"""Connections to the read-model database: the same SQLite file or PostgreSQL database as the
+event log, with one small dialect difference hidden here (placeholders, collation, locking)."""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import psycopg
+import psycopg_pool
+
+Params = Sequence[Any]
+# One advisory-lock key for "a projection batch is writing": batches and the rebuild's
+# switch-over take it inside their transactions, so they never interleave.
+PROJECTION_WRITE_LOCK = 0x46414153  # "FAAS"
+
+
+class Cursor(Protocol):
+    def execute(self, statement: str, params: Params = ()) -> Any: ...
+
+    def executemany(self, statement: str, rows: Sequence[Params]) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchone(self) -> Any: ...
+
+
+class Database(Protocol):
+    """What the read side needs of a database."""
+
+    name: str
+    sortable_text: str
+
+    def write(self) -> Any:
+        """A context manager: one write transaction, exclusive among projection writers."""
+
+    def read(self) -> Any:
+        """A context manager: one read-only snapshot."""
+
+    def sql(self, statement: str) -> str:
+        """The statement in this database's placeholder style (written with ``?``)."""
+
+    def leader_lock(self, channel: str) -> LeaderLock:
+        """The lock that elects the one runner of the live projection."""
+
+    def close(self) -> None: ...
+
+
+class SQLiteDatabase:
+    """A pool of connections to one SQLite file in WAL mode; writers begin IMMEDIATE, which
+    serialises them through SQLite's own write lock."""
+
+    name = "sqlite"
+    sortable_text = "TEXT"
+
+    def __init__(self, path: str, *, timeout_seconds: float, max_connections: int = 8) -> None:
+        self.path = path
+        self.timeout_seconds = timeout_seconds
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(max_connections)
+
+    def sql(self, statement: str) -> str:
+        return statement
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Cursor]:
+        with self._connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Cursor]:
+        with self._connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN")
+            try:
+                yield cursor
+            finally:
+                connection.rollback()
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if not self._slots.acquire(timeout=self.timeout_seconds):
+            raise TimeoutError("no read-model connection free")
+        try:
+            try:
+                connection = self._idle.get_nowait()
+            except queue.Empty:
+                connection = self._connect()
+            yield connection
+            self._idle.put(connection)
+        finally:
+            self._slots.release()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, timeout=self.timeout_seconds, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        return connection
+
+    def leader_lock(self, channel: str) -> FileLeaderLock:
+        return FileLeaderLock(f"{self.path}.projector.lock")
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class PostgresDatabase:
+    """A psycopg pool; writers take a transaction-scoped advisory lock."""
+
+    name = "postgres"
+    sortable_text = 'TEXT COLLATE "C"'
+
+    def __init__(self, conninfo: str, *, timeout_seconds: float, max_connections: int = 8) -> None:
+        self.conninfo = conninfo
+        self.timeout_seconds = timeout_seconds
+        self.pool = psycopg_pool.ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=max_connections,
+            timeout=timeout_seconds,
+            check=psycopg_pool.ConnectionPool.check_connection,
+            open=True,
+        )
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s")
+
+    @contextmanager
+    def write(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self.pool.connection() as connection, connection.transaction():
+            cursor = connection.cursor()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PROJECTION_WRITE_LOCK,))
+            yield cursor
+
+    @contextmanager
+    def read(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self.pool.connection() as connection, connection.transaction(force_rollback=True):
+            cursor = connection.cursor()
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield cursor
+
+    def leader_lock(self, channel: str) -> AdvisoryLeaderLock:
+        return AdvisoryLeaderLock(self.conninfo, channel, self.timeout_seconds)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class LeaderLock(Protocol):
+    """Held by at most one projection runner per store, released when its process dies."""
+
+    wakeup: threading.Event
+
+    def try_acquire(self) -> bool: ...
+
+    def wait_for_events(self, timeout: float) -> None:
+        """Block until the log may have grown, or ``timeout`` passes."""
+
+    def release(self) -> None: ...
+
+
+class FileLeaderLock:
+    """An exclusive ``flock`` on a file beside the SQLite database; events are signalled
+    in-process (``wake``), and other processes' writes are seen by polling."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file: Any = None
+        self.wakeup = threading.Event()
+
+    def try_acquire(self) -> bool:
+        import fcntl
+
+        handle = open(self.path, "a+b")  # noqa: SIM115 - held open while the lock is held
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def wait_for_events(self, timeout: float) -> None:
+        self.wakeup.wait(timeout)
+        self.wakeup.clear()
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class AdvisoryLeaderLock:
+    """A session advisory lock on a connection of its own, which also LISTENs to the event
+    log's channel so that new events wake the leader at once."""
+
+    KEY = PROJECTION_WRITE_LOCK + 1
+
+    def __init__(self, conninfo: str, channel: str, connect_timeout: float) -> None:
+        self.conninfo = conninfo
+        self.channel = channel
+        self.connect_timeout = connect_timeout
+        self._connection: psycopg.Connection[Any] | None = None
+        self.wakeup = threading.Event()
+
+    def try_acquire(self) -> bool:
+        connection = psycopg.connect(
+            self.conninfo, autocommit=True, connect_timeout=max(1, int(self.connect_timeout))
+        )
+        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.KEY,)).fetchone()
+        if not (row and row[0]):
+            connection.close()
+            return False
+        connection.execute(f'LISTEN "{self.channel}"')
+        self._connection = connection
+        return True
+
+    def wait_for_events(self, timeout: float) -> None:
+        assert self._connection is not None
+        deadline = time.monotonic() + timeout
+        # Short slices, so that an in-process wake-up (or a stop) is not kept waiting.
+        while not self.wakeup.is_set() and (left := deadline - time.monotonic()) > 0:
+            for _ in self._connection.notifies(timeout=min(left, 0.05), stop_after=1):
+                self.wakeup.set()
+        self.wakeup.clear()
+
+    def release(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

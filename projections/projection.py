@@ -1,0 +1,206 @@
+"""The package projection: events → read-model rows, a batch per transaction.
+
+A batch loads the rows its events touch, applies one small handler per event in memory, then
+writes every changed row and the new tracking position in the same transaction. So a crash
+anywhere leaves either the whole batch or none of it, and each event counts exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from commands.events import FunctionsRegistered, PackageCreated, RevisionAdded
+from projections.database import Cursor, Database
+from projections.rows import FunctionRow, PackageRow, RevisionRow, Row, iso_millis
+from projections.schema import Generation, set_position
+
+READ_MODEL_CHANNEL = "faas_read_model"
+
+
+@dataclass(slots=True)
+class Batch:
+    """The rows one batch of events reads and changes."""
+
+    packages: dict[str, PackageRow] = field(default_factory=dict)
+    revisions: dict[str, RevisionRow] = field(default_factory=dict)
+    functions: list[FunctionRow] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    changed_packages: set[str] = field(default_factory=set)
+    changed_revisions: set[str] = field(default_factory=set)
+
+    def package(self, package_id: str) -> PackageRow:
+        self.changed_packages.add(package_id)
+        return self.packages[package_id]
+
+    def touch(self, package_id: str, event: Any) -> PackageRow:
+        """The package row, with ``updatedDttm`` and version moved to ``event``."""
+        package = self.package(package_id)
+        package.updated_dttm = iso_millis(event.timestamp)
+        package.version = event.originator_version
+        return package
+
+
+def on_package_created(batch: Batch, event: PackageCreated) -> None:
+    package_id = str(event.originator_id)
+    created = iso_millis(event.timestamp)
+    batch.packages[package_id] = PackageRow(
+        id=package_id,
+        account_id=event.account_id,
+        name=event.name,
+        name_folded=event.name.casefold(),
+        description=event.description,
+        api_managed=event.api_managed,
+        tags=msgspec.json.encode(event.tags).decode(),
+        package_blueprint_id=event.package_blueprint_id,
+        revisions_total=0,
+        revisions_running=0,
+        deployments_total=0,
+        deployments_running=0,
+        created_dttm=created,
+        updated_dttm=created,
+        version=event.originator_version,
+    )
+    batch.changed_packages.add(package_id)
+    batch.tags.extend((package_id, tag) for tag in event.tags)
+
+
+def on_revision_added(batch: Batch, event: RevisionAdded) -> None:
+    package = batch.touch(str(event.originator_id), event)
+    package.revisions_total += 1
+    created = iso_millis(event.timestamp)
+    batch.revisions[event.revision_id] = RevisionRow(
+        id=event.revision_id,
+        package_id=package.id,
+        account_id=package.account_id,
+        name=event.name,
+        name_folded=event.name.casefold(),
+        description=event.description,
+        deployments_total=0,
+        deployments_running=0,
+        created_dttm=created,
+        updated_dttm=created,
+    )
+    batch.changed_revisions.add(event.revision_id)
+
+
+def on_functions_registered(batch: Batch, event: FunctionsRegistered) -> None:
+    package = batch.touch(str(event.originator_id), event)
+    created = iso_millis(event.timestamp)
+    for position, function in enumerate(event.functions):
+        batch.functions.append(
+            FunctionRow(
+                function_revision_id=function["function_revision_id"],
+                package_revision_id=event.revision_id,
+                package_id=package.id,
+                account_id=package.account_id,
+                function_id=function["function_id"],
+                name=function["name"],
+                name_folded=function["name"].casefold(),
+                type=function["type"],
+                language=function["language"],
+                sort_order=function["sort_order"],
+                position=position,
+                code=function["code"],
+                config=msgspec.json.encode(function["config"]).decode(),
+                created_dttm=created,
+                updated_dttm=created,
+            )
+        )
+
+
+HANDLERS: dict[type, Callable[[Batch, Any], None]] = {
+    PackageCreated: on_package_created,
+    RevisionAdded: on_revision_added,
+    FunctionsRegistered: on_functions_registered,
+}
+
+
+def apply_batch(
+    database: Database,
+    cursor: Cursor,
+    generation: Generation,
+    events: Sequence[tuple[int, Any]],
+) -> int:
+    """Apply ``(position, event)`` pairs to ``generation`` within the caller's transaction;
+    returns the new tracking position."""
+    handled = [(position, event) for position, event in events if type(event) in HANDLERS]
+    batch = Batch()
+    _load_packages(database, cursor, generation, batch, handled)
+    for _, event in handled:
+        HANDLERS[type(event)](batch, event)
+    _write(database, cursor, generation, batch)
+    position = events[-1][0]
+    set_position(database, cursor, generation.number, position)
+    if database.name == "postgres":
+        cursor.execute(f"SELECT pg_notify('{READ_MODEL_CHANNEL}', %s)", (str(position),))
+    return position
+
+
+def _load_packages(
+    database: Database,
+    cursor: Cursor,
+    generation: Generation,
+    batch: Batch,
+    events: Iterable[tuple[int, Any]],
+) -> None:
+    created = {str(e.originator_id) for _, e in events if isinstance(e, PackageCreated)}
+    needed = sorted({str(e.originator_id) for _, e in events} - created)
+    for chunk in _chunks(needed, 500):
+        marks = ", ".join("?" * len(chunk))
+        cursor.execute(
+            database.sql(f"SELECT * FROM {generation.table('packages')} WHERE id IN ({marks})"),
+            chunk,
+        )
+        for row in cursor.fetchall():
+            package = PackageRow(*row)
+            package.api_managed = bool(package.api_managed)
+            batch.packages[package.id] = package
+
+
+def _write(database: Database, cursor: Cursor, generation: Generation, batch: Batch) -> None:
+    _upsert(
+        database,
+        cursor,
+        generation.table("packages"),
+        PackageRow,
+        [batch.packages[key] for key in sorted(batch.changed_packages)],
+    )
+    _upsert(
+        database,
+        cursor,
+        generation.table("revisions"),
+        RevisionRow,
+        [batch.revisions[key] for key in sorted(batch.changed_revisions)],
+    )
+    _upsert(database, cursor, generation.table("functions"), FunctionRow, batch.functions)
+    if batch.tags:
+        cursor.executemany(
+            database.sql(
+                f"INSERT INTO {generation.table('package_tags')} (package_id, tag) VALUES (?, ?) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            batch.tags,
+        )
+
+
+def _upsert(
+    database: Database, cursor: Cursor, table: str, row_type: type[Row], rows: Sequence[Row]
+) -> None:
+    if not rows:
+        return
+    columns = row_type.columns()
+    updates = ", ".join(f"{column} = excluded.{column}" for column in columns[1:])
+    statement = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({row_type.key}) DO UPDATE SET {updates}"
+    )
+    cursor.executemany(database.sql(statement), [row.values() for row in rows])
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

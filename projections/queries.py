@@ -1,0 +1,188 @@
+"""Queries the GET endpoints ask of the read model; every one is scoped to an account."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from projections.database import Cursor, Database
+from projections.rows import FunctionRow, PackageRow, RevisionRow
+
+T = TypeVar("T")
+
+# API sort field → column, per listed resource.
+PACKAGE_SORTS = {
+    "name": "name_folded",
+    "createdDttm": "created_dttm",
+    "updatedDttm": "updated_dttm",
+}
+REVISION_SORTS = PACKAGE_SORTS
+FUNCTION_SORTS = {**PACKAGE_SORTS, "sortOrder": "sort_order"}
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """A validated page request: ``sort`` holds (column, descending) pairs."""
+
+    page: int
+    size: int
+    sort: tuple[tuple[str, bool], ...]
+    search: str | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    query: ListQuery
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionView:
+    revision: RevisionRow
+    functions: list[FunctionRow]
+
+
+class ReadModel:
+    """Reads the active generation through the ``rm_*`` views."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def package(self, account_id: int, package_id: str) -> PackageRow | None:
+        with self.database.read() as cursor:
+            return self._package(cursor, account_id, package_id)
+
+    def packages(self, account_id: int, query: ListQuery) -> Page[PackageRow]:
+        conditions: list[str] = ["account_id = ?"]
+        params: list[Any] = [account_id]
+        if query.search:
+            conditions.append("name_folded LIKE ? ESCAPE '\\'")
+            params.append(_contains(query.search))
+        if query.tag is not None:
+            conditions.append(
+                "EXISTS (SELECT 1 FROM rm_package_tags t WHERE t.package_id = p.id AND t.tag = ?)"
+            )
+            params.append(query.tag)
+        with self.database.read() as cursor:
+            rows, total = self._page(cursor, "rm_packages p", conditions, params, query)
+        return Page([_package(row) for row in rows], total, query)
+
+    def revisions(
+        self, account_id: int, package_id: str, query: ListQuery
+    ) -> Page[RevisionView] | None:
+        with self.database.read() as cursor:
+            if self._package(cursor, account_id, package_id) is None:
+                return None
+            conditions = ["account_id = ?", "package_id = ?"]
+            params: list[Any] = [account_id, package_id]
+            if query.search:
+                conditions.append("name_folded LIKE ? ESCAPE '\\'")
+                params.append(_contains(query.search))
+            rows, total = self._page(cursor, "rm_revisions", conditions, params, query)
+            revisions = [RevisionRow(*row) for row in rows]
+            functions = self._functions_of(cursor, [revision.id for revision in revisions])
+        views = [RevisionView(revision, functions.get(revision.id, [])) for revision in revisions]
+        return Page(views, total, query)
+
+    def revision(self, account_id: int, revision_id: str) -> RevisionView | None:
+        with self.database.read() as cursor:
+            cursor.execute(
+                self.database.sql("SELECT * FROM rm_revisions WHERE id = ? AND account_id = ?"),
+                (revision_id, account_id),
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            revision = RevisionRow(*row)
+            functions = self._functions_of(cursor, [revision.id]).get(revision.id, [])
+        return RevisionView(revision, functions)
+
+    def functions(
+        self, account_id: int, revision_id: str, query: ListQuery
+    ) -> Page[FunctionRow] | None:
+        with self.database.read() as cursor:
+            cursor.execute(
+                self.database.sql("SELECT 1 FROM rm_revisions WHERE id = ? AND account_id = ?"),
+                (revision_id, account_id),
+            )
+            if cursor.fetchone() is None:
+                return None
+            conditions = ["account_id = ?", "package_revision_id = ?"]
+            params: list[Any] = [account_id, revision_id]
+            if query.search:
+                conditions.append("name_folded LIKE ? ESCAPE '\\'")
+                params.append(_contains(query.search))
+            rows, total = self._page(cursor, "rm_functions", conditions, params, query)
+        return Page([FunctionRow(*row) for row in rows], total, query)
+
+    def _package(self, cursor: Cursor, account_id: int, package_id: str) -> PackageRow | None:
+        cursor.execute(
+            self.database.sql("SELECT * FROM rm_packages WHERE id = ? AND account_id = ?"),
+            (package_id, account_id),
+        )
+        row = cursor.fetchone()
+        return None if row is None else _package(row)
+
+    def _page(
+        self,
+        cursor: Cursor,
+        source: str,
+        conditions: list[str],
+        params: list[Any],
+        query: ListQuery,
+    ) -> tuple[list[Any], int]:
+        where = " AND ".join(conditions)
+        cursor.execute(self.database.sql(f"SELECT COUNT(*) FROM {source} WHERE {where}"), params)
+        total = int(cursor.fetchone()[0])
+        if query.page * query.size >= total:
+            return [], total
+        key = source.split()[0].removeprefix("rm_")
+        tie = "function_revision_id" if key == "functions" else "id"
+        order = ", ".join(
+            f"{column} {'DESC' if descending else 'ASC'}" for column, descending in query.sort
+        )
+        cursor.execute(
+            self.database.sql(
+                f"SELECT * FROM {source} WHERE {where} ORDER BY {order}, {tie} ASC LIMIT ? OFFSET ?"
+            ),
+            [*params, query.size, query.page * query.size],
+        )
+        return list(cursor.fetchall()), total
+
+    def _functions_of(
+        self, cursor: Cursor, revision_ids: list[str]
+    ) -> dict[str, list[FunctionRow]]:
+        if not revision_ids:
+            return {}
+        marks = ", ".join("?" * len(revision_ids))
+        cursor.execute(
+            self.database.sql(
+                f"SELECT * FROM rm_functions WHERE package_revision_id IN ({marks}) "
+                "ORDER BY package_revision_id, sort_order, position"
+            ),
+            revision_ids,
+        )
+        grouped: dict[str, list[FunctionRow]] = {}
+        for row in cursor.fetchall():
+            function = FunctionRow(*row)
+            grouped.setdefault(function.package_revision_id, []).append(function)
+        return grouped
+
+
+def _package(row: Any) -> PackageRow:
+    package = PackageRow(*row)
+    package.api_managed = bool(package.api_managed)
+    return package
+
+
+def tags_of(package: PackageRow) -> list[str]:
+    tags: list[str] = json.loads(package.tags)
+    return tags
+
+
+def _contains(search: str) -> str:
+    escaped = search.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

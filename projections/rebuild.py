@@ -1,0 +1,157 @@
+"""Rebuild the read model from the log into a new generation, then switch to it; or verify
+that the live read model equals a fresh replay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from projections.database import Cursor, Database
+from projections.projection import apply_batch
+from projections.projector import Projector
+from projections.rows import FunctionRow, PackageRow, RevisionRow
+from projections.schema import (
+    ENTITIES,
+    REBUILD,
+    VERIFY,
+    Generation,
+    create_generation,
+    drop_generation,
+    ensure_schema,
+    generation_for,
+    live_generation,
+    make_live,
+    next_generation_number,
+)
+
+Progress = Callable[[int, int], None]
+
+KEY_COLUMNS = {
+    "packages": "id",
+    "package_tags": "package_id, tag",
+    "revisions": "id",
+    "functions": "function_revision_id",
+}
+COLUMNS = {
+    "packages": PackageRow.columns(),
+    "package_tags": ["package_id", "tag"],
+    "revisions": RevisionRow.columns(),
+    "functions": FunctionRow.columns(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    generation: int
+    position: int
+    events_replayed: int
+    resumed: bool
+
+
+def rebuild(projector: Projector, progress: Progress | None = None) -> RebuildResult:
+    """Replay the whole log into a new generation (resuming one a killed rebuild left), then
+    make it live in one transaction; the old generation is dropped afterwards."""
+    database = projector.database
+    ensure_schema(database)
+    target, resumed = _target(database, REBUILD, resume=True)
+    start = target.position
+    position = _fill(projector, target, progress)
+    with database.write() as cursor:
+        position = _finish(projector, cursor, target)
+        retired = make_live(database, cursor, target)
+    with database.write() as cursor:
+        drop_generation(database, cursor, retired)
+    return RebuildResult(target.number, position, position - start, resumed)
+
+
+def verify(projector: Projector, progress: Progress | None = None, limit: int = 20) -> list[str]:
+    """Differences between the live read model and a fresh replay of the log up to the same
+    position (empty when they agree)."""
+    database = projector.database
+    ensure_schema(database)
+    target, _ = _target(database, VERIFY, resume=False)
+    try:
+        _fill(projector, target, progress)
+        with database.write() as cursor:
+            live = live_generation(database, cursor)
+            assert live is not None
+            _finish(projector, cursor, target, stop=live.position)
+            return _differences(database, cursor, live, target, limit)
+    finally:
+        with database.write() as cursor:
+            drop_generation(database, cursor, target.number)
+
+
+def _target(database: Database, purpose: str, *, resume: bool) -> tuple[Generation, bool]:
+    with database.write() as cursor:
+        existing = generation_for(database, cursor, purpose)
+        if existing is not None and resume:
+            return existing, True
+        if existing is not None:
+            drop_generation(database, cursor, existing.number)
+        number = next_generation_number(database, cursor)
+        return create_generation(database, cursor, number, purpose), False
+
+
+def _fill(projector: Projector, target: Generation, progress: Progress | None) -> int:
+    """Replay batches (each its own transaction, so a killed rebuild resumes) up to the
+    head as it was when the fill began."""
+    head = projector.log.head()
+    position = projector.position(target)
+    while position < head:
+        stepped = projector.step(target, stop=head)
+        if stepped is None:
+            break
+        position = stepped
+        if progress is not None:
+            progress(position, head)
+    return position
+
+
+def _finish(
+    projector: Projector, cursor: Cursor, target: Generation, stop: int | None = None
+) -> int:
+    """Within the caller's (locked) transaction, replay what is left up to ``stop`` or the
+    head, so the target is exactly as far as the log when the switch happens."""
+    database = projector.database
+    current = generation_for(database, cursor, target.purpose)
+    assert current is not None
+    position = current.position
+    while True:
+        events = projector.log.after(position, projector.batch_size, stop=stop)
+        if not events:
+            return position
+        position = apply_batch(database, cursor, current, events)
+        current = Generation(current.number, position, current.purpose)
+
+
+def _differences(
+    database: Database, cursor: Cursor, live: Generation, replay: Generation, limit: int
+) -> list[str]:
+    found: list[str] = []
+    for entity in ENTITIES:
+        only_live = _rows_missing_from(cursor, entity, live, replay, limit)
+        only_replay = _rows_missing_from(cursor, entity, replay, live, limit)
+        for key in sorted(only_live | only_replay):
+            if key in only_live and key in only_replay:
+                what = "differs from the replay"
+            elif key in only_live:
+                what = "is in the live read model but not in the replay"
+            else:
+                what = "is missing from the live read model"
+            found.append(f"{entity} {'/'.join(key)} {what}")
+    return found
+
+
+def _rows_missing_from(
+    cursor: Cursor, entity: str, left: Generation, right: Generation, limit: int
+) -> set[tuple[str, ...]]:
+    """Keys of rows of ``left`` that ``right`` does not have exactly."""
+    columns = ", ".join(COLUMNS[entity])
+    cursor.execute(
+        f"SELECT {KEY_COLUMNS[entity]} FROM ("
+        f"SELECT {columns} FROM {left.table(entity)} EXCEPT "
+        f"SELECT {columns} FROM {right.table(entity)}) AS d "
+        f"ORDER BY {KEY_COLUMNS[entity]} LIMIT {int(limit)}"
+    )
+    return {tuple(str(value) for value in row) for row in cursor.fetchall()}

@@ -1,0 +1,194 @@
+"""Read-model tables, kept in *generations*.
+
+Each generation is a full set of tables (``rm_g<n>_packages`` …) with its own tracking
+position in ``rm_generations``. Readers use the views ``rm_packages`` …, which point at the
+active generation. A rebuild fills a new generation while the active one keeps serving, then
+switches the views and the active flag in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from projections.database import Cursor, Database
+
+# Bump when a table changes shape: the service then asks for a rebuild into a new generation.
+SCHEMA_VERSION = 1
+
+LIVE, REBUILD, VERIFY = "live", "rebuild", "verify"
+
+ENTITIES = ("packages", "package_tags", "revisions", "functions")
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    number: int
+    position: int
+    purpose: str
+
+    def table(self, entity: str) -> str:
+        return f"rm_g{self.number}_{entity}"
+
+
+def table_statements(database: Database, generation: int) -> list[str]:
+    """``CREATE TABLE``/``CREATE INDEX`` statements of one generation."""
+    text = database.sortable_text
+    prefix = f"rm_g{generation}_"
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {prefix}packages (
+            id {text} PRIMARY KEY,
+            account_id BIGINT NOT NULL,
+            name TEXT NOT NULL,
+            name_folded {text} NOT NULL,
+            description TEXT NOT NULL,
+            api_managed BOOLEAN NOT NULL,
+            tags TEXT NOT NULL,
+            package_blueprint_id TEXT,
+            revisions_total INTEGER NOT NULL,
+            revisions_running INTEGER NOT NULL,
+            deployments_total INTEGER NOT NULL,
+            deployments_running INTEGER NOT NULL,
+            created_dttm {text} NOT NULL,
+            updated_dttm {text} NOT NULL,
+            version INTEGER NOT NULL)""",
+        f"CREATE INDEX IF NOT EXISTS {prefix}packages_by_account "
+        f"ON {prefix}packages (account_id, created_dttm)",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}package_tags (
+            package_id {text} NOT NULL,
+            tag {text} NOT NULL,
+            PRIMARY KEY (package_id, tag))""",
+        f"CREATE INDEX IF NOT EXISTS {prefix}package_tags_by_tag "
+        f"ON {prefix}package_tags (tag, package_id)",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}revisions (
+            id {text} PRIMARY KEY,
+            package_id {text} NOT NULL,
+            account_id BIGINT NOT NULL,
+            name TEXT NOT NULL,
+            name_folded {text} NOT NULL,
+            description TEXT NOT NULL,
+            deployments_total INTEGER NOT NULL,
+            deployments_running INTEGER NOT NULL,
+            created_dttm {text} NOT NULL,
+            updated_dttm {text} NOT NULL)""",
+        f"CREATE INDEX IF NOT EXISTS {prefix}revisions_by_package "
+        f"ON {prefix}revisions (package_id, created_dttm)",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}functions (
+            function_revision_id {text} PRIMARY KEY,
+            package_revision_id {text} NOT NULL,
+            package_id {text} NOT NULL,
+            account_id BIGINT NOT NULL,
+            function_id {text} NOT NULL,
+            name TEXT NOT NULL,
+            name_folded {text} NOT NULL,
+            type TEXT NOT NULL,
+            language TEXT NOT NULL,
+            sort_order INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            config TEXT NOT NULL,
+            created_dttm {text} NOT NULL,
+            updated_dttm {text} NOT NULL)""",
+        f"CREATE INDEX IF NOT EXISTS {prefix}functions_by_revision "
+        f"ON {prefix}functions (package_revision_id, sort_order, position)",
+    ]
+
+
+GENERATIONS_TABLE = """CREATE TABLE IF NOT EXISTS rm_generations (
+    generation INTEGER PRIMARY KEY,
+    position BIGINT NOT NULL,
+    purpose TEXT NOT NULL,
+    schema_version INTEGER NOT NULL)"""
+
+
+def ensure_schema(database: Database) -> Generation:
+    """Make the tables of a new read model (generation 1) if there are none; the live one."""
+    with database.write() as cursor:
+        cursor.execute(GENERATIONS_TABLE)
+        live = live_generation(database, cursor)
+        if live is not None:
+            return live
+        create_generation(database, cursor, 1, LIVE)
+        _point_views_at(database, cursor, 1)
+        return Generation(1, 0, LIVE)
+
+
+def live_generation(database: Database, cursor: Cursor) -> Generation | None:
+    return _generation_where(database, cursor, "purpose = ?", LIVE)
+
+
+def generation_for(database: Database, cursor: Cursor, purpose: str) -> Generation | None:
+    """The newest generation kept for ``purpose``, if any."""
+    return _generation_where(database, cursor, "purpose = ?", purpose)
+
+
+def reload(database: Database, cursor: Cursor, generation: Generation) -> Generation | None:
+    """The generation as stored now (its purpose and position may have moved)."""
+    return _generation_where(database, cursor, "generation = ?", generation.number)
+
+
+def _generation_where(
+    database: Database, cursor: Cursor, condition: str, value: Any
+) -> Generation | None:
+    cursor.execute(
+        database.sql(
+            "SELECT generation, position, purpose FROM rm_generations "
+            f"WHERE {condition} ORDER BY generation DESC LIMIT 1"
+        ),
+        (value,),
+    )
+    row = cursor.fetchone()
+    return None if row is None else Generation(int(row[0]), int(row[1]), str(row[2]))
+
+
+def create_generation(database: Database, cursor: Cursor, number: int, purpose: str) -> Generation:
+    for statement in table_statements(database, number):
+        cursor.execute(statement)
+    cursor.execute(
+        database.sql(
+            "INSERT INTO rm_generations (generation, position, purpose, schema_version) "
+            "VALUES (?, 0, ?, ?)"
+        ),
+        (number, purpose, SCHEMA_VERSION),
+    )
+    return Generation(number, 0, purpose)
+
+
+def next_generation_number(database: Database, cursor: Cursor) -> int:
+    cursor.execute("SELECT COALESCE(MAX(generation), 0) FROM rm_generations")
+    return int(cursor.fetchone()[0]) + 1
+
+
+def set_position(database: Database, cursor: Cursor, generation: int, position: int) -> None:
+    cursor.execute(
+        database.sql("UPDATE rm_generations SET position = ? WHERE generation = ?"),
+        (position, generation),
+    )
+
+
+def make_live(database: Database, cursor: Cursor, generation: Generation) -> int:
+    """Switch readers and the projection to ``generation``; returns the retired number."""
+    live = live_generation(database, cursor)
+    assert live is not None
+    cursor.execute(
+        database.sql("UPDATE rm_generations SET purpose = ? WHERE generation = ?"),
+        ("retired", live.number),
+    )
+    cursor.execute(
+        database.sql("UPDATE rm_generations SET purpose = ? WHERE generation = ?"),
+        (LIVE, generation.number),
+    )
+    _point_views_at(database, cursor, generation.number)
+    return live.number
+
+
+def drop_generation(database: Database, cursor: Cursor, number: int) -> None:
+    for entity in ENTITIES:
+        cursor.execute(f"DROP TABLE IF EXISTS rm_g{number}_{entity}")
+    cursor.execute(database.sql("DELETE FROM rm_generations WHERE generation = ?"), (number,))
+
+
+def _point_views_at(database: Database, cursor: Cursor, number: int) -> None:
+    for entity in ENTITIES:
+        cursor.execute(f"DROP VIEW IF EXISTS rm_{entity}")
+        cursor.execute(f"CREATE VIEW rm_{entity} AS SELECT * FROM rm_g{number}_{entity}")

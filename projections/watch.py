@@ -1,0 +1,103 @@
+"""How far the read model has come: what a command waits on before it answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import psycopg
+
+from projections.projection import READ_MODEL_CHANNEL
+
+logger = logging.getLogger("faas.projections")
+
+# Between wake-ups, a waiter also reads the position from the database at this interval:
+# the way to learn of a projection running in another process on SQLite.
+POLL_SECONDS = 0.01
+
+
+class PositionWatch:
+    """The newest read-model position this process has heard of, with async waiters."""
+
+    def __init__(self, read_position: Callable[[], int]) -> None:
+        self._read_position = read_position
+        self._position = 0
+        self._lock = threading.Lock()
+        self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    @property
+    def position(self) -> int:
+        return self._position
+
+    def advance(self, position: int) -> None:
+        """Record that the read model has reached ``position``; wake whoever waited for it."""
+        with self._lock:
+            if position <= self._position:
+                return
+            self._position = position
+            ready = [waiter for waiter in self._waiters if waiter[0] <= position]
+            self._waiters = [waiter for waiter in self._waiters if waiter[0] > position]
+        for _, loop, future in ready:
+            loop.call_soon_threadsafe(_resolve, future)
+
+    async def wait_for(self, target: int, timeout: float) -> bool:
+        """Whether the read model reached ``target`` within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        loop = asyncio.get_running_loop()
+        while self._position < target:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            future: asyncio.Future[None] = loop.create_future()
+            with self._lock:
+                if self._position >= target:
+                    return True
+                self._waiters.append((target, loop, future))
+            try:
+                await asyncio.wait_for(future, min(POLL_SECONDS, remaining))
+            except TimeoutError:
+                self._forget(future)
+                self.advance(await asyncio.to_thread(self._read_position))
+        return True
+
+    def _forget(self, future: asyncio.Future[None]) -> None:
+        with self._lock:
+            self._waiters = [waiter for waiter in self._waiters if waiter[2] is not future]
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class PositionListener:
+    """Hears the projection's commits from other processes (PostgreSQL ``LISTEN``)."""
+
+    def __init__(self, conninfo: str, watch: PositionWatch) -> None:
+        self.conninfo = conninfo
+        self.watch = watch
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="read-model-listener", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {READ_MODEL_CHANNEL}")
+                    while not self._stopped.is_set():
+                        for notify in conn.notifies(timeout=0.1):
+                            self.watch.advance(int(notify.payload))
+            except (psycopg.Error, ValueError) as error:
+                logger.warning("read-model listener reconnecting after: %s", error)
+                self._stopped.wait(1)

@@ -1,0 +1,71 @@
+"""List query parameters: ``page``, ``size``, ``sort``, ``search``, ``tag``; 400 FAAS-1019."""
+
+from __future__ import annotations
+
+from starlette.datastructures import QueryParams
+
+from projections.queries import ListQuery
+from service.errors import ApiError
+
+MAX_PAGE = 10_000_000
+MAX_SIZE = 100
+DEFAULT_SIZE = 20
+MAX_FILTER_LENGTH = 100
+
+
+def bad_parameter(name: str, rule: str) -> ApiError:
+    return ApiError(400, "FAAS-1019", f"{name}: {rule}")
+
+
+def list_query(
+    params: QueryParams,
+    sorts: dict[str, str],
+    default_sort: tuple[tuple[str, bool], ...],
+    *,
+    tag_filter: bool = False,
+) -> ListQuery:
+    """The validated page request, or a 400 naming the parameter."""
+    page = _integer(params, "page", 0, 0, MAX_PAGE)
+    size = _integer(params, "size", DEFAULT_SIZE, 1, MAX_SIZE)
+    sort = tuple(_sort_key(value, sorts) for value in params.getlist("sort")) or default_sort
+    return ListQuery(
+        page=page,
+        size=size,
+        sort=sort,
+        search=_filter(params, "search"),
+        tag=_filter(params, "tag") if tag_filter else None,
+    )
+
+
+def _integer(params: QueryParams, name: str, default: int, low: int, high: int) -> int:
+    values = params.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1:
+        raise bad_parameter(name, "may be given once")
+    text = values[0].strip()
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise bad_parameter(name, f"must be an integer from {low} to {high}")
+    return int(text)
+
+
+def _sort_key(value: str, sorts: dict[str, str]) -> tuple[str, bool]:
+    field, _, direction = value.partition(",")
+    field, direction = field.strip(), direction.strip().upper() or "ASC"
+    if field not in sorts:
+        raise bad_parameter("sort", f"field must be one of {', '.join(sorts)}")
+    if direction not in {"ASC", "DESC"}:
+        raise bad_parameter("sort", "direction must be ASC or DESC")
+    return sorts[field], direction == "DESC"
+
+
+def _filter(params: QueryParams, name: str) -> str | None:
+    values = params.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise bad_parameter(name, "may be given once")
+    value = values[0]
+    if len(value) > MAX_FILTER_LENGTH or "\x00" in value:
+        raise bad_parameter(name, f"must be at most {MAX_FILTER_LENGTH} characters, without NUL")
+    return value

@@ -1,0 +1,97 @@
+"""From the write model's aggregate or the read model's rows to wire responses."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import msgspec
+
+from commands.package import Package
+from projections.queries import Page, RevisionView, tags_of
+from projections.rows import FunctionRow, PackageRow
+from service.wire import (
+    FunctionResponse,
+    PackageResponse,
+    Paging,
+    RevisionResponse,
+    format_timestamp,
+)
+
+
+def created_package(package: Package) -> PackageResponse:
+    """A package just created, from its aggregate: one revision, nothing deployed yet."""
+    return PackageResponse(
+        id=str(package.id),
+        package_blueprint_id=package.package_blueprint_id,
+        name=package.name,
+        description=package.description,
+        api_managed=package.api_managed,
+        tags=package.tags,
+        revisions_total=len(package.revisions),
+        revisions_running=0,
+        package_deployments_total=0,
+        package_deployments_running=0,
+        created_dttm=format_timestamp(package.created_on),
+        updated_dttm=format_timestamp(package.modified_on),
+    )
+
+
+def package(row: PackageRow) -> PackageResponse:
+    return PackageResponse(
+        id=row.id,
+        package_blueprint_id=row.package_blueprint_id,
+        name=row.name,
+        description=row.description,
+        api_managed=row.api_managed,
+        tags=tags_of(row),
+        revisions_total=row.revisions_total,
+        revisions_running=row.revisions_running,
+        package_deployments_total=row.deployments_total,
+        package_deployments_running=row.deployments_running,
+        created_dttm=row.created_dttm,
+        updated_dttm=row.updated_dttm,
+    )
+
+
+def revision(view: RevisionView) -> RevisionResponse:
+    row = view.revision
+    return RevisionResponse(
+        id=row.id,
+        package_id=row.package_id,
+        name=row.name,
+        description=row.description,
+        package_deployments_total=row.deployments_total,
+        package_deployments_running=row.deployments_running,
+        created_dttm=row.created_dttm,
+        updated_dttm=row.updated_dttm,
+        functions=[function(item) for item in view.functions],
+    )
+
+
+def function(row: FunctionRow) -> FunctionResponse:
+    config: dict[str, Any] = msgspec.json.decode(row.config)
+    return FunctionResponse(
+        id=row.function_id,
+        function_revision_id=row.function_revision_id,
+        package_revision_id=row.package_revision_id,
+        name=row.name,
+        language=row.language,
+        type=row.type,
+        sort_order=row.sort_order,
+        code=row.code,
+        config=config,
+        created_dttm=row.created_dttm,
+        updated_dttm=row.updated_dttm,
+    )
+
+
+def paging(page: Page[Any]) -> Paging:
+    size = page.query.size
+    return Paging(
+        total_elements=page.total,
+        total_pages=math.ceil(page.total / size),
+        page_size=size,
+        page_number=page.query.page,
+        page_offset=page.query.page * size,
+    )
