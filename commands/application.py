@@ -9,7 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    Transcoder,
+)
 from eventsourcing.utils import Environment
 
 from commands.commands import CommandContext, CreatePackage
@@ -21,6 +26,7 @@ from commands.errors import (
 )
 from commands.events import PackageCreated
 from commands.package import Package, PackageName
+from commands.transcoding import FastJSONTranscoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,11 @@ class PackagesApplication(Application[UUID]):
         self.limits = limits or Limits()
         self.on_saved = on_saved
         super().__init__(env)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Only the settings we are given: the process environment must not

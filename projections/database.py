@@ -45,6 +45,23 @@ class Database(Protocol):
     def sql(self, statement: str) -> str:
         """The statement in this database's placeholder style (written with ``?``)."""
 
+    def upsert(
+        self,
+        cursor: Any,
+        table: str,
+        columns: Sequence[str],
+        key: str,
+        rows: Sequence[Params],
+        *,
+        replace: bool = True,
+    ) -> None:
+        """Insert ``rows``; a row whose ``key`` exists replaces it (or is skipped)."""
+
+    def insert(
+        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Params]
+    ) -> None:
+        """Insert new ``rows`` (a duplicate key is an error: the batch is rolled back)."""
+
     def leader_lock(self, channel: str) -> LeaderLock:
         """The lock that elects the one runner of the live projection."""
 
@@ -66,6 +83,26 @@ class SQLiteDatabase:
 
     def sql(self, statement: str) -> str:
         return statement
+
+    def upsert(
+        self,
+        cursor: sqlite3.Cursor,
+        table: str,
+        columns: Sequence[str],
+        key: str,
+        rows: Sequence[Params],
+        *,
+        replace: bool = True,
+    ) -> None:
+        if rows:
+            cursor.executemany(_upsert_statement(table, columns, key, replace, "?"), rows)
+
+    def insert(
+        self, cursor: sqlite3.Cursor, table: str, columns: Sequence[str], rows: Sequence[Params]
+    ) -> None:
+        if rows:
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:
@@ -143,6 +180,45 @@ class PostgresDatabase:
     def sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
 
+    def upsert(
+        self,
+        cursor: psycopg.Cursor[Any],
+        table: str,
+        columns: Sequence[str],
+        key: str,
+        rows: Sequence[Params],
+        *,
+        replace: bool = True,
+    ) -> None:
+        """COPY into a temporary table, then one INSERT … SELECT: the fastest way in."""
+        if not rows:
+            return
+        stage = f"stage_{table}"
+        names = ", ".join(columns)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
+            f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            _upsert_statement(table, columns, key, replace, source=f"SELECT {names} FROM {stage}")
+        )
+        cursor.execute(f"TRUNCATE {stage}")
+
+    def insert(
+        self,
+        cursor: psycopg.Cursor[Any],
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Params],
+    ) -> None:
+        if rows:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
     @contextmanager
     def write(self) -> Iterator[psycopg.Cursor[Any]]:
         with self.pool.connection() as connection, connection.transaction():
@@ -162,6 +238,23 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self.pool.close()
+
+
+def _upsert_statement(
+    table: str,
+    columns: Sequence[str],
+    key: str,
+    replace: bool,
+    placeholder: str = "",
+    source: str = "",
+) -> str:
+    values = source or f"VALUES ({', '.join([placeholder] * len(columns))})"
+    conflict = (
+        "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+        if replace
+        else "DO NOTHING"
+    )
+    return f"INSERT INTO {table} ({', '.join(columns)}) {values} ON CONFLICT ({key}) {conflict}"
 
 
 class LeaderLock(Protocol):

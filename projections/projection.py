@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
 from commands.events import FunctionsRegistered, PackageCreated, RevisionAdded
 from projections.database import Cursor, Database
-from projections.rows import FunctionRow, PackageRow, RevisionRow, Row, iso_millis
+from projections.rows import FunctionRow, PackageRow, RevisionRow, iso_millis
 from projections.schema import Generation, set_position
 
 READ_MODEL_CHANNEL = "faas_read_model"
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -29,7 +31,9 @@ class Batch:
     revisions: dict[str, RevisionRow] = field(default_factory=dict)
     functions: list[FunctionRow] = field(default_factory=list)
     tags: list[tuple[str, str]] = field(default_factory=list)
+    new_packages: set[str] = field(default_factory=set)
     changed_packages: set[str] = field(default_factory=set)
+    new_revisions: set[str] = field(default_factory=set)
     changed_revisions: set[str] = field(default_factory=set)
 
     def package(self, package_id: str) -> PackageRow:
@@ -44,8 +48,7 @@ class Batch:
         return package
 
 
-def on_package_created(batch: Batch, event: PackageCreated) -> None:
-    package_id = str(event.originator_id)
+def on_package_created(batch: Batch, package_id: str, event: PackageCreated) -> None:
     created = iso_millis(event.timestamp)
     batch.packages[package_id] = PackageRow(
         id=package_id,
@@ -64,12 +67,12 @@ def on_package_created(batch: Batch, event: PackageCreated) -> None:
         updated_dttm=created,
         version=event.originator_version,
     )
-    batch.changed_packages.add(package_id)
+    batch.new_packages.add(package_id)
     batch.tags.extend((package_id, tag) for tag in event.tags)
 
 
-def on_revision_added(batch: Batch, event: RevisionAdded) -> None:
-    package = batch.touch(str(event.originator_id), event)
+def on_revision_added(batch: Batch, package_id: str, event: RevisionAdded) -> None:
+    package = batch.touch(package_id, event)
     package.revisions_total += 1
     created = iso_millis(event.timestamp)
     batch.revisions[event.revision_id] = RevisionRow(
@@ -84,11 +87,11 @@ def on_revision_added(batch: Batch, event: RevisionAdded) -> None:
         created_dttm=created,
         updated_dttm=created,
     )
-    batch.changed_revisions.add(event.revision_id)
+    batch.new_revisions.add(event.revision_id)
 
 
-def on_functions_registered(batch: Batch, event: FunctionsRegistered) -> None:
-    package = batch.touch(str(event.originator_id), event)
+def on_functions_registered(batch: Batch, package_id: str, event: FunctionsRegistered) -> None:
+    package = batch.touch(package_id, event)
     created = iso_millis(event.timestamp)
     for position, function in enumerate(event.functions):
         batch.functions.append(
@@ -112,7 +115,8 @@ def on_functions_registered(batch: Batch, event: FunctionsRegistered) -> None:
         )
 
 
-HANDLERS: dict[type, Callable[[Batch, Any], None]] = {
+# One handler per event type: (batch, id of the event's stream, event).
+HANDLERS: dict[type, Callable[[Batch, str, Any], None]] = {
     PackageCreated: on_package_created,
     RevisionAdded: on_revision_added,
     FunctionsRegistered: on_functions_registered,
@@ -127,11 +131,16 @@ def apply_batch(
 ) -> int:
     """Apply ``(position, event)`` pairs to ``generation`` within the caller's transaction;
     returns the new tracking position."""
-    handled = [(position, event) for position, event in events if type(event) in HANDLERS]
+    stream_ids: dict[Any, str] = {}
+    handled = [
+        (stream_ids.setdefault(event.originator_id, str(event.originator_id)), event)
+        for _, event in events
+        if type(event) in HANDLERS
+    ]
     batch = Batch()
     _load_packages(database, cursor, generation, batch, handled)
-    for _, event in handled:
-        HANDLERS[type(event)](batch, event)
+    for stream_id, event in handled:
+        HANDLERS[type(event)](batch, stream_id, event)
     _write(database, cursor, generation, batch)
     position = events[-1][0]
     set_position(database, cursor, generation.number, position)
@@ -145,11 +154,14 @@ def _load_packages(
     cursor: Cursor,
     generation: Generation,
     batch: Batch,
-    events: Iterable[tuple[int, Any]],
+    events: Iterable[tuple[str, Any]],
 ) -> None:
-    created = {str(e.originator_id) for _, e in events if isinstance(e, PackageCreated)}
-    needed = sorted({str(e.originator_id) for _, e in events} - created)
-    for chunk in _chunks(needed, 500):
+    """Read the rows of the packages that the batch changes but did not create."""
+    created: set[str] = set()
+    streams: set[str] = set()
+    for stream_id, event in events:
+        (created if type(event) is PackageCreated else streams).add(stream_id)
+    for chunk in _chunks(sorted(streams - created), 500):
         marks = ", ".join("?" * len(chunk))
         cursor.execute(
             database.sql(f"SELECT * FROM {generation.table('packages')} WHERE id IN ({marks})"),
@@ -162,45 +174,30 @@ def _load_packages(
 
 
 def _write(database: Database, cursor: Cursor, generation: Generation, batch: Batch) -> None:
-    _upsert(
-        database,
-        cursor,
-        generation.table("packages"),
-        PackageRow,
-        [batch.packages[key] for key in sorted(batch.changed_packages)],
-    )
-    _upsert(
-        database,
-        cursor,
-        generation.table("revisions"),
-        RevisionRow,
-        [batch.revisions[key] for key in sorted(batch.changed_revisions)],
-    )
-    _upsert(database, cursor, generation.table("functions"), FunctionRow, batch.functions)
-    if batch.tags:
-        cursor.executemany(
-            database.sql(
-                f"INSERT INTO {generation.table('package_tags')} (package_id, tag) VALUES (?, ?) "
-                "ON CONFLICT DO NOTHING"
-            ),
-            batch.tags,
+    """New rows are inserted (by COPY on PostgreSQL); rows that existed are replaced."""
+    for row_type, entity, rows, new in (
+        (PackageRow, "packages", batch.packages, batch.new_packages),
+        (RevisionRow, "revisions", batch.revisions, batch.new_revisions),
+    ):
+        table, columns = generation.table(entity), row_type.columns()
+        database.insert(cursor, table, columns, [rows[key].values() for key in sorted(new)])
+        changed = sorted(
+            batch.changed_packages - new if entity == "packages" else batch.changed_revisions - new
         )
-
-
-def _upsert(
-    database: Database, cursor: Cursor, table: str, row_type: type[Row], rows: Sequence[Row]
-) -> None:
-    if not rows:
-        return
-    columns = row_type.columns()
-    updates = ", ".join(f"{column} = excluded.{column}" for column in columns[1:])
-    statement = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-        f"ON CONFLICT ({row_type.key}) DO UPDATE SET {updates}"
+        database.upsert(
+            cursor, table, columns, row_type.key, [rows[key].values() for key in changed]
+        )
+    database.insert(
+        cursor,
+        generation.table("functions"),
+        FunctionRow.columns(),
+        [row.values() for row in batch.functions],
     )
-    cursor.executemany(database.sql(statement), [row.values() for row in rows])
+    database.insert(
+        cursor, generation.table("package_tags"), ("package_id", "tag"), sorted(set(batch.tags))
+    )
 
 
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

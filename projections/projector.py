@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from projections.database import Database
-from projections.projection import apply_batch
+from projections.projection import HANDLERS, apply_batch
 from projections.schema import Generation, live_generation, reload
 from projections.source import EventLog
 
@@ -28,7 +28,7 @@ class Projector:
         Events are read before the transaction; inside it the position is checked again, so
         a batch that another writer (or a switch to a new generation) overtook is dropped."""
         seen = self.position(generation)
-        events = self.log.after(seen, self.batch_size, stop=stop)
+        events = self.log.after(seen, self.batch_size, stop=stop, types=HANDLERS)
         if not events:
             return None
         with self.database.write() as cursor:

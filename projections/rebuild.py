@@ -3,11 +3,13 @@ that the live read model equals a fresh replay."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from projections.database import Cursor, Database
-from projections.projection import apply_batch
+from projections.projection import HANDLERS, apply_batch
 from projections.projector import Projector
 from projections.rows import FunctionRow, PackageRow, RevisionRow
 from projections.schema import (
@@ -16,12 +18,14 @@ from projections.schema import (
     VERIFY,
     Generation,
     create_generation,
+    create_indexes,
     drop_generation,
     ensure_schema,
     generation_for,
     live_generation,
     make_live,
     next_generation_number,
+    reload,
 )
 
 Progress = Callable[[int, int], None]
@@ -48,6 +52,19 @@ class RebuildResult:
     resumed: bool
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Replay makes millions of short-lived dicts and lists and no reference cycles; the
+    cyclic collector's passes over them cost more than the replay itself."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def rebuild(projector: Projector, progress: Progress | None = None) -> RebuildResult:
     """Replay the whole log into a new generation (resuming one a killed rebuild left), then
     make it live in one transaction; the old generation is dropped afterwards."""
@@ -55,7 +72,9 @@ def rebuild(projector: Projector, progress: Progress | None = None) -> RebuildRe
     ensure_schema(database)
     target, resumed = _target(database, REBUILD, resume=True)
     start = target.position
-    position = _fill(projector, target, progress)
+    with cyclic_gc_paused():
+        position = _fill(projector, target, progress)
+    create_indexes(database, target)
     with database.write() as cursor:
         position = _finish(projector, cursor, target)
         retired = make_live(database, cursor, target)
@@ -71,7 +90,8 @@ def verify(projector: Projector, progress: Progress | None = None, limit: int = 
     ensure_schema(database)
     target, _ = _target(database, VERIFY, resume=False)
     try:
-        _fill(projector, target, progress)
+        with cyclic_gc_paused():
+            _fill(projector, target, progress)
         with database.write() as cursor:
             live = live_generation(database, cursor)
             assert live is not None
@@ -90,19 +110,21 @@ def _target(database: Database, purpose: str, *, resume: bool) -> tuple[Generati
         if existing is not None:
             drop_generation(database, cursor, existing.number)
         number = next_generation_number(database, cursor)
-        return create_generation(database, cursor, number, purpose), False
+        return create_generation(database, cursor, number, purpose, indexed=False), False
 
 
 def _fill(projector: Projector, target: Generation, progress: Progress | None) -> int:
-    """Replay batches (each its own transaction, so a killed rebuild resumes) up to the
-    head as it was when the fill began."""
+    """Replay pages up to the head as it was when the fill began, each page in its own
+    transaction, so a killed rebuild resumes where it stopped."""
+    database = projector.database
     head = projector.log.head()
     position = projector.position(target)
-    while position < head:
-        stepped = projector.step(target, stop=head)
-        if stepped is None:
-            break
-        position = stepped
+    for events in projector.log.pages(position, head, projector.batch_size, HANDLERS):
+        with database.write() as cursor:
+            current = reload(database, cursor, target)
+            if current is None or current.position != position:
+                raise RuntimeError(f"generation {target.number} was changed by another writer")
+            position = apply_batch(database, cursor, current, events)
         if progress is not None:
             progress(position, head)
     return position
@@ -118,7 +140,7 @@ def _finish(
     assert current is not None
     position = current.position
     while True:
-        events = projector.log.after(position, projector.batch_size, stop=stop)
+        events = projector.log.after(position, projector.batch_size, stop=stop, types=HANDLERS)
         if not events:
             return position
         position = apply_batch(database, cursor, current, events)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, fields
-from datetime import UTC, datetime
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any, ClassVar
 
+ZERO = timedelta(0)
 
+
+@lru_cache(maxsize=4096)
 def iso_millis(moment: datetime) -> str:
     """ISO-8601 UTC with milliseconds and ``Z``; fixed width, so it sorts as text."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.utcoffset() != ZERO:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 class Row:
@@ -23,7 +29,15 @@ class Row:
         return [field.name for field in fields(cls)]  # type: ignore[arg-type]
 
     def values(self) -> tuple[Any, ...]:
-        return astuple(self)  # type: ignore[call-overload,no-any-return]
+        row_type = type(self)
+        getter = _GETTERS.get(row_type)
+        if getter is None:
+            getter = _GETTERS[row_type] = attrgetter(*row_type.columns())
+        values: tuple[Any, ...] = getter(self)
+        return values
+
+
+_GETTERS: dict[type, attrgetter[Any]] = {}
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ class Generation:
 
 
 def table_statements(database: Database, generation: int) -> list[str]:
-    """``CREATE TABLE``/``CREATE INDEX`` statements of one generation."""
+    """``CREATE TABLE`` statements of one generation (primary keys only)."""
     text = database.sortable_text
     prefix = f"rm_g{generation}_"
     return [
@@ -52,14 +52,10 @@ def table_statements(database: Database, generation: int) -> list[str]:
             created_dttm {text} NOT NULL,
             updated_dttm {text} NOT NULL,
             version INTEGER NOT NULL)""",
-        f"CREATE INDEX IF NOT EXISTS {prefix}packages_by_account "
-        f"ON {prefix}packages (account_id, created_dttm)",
         f"""CREATE TABLE IF NOT EXISTS {prefix}package_tags (
             package_id {text} NOT NULL,
             tag {text} NOT NULL,
             PRIMARY KEY (package_id, tag))""",
-        f"CREATE INDEX IF NOT EXISTS {prefix}package_tags_by_tag "
-        f"ON {prefix}package_tags (tag, package_id)",
         f"""CREATE TABLE IF NOT EXISTS {prefix}revisions (
             id {text} PRIMARY KEY,
             package_id {text} NOT NULL,
@@ -71,8 +67,6 @@ def table_statements(database: Database, generation: int) -> list[str]:
             deployments_running INTEGER NOT NULL,
             created_dttm {text} NOT NULL,
             updated_dttm {text} NOT NULL)""",
-        f"CREATE INDEX IF NOT EXISTS {prefix}revisions_by_package "
-        f"ON {prefix}revisions (package_id, created_dttm)",
         f"""CREATE TABLE IF NOT EXISTS {prefix}functions (
             function_revision_id {text} PRIMARY KEY,
             package_revision_id {text} NOT NULL,
@@ -89,9 +83,29 @@ def table_statements(database: Database, generation: int) -> list[str]:
             config TEXT NOT NULL,
             created_dttm {text} NOT NULL,
             updated_dttm {text} NOT NULL)""",
+    ]
+
+
+def index_statements(generation: int) -> list[str]:
+    """The secondary indexes the queries use; a rebuild adds them after filling the tables,
+    when building them in one pass is cheaper than keeping them up to date row by row."""
+    prefix = f"rm_g{generation}_"
+    return [
+        f"CREATE INDEX IF NOT EXISTS {prefix}packages_by_account "
+        f"ON {prefix}packages (account_id, created_dttm)",
+        f"CREATE INDEX IF NOT EXISTS {prefix}package_tags_by_tag "
+        f"ON {prefix}package_tags (tag, package_id)",
+        f"CREATE INDEX IF NOT EXISTS {prefix}revisions_by_package "
+        f"ON {prefix}revisions (package_id, created_dttm)",
         f"CREATE INDEX IF NOT EXISTS {prefix}functions_by_revision "
         f"ON {prefix}functions (package_revision_id, sort_order, position)",
     ]
+
+
+def create_indexes(database: Database, generation: Generation) -> None:
+    with database.write() as cursor:
+        for statement in index_statements(generation.number):
+            cursor.execute(statement)
 
 
 GENERATIONS_TABLE = """CREATE TABLE IF NOT EXISTS rm_generations (
@@ -141,8 +155,11 @@ def _generation_where(
     return None if row is None else Generation(int(row[0]), int(row[1]), str(row[2]))
 
 
-def create_generation(database: Database, cursor: Cursor, number: int, purpose: str) -> Generation:
-    for statement in table_statements(database, number):
+def create_generation(
+    database: Database, cursor: Cursor, number: int, purpose: str, *, indexed: bool = True
+) -> Generation:
+    statements = table_statements(database, number)
+    for statement in statements + (index_statements(number) if indexed else []):
         cursor.execute(statement)
     cursor.execute(
         database.sql(

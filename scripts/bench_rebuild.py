@@ -1,0 +1,121 @@
+"""Benchmark: rebuild the read model from a log of N events; reports events/s and memory.
+
+    python -m scripts.bench_rebuild --events 200000            # a fresh PostgreSQL database
+    python -m scripts.bench_rebuild --database-url sqlite:///var/bench.sqlite3
+
+Seeding writes many packages per transaction, so it takes seconds, not minutes. The database
+made for a PostgreSQL run is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import uuid4
+
+import psycopg
+from psycopg import sql
+
+from commands.commands import CommandContext, CreatePackage, FunctionSpec
+from commands.package import Package, PackageName
+from projections.rebuild import rebuild
+from service.bootstrap import Container, bootstrap
+from service.settings import Settings
+from service.wire import now_to_the_millisecond
+
+EVENTS_PER_PACKAGE = 4  # PackageCreated, RevisionAdded, FunctionsRegistered, PackageNameClaimed
+PACKAGES_PER_SAVE = 200
+
+
+@contextmanager
+def fresh_postgres(admin_url: str) -> Iterator[str]:
+    name = f"faas_bench_{uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def seed(container: Container, packages: int) -> None:
+    context = CommandContext(1, "bench", "bench-seed", now_to_the_millisecond())
+    functions = tuple(
+        FunctionSpec(f"fn{i}", "ON_REQUEST", "export default () => 1;" * 8, i, {"path": f"p{i}"})
+        for i in range(2)
+    )
+    for start in range(0, packages, PACKAGES_PER_SAVE):
+        aggregates: list[Package | PackageName] = []
+        for number in range(start, min(start + PACKAGES_PER_SAVE, packages)):
+            command = CreatePackage(name=f"bench-{number}", functions=functions, tags=("bench",))
+            package = Package.create(command, context, max_functions=50)
+            aggregates += [package, PackageName.claim(command.name, package.id, context)]
+        container.packages.save(*aggregates)
+
+
+def settle(url: str) -> None:
+    """Let PostgreSQL vacuum and analyse the fresh log now, not in the middle of the run
+    (a log in real use is old, vacuumed and analysed)."""
+    if url.startswith("postgres"):
+        with psycopg.connect(_conninfo(url), autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
+            connection.execute("CHECKPOINT")
+
+
+def _conninfo(url: str) -> str:
+    from service.store import library_env
+
+    env = library_env(url, timeout_seconds=5)
+    return psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--database-url", help="default: a fresh PostgreSQL database")
+    parser.add_argument("--postgres-admin-url", default="postgresql://postgres@127.0.0.1/postgres")
+    parser.add_argument("--batch-size", type=int, default=5000)
+    args = parser.parse_args()
+    if args.database_url:
+        run(args.database_url, args)
+    else:
+        with fresh_postgres(args.postgres_admin_url) as url:
+            run(url, args)
+
+
+def run(url: str, args: argparse.Namespace) -> None:
+    settings = Settings(database_url=url, projection_batch_size=args.batch_size)
+    container = bootstrap(settings)
+    try:
+        packages = args.events // EVENTS_PER_PACKAGE
+        started = time.perf_counter()
+        seed(container, packages)
+        seeded = time.perf_counter() - started
+        settle(url)
+        events = container.projector.log.head()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(f"seeded {events:,} events in {seeded:.1f} s; peak RSS {rss_before / 1024:.0f} MiB")
+        started = time.perf_counter()
+        result = rebuild(container.projector)
+        elapsed = time.perf_counter() - started
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(
+            f"rebuild: {result.events_replayed:,} events in {elapsed:.2f} s = "
+            f"{result.events_replayed / elapsed:,.0f} events/s "
+            f"(batch {args.batch_size}); peak RSS {rss_after / 1024:.0f} MiB"
+        )
+    finally:
+        container.close()
+
+
+if __name__ == "__main__":
+    main()
