@@ -20,6 +20,19 @@ Params = Sequence[Any]
 PROJECTION_WRITE_LOCK = 0x46414153  # "FAAS"
 
 
+class DatabaseUnavailableError(Exception):
+    """The read-model database could not be reached, or not in time."""
+
+
+@contextmanager
+def unavailable_as_error() -> Iterator[None]:
+    """Lost connections, pool and lock timeouts: one error the edge answers with 503."""
+    try:
+        yield
+    except (psycopg.OperationalError, sqlite3.OperationalError, TimeoutError) as error:
+        raise DatabaseUnavailableError(str(error)) from error
+
+
 class Cursor(Protocol):
     def execute(self, statement: str, params: Params = ()) -> Any: ...
 
@@ -106,7 +119,7 @@ class SQLiteDatabase:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:
-        with self._connection() as connection:
+        with unavailable_as_error(), self._connection() as connection:
             cursor = connection.cursor()
             cursor.execute("BEGIN IMMEDIATE")
             try:
@@ -118,7 +131,7 @@ class SQLiteDatabase:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Cursor]:
-        with self._connection() as connection:
+        with unavailable_as_error(), self._connection() as connection:
             cursor = connection.cursor()
             cursor.execute("BEGIN")
             try:
@@ -221,14 +234,22 @@ class PostgresDatabase:
 
     @contextmanager
     def write(self) -> Iterator[psycopg.Cursor[Any]]:
-        with self.pool.connection() as connection, connection.transaction():
+        with (
+            unavailable_as_error(),
+            self.pool.connection() as connection,
+            connection.transaction(),
+        ):
             cursor = connection.cursor()
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PROJECTION_WRITE_LOCK,))
             yield cursor
 
     @contextmanager
     def read(self) -> Iterator[psycopg.Cursor[Any]]:
-        with self.pool.connection() as connection, connection.transaction(force_rollback=True):
+        with (
+            unavailable_as_error(),
+            self.pool.connection() as connection,
+            connection.transaction(force_rollback=True),
+        ):
             cursor = connection.cursor()
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield cursor

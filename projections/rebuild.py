@@ -30,6 +30,10 @@ from projections.schema import (
 
 Progress = Callable[[int, int], None]
 
+# Events per transaction when replaying: bigger pages are faster, up to about this size;
+# memory grows with the page, not with the log.
+PAGE_SIZE = 5000
+
 KEY_COLUMNS = {
     "packages": "id",
     "package_tags": "package_id, tag",
@@ -65,7 +69,9 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def rebuild(projector: Projector, progress: Progress | None = None) -> RebuildResult:
+def rebuild(
+    projector: Projector, progress: Progress | None = None, page_size: int = PAGE_SIZE
+) -> RebuildResult:
     """Replay the whole log into a new generation (resuming one a killed rebuild left), then
     make it live in one transaction; the old generation is dropped afterwards."""
     database = projector.database
@@ -73,7 +79,7 @@ def rebuild(projector: Projector, progress: Progress | None = None) -> RebuildRe
     target, resumed = _target(database, REBUILD, resume=True)
     start = target.position
     with cyclic_gc_paused():
-        position = _fill(projector, target, progress)
+        position = _fill(projector, target, progress, page_size)
     create_indexes(database, target)
     with database.write() as cursor:
         position = _finish(projector, cursor, target)
@@ -83,7 +89,12 @@ def rebuild(projector: Projector, progress: Progress | None = None) -> RebuildRe
     return RebuildResult(target.number, position, position - start, resumed)
 
 
-def verify(projector: Projector, progress: Progress | None = None, limit: int = 20) -> list[str]:
+def verify(
+    projector: Projector,
+    progress: Progress | None = None,
+    limit: int = 20,
+    page_size: int = PAGE_SIZE,
+) -> list[str]:
     """Differences between the live read model and a fresh replay of the log up to the same
     position (empty when they agree)."""
     database = projector.database
@@ -91,7 +102,7 @@ def verify(projector: Projector, progress: Progress | None = None, limit: int = 
     target, _ = _target(database, VERIFY, resume=False)
     try:
         with cyclic_gc_paused():
-            _fill(projector, target, progress)
+            _fill(projector, target, progress, page_size)
         with database.write() as cursor:
             live = live_generation(database, cursor)
             assert live is not None
@@ -113,13 +124,15 @@ def _target(database: Database, purpose: str, *, resume: bool) -> tuple[Generati
         return create_generation(database, cursor, number, purpose, indexed=False), False
 
 
-def _fill(projector: Projector, target: Generation, progress: Progress | None) -> int:
+def _fill(
+    projector: Projector, target: Generation, progress: Progress | None, page_size: int
+) -> int:
     """Replay pages up to the head as it was when the fill began, each page in its own
     transaction, so a killed rebuild resumes where it stopped."""
     database = projector.database
     head = projector.log.head()
     position = projector.position(target)
-    for events in projector.log.pages(position, head, projector.batch_size, HANDLERS):
+    for events in projector.log.pages(position, head, page_size, HANDLERS):
         with database.write() as cursor:
             current = reload(database, cursor, target)
             if current is None or current.position != position:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import psycopg
 
+from projections.database import DatabaseUnavailableError
 from projections.projection import READ_MODEL_CHANNEL
 
 logger = logging.getLogger("faas.projections")
@@ -60,8 +61,14 @@ class PositionWatch:
                 await asyncio.wait_for(future, min(POLL_SECONDS, remaining))
             except TimeoutError:
                 self._forget(future)
-                self.advance(await asyncio.to_thread(self._read_position))
+                await self._poll()
         return True
+
+    async def _poll(self) -> None:
+        try:
+            self.advance(await asyncio.to_thread(self._read_position))
+        except DatabaseUnavailableError as error:
+            logger.debug("read-model position not readable now: %s", error)
 
     def _forget(self, future: asyncio.Future[None]) -> None:
         with self._lock:

@@ -93,7 +93,7 @@ def main() -> None:
 
 
 def run(url: str, args: argparse.Namespace) -> None:
-    settings = Settings(database_url=url, projection_batch_size=args.batch_size)
+    settings = Settings(database_url=url)
     container = bootstrap(settings)
     try:
         packages = args.events // EVENTS_PER_PACKAGE
@@ -105,7 +105,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(f"seeded {events:,} events in {seeded:.1f} s; peak RSS {rss_before / 1024:.0f} MiB")
         started = time.perf_counter()
-        result = rebuild(container.projector)
+        result = rebuild(container.projector, page_size=args.batch_size)
         elapsed = time.perf_counter() - started
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import uvicorn
 
-from projections.rebuild import rebuild, verify
+from projections.rebuild import PAGE_SIZE, rebuild, verify
 from scripts.progress import ProgressLine
 from service.bootstrap import bootstrap
 from service.settings import Settings, SettingsError
@@ -76,14 +76,14 @@ def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
     progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
         if args.verify:
-            differences = verify(container.projector, progress)
+            differences = verify(container.projector, progress, page_size=args.batch_size)
             if progress is not None:
                 progress.done()
             for line in differences:
                 print(line)
             print(f"{len(differences)} difference(s)", file=sys.stderr)
             return 1 if differences else 0
-        result = rebuild(container.projector, progress)
+        result = rebuild(container.projector, progress, page_size=args.batch_size)
         if progress is not None:
             progress.done()
         how = "resumed" if result.resumed else "new"
@@ -121,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
         "--verify",
         action="store_true",
         help="compare the live read model with a fresh replay; exit 1 on any difference",
+    )
+    rebuild_parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=PAGE_SIZE,
+        help=f"events per transaction (default {PAGE_SIZE})",
     )
     rebuild_parser.set_defaults(handler=rebuild_command)
     return parser

@@ -14,10 +14,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from commands.errors import DomainError
+from projections.database import DatabaseUnavailableError
 from service import routes
 from service.bootstrap import bootstrap
 from service.envelope import correlation_id_of, failure
-from service.errors import ApiError, from_domain, from_http_status
+from service.errors import ApiError, from_domain, from_http_status, store_unavailable
 from service.middleware import RequestContextMiddleware
 from service.settings import Settings
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> Starlette:
             ApiError: api_error_handler,
             DomainError: domain_error_handler,
             HTTPException: http_exception_handler,
+            DatabaseUnavailableError: unavailable_handler,
         },
         lifespan=lifespan,
     )
@@ -80,6 +82,10 @@ async def api_error_handler(request: Request, error: Exception) -> Response:
 async def domain_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     return failure(correlation_id_of(request), from_domain(error))
+
+
+async def unavailable_handler(request: Request, error: Exception) -> Response:
+    return failure(correlation_id_of(request), store_unavailable())
 
 
 async def http_exception_handler(request: Request, error: Exception) -> Response:

@@ -77,6 +77,10 @@ def from_http_status(status: int, headers: dict[str, str] | None) -> ApiError:
     return ApiError(status, code, message, headers=headers)
 
 
+def store_unavailable(message: str = "The store is unavailable. Retry later.") -> ApiError:
+    return ApiError(503, "FAAS-503", message, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
 def from_domain(error: DomainError) -> ApiError:
     """The one translation of domain errors into HTTP answers."""
     if isinstance(error, PackageIdTakenError | PackageNameTakenError):
@@ -84,10 +88,7 @@ def from_domain(error: DomainError) -> ApiError:
     if isinstance(error, FunctionLimitExceededError):
         return ApiError(422, "FAAS-1006", str(error))
     if isinstance(error, StoreUnavailableError):
-        return ApiError(
-            503,
-            "FAAS-503",
-            "The event store is unavailable; nothing was written. Retry later.",
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        return store_unavailable(
+            "The event store is unavailable; nothing was written. Retry later."
         )
     return internal_error()

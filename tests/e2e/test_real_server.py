@@ -33,6 +33,17 @@ def test_several_workers_share_one_store_and_its_uniqueness(store_url: str) -> N
         responses = pool.map(
             lambda _: httpx.post(f"{base}/v2/faas/packages", json=body, timeout=10), range(4)
         )
-        statuses = [response.status_code for response in responses]
+        answers = [(response.status_code, response.text) for response in responses]
 
-    assert sorted(statuses) == [201, 409, 409, 409]
+    assert sorted(status for status, _ in answers) == [201, 409, 409, 409], answers
+
+
+def test_a_create_answered_by_one_server_is_read_by_another(store_url: str) -> None:
+    with running_server(store_url) as first, running_server(store_url) as second:
+        for _ in range(5):
+            created = httpx.post(f"{first}/v2/faas/packages", json=package_body(), timeout=10)
+            assert created.status_code == 201, created.text
+            package_id = created.json()["data"]["id"]
+            read = httpx.get(f"{second}/v2/faas/packages/{package_id}", timeout=10)
+            assert read.status_code == 200, read.text
+            assert read.json()["data"] == created.json()["data"]

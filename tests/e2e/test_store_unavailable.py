@@ -55,11 +55,13 @@ def test_an_unreachable_postgres_is_503_and_the_service_recovers_without_restart
     url, proxy = proxied_postgres
     settings = Settings(database_url=url, store_timeout_seconds=1)
     with TestClient(create_app(settings)) as client:
-        assert client.post(URL, json=package_body()).status_code == 201
+        created = client.post(URL, json=package_body())
+        assert created.status_code == 201
         proxy.cut()
         body = package_body()
 
         assert_unavailable(client.post(URL, json=body))
+        assert_unavailable(client.get(f"{URL}/{created.json()['data']['id']}"))
 
         proxy.restore()
         assert client.post(URL, json=body).status_code == 201

@@ -64,7 +64,7 @@ def _wait_until_listening(
             output.seek(0)
             raise RuntimeError(f"server exited with {process.returncode}: {output.read()!r}")
         try:
-            httpx.get(f"{base}/v2/faas/ping", timeout=1)
+            httpx.get(f"{base}/v2/faas/packages?size=1", timeout=1)
             return
         except httpx.TransportError:
             time.sleep(0.1)

@@ -17,6 +17,7 @@ class TcpProxy:
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
+        self._generation = 0
         self.restore()
 
     def restore(self) -> None:
@@ -25,11 +26,15 @@ class TcpProxy:
         listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
         self.port = listener.getsockname()[1]
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        with self._lock:
+            self._listener = listener
+            self._generation += 1
+            generation = self._generation
+        threading.Thread(target=self._accept, args=(listener, generation), daemon=True).start()
 
     def cut(self) -> None:
         with self._lock:
+            self._generation += 1
             sockets = list(self._sockets)
             self._sockets.clear()
             if self._listener is not None:
@@ -40,7 +45,7 @@ class TcpProxy:
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
 
-    def _accept(self, listener: socket.socket) -> None:
+    def _accept(self, listener: socket.socket, generation: int) -> None:
         while True:
             try:
                 client, _ = listener.accept()
@@ -53,6 +58,10 @@ class TcpProxy:
                 continue
             upstream.settimeout(None)
             with self._lock:
+                if generation != self._generation:  # cut while this one was connecting
+                    client.close()
+                    upstream.close()
+                    return
                 self._sockets.update({client, upstream})
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
