@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -19,12 +19,14 @@ from eventsourcing.utils import Environment
 
 from commands.commands import CommandContext, CreatePackage
 from commands.errors import (
+    ApiKeyNotFoundError,
     DomainError,
     PackageIdTakenError,
     PackageNameTakenError,
     StoreUnavailableError,
 )
 from commands.events import PackageCreated
+from commands.keys import ApiKey, Grant
 from commands.package import Package, PackageName
 from commands.transcoding import FastJSONTranscoder
 
@@ -91,6 +93,30 @@ class PackagesApplication(Application[UUID]):
                 # This very write is in the log already: the head is at or after it.
                 position = self.recorder.max_notification_id() or 0
         return SavedPackage(package, position)
+
+    def issue_api_key(
+        self, name: str, grants: list[Grant], expires_at: str | None, context: CommandContext
+    ) -> tuple[ApiKey, str]:
+        """A new key for ``context.account_id``, and its plain form (never stored)."""
+        key, plain = ApiKey.issue(name, grants, expires_at, context)
+        with store_errors_as_unavailable():
+            self._save(key)
+        return key, plain
+
+    def revoke_api_key(self, key_id: UUID, context: CommandContext) -> ApiKey:
+        """Revoke a key; revoking a revoked key changes nothing."""
+        with store_errors_as_unavailable():
+            try:
+                key: object = self.repository.get(key_id)
+            except AggregateNotFoundError:
+                raise ApiKeyNotFoundError(key_id) from None
+            if not isinstance(key, ApiKey):
+                raise ApiKeyNotFoundError(key_id)
+            key.revoke(context)
+            # Revoked at the same moment by someone else: the outcome is the same.
+            with suppress(IntegrityError):
+                self._save(key)
+        return key
 
     def _save(self, *aggregates: Any) -> int:
         """Save in one transaction; returns the log position of the last event saved."""

@@ -33,3 +33,9 @@ class StoreUnavailableError(DomainError):
 
     def __init__(self) -> None:
         super().__init__("the event store is unavailable")
+
+
+class ApiKeyNotFoundError(DomainError):
+    def __init__(self, key_id: UUID) -> None:
+        super().__init__(f"no API key with id {key_id}")
+        self.key_id = key_id

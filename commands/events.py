@@ -13,6 +13,8 @@ from eventsourcing.domain import AggregateCreated, AggregateEvent
 from eventsourcing.utils import register_topic
 
 if TYPE_CHECKING:
+    from commands.commands import CommandContext
+    from commands.keys import ApiKey
     from commands.package import Package, PackageName
 
 TOPIC_PREFIX = "faas."
@@ -26,6 +28,16 @@ def stable_topic(cls: EventClass) -> EventClass:
     cls.TOPIC = topic  # type: ignore[attr-defined]
     register_topic(topic, cls)
     return cls
+
+
+def audit(context: CommandContext) -> dict[str, Any]:
+    """The metadata every event of a command carries."""
+    return {
+        "account_id": context.account_id,
+        "actor": context.actor,
+        "correlation_id": context.correlation_id,
+        "timestamp": context.requested_at,
+    }
 
 
 class AuditedEvent(AggregateEvent):
@@ -93,3 +105,27 @@ class PackageNameClaimed(AuditedEvent, AggregateCreated):
         aggregate.account_id = self.account_id
         aggregate.name_key = self.name_key
         aggregate.package_id = self.package_id
+
+
+@stable_topic
+class ApiKeyIssued(AuditedEvent, AggregateCreated):
+    """An API key made for ``account_id``; only the SHA-256 of its secret is kept."""
+
+    name: str
+    secret_sha256: str
+    grants: list[dict[str, Any]]
+    expires_at: str | None
+
+    def apply(self, aggregate: ApiKey) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.name = self.name
+        aggregate.secret_sha256 = self.secret_sha256
+        aggregate.grants = [dict(grant) for grant in self.grants]
+        aggregate.expires_at = self.expires_at
+        aggregate.revoked = False
+
+
+@stable_topic
+class ApiKeyRevoked(AuditedEvent):
+    def apply(self, aggregate: ApiKey) -> None:
+        aggregate.revoked = True

@@ -16,6 +16,7 @@ from commands.events import (
     PackageCreated,
     PackageNameClaimed,
     RevisionAdded,
+    audit,
     stable_topic,
 )
 
@@ -41,16 +42,6 @@ class Revision:
     description: str
     created_on: datetime
     functions: tuple[Function, ...] = ()
-
-
-def audit(context: CommandContext) -> dict[str, Any]:
-    """The metadata every event of a command carries."""
-    return {
-        "account_id": context.account_id,
-        "actor": context.actor,
-        "correlation_id": context.correlation_id,
-        "timestamp": context.requested_at,
-    }
 
 
 @stable_topic

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+from uuid import UUID, uuid4
 
 import uvicorn
 
+from commands.commands import CommandContext
+from commands.errors import ApiKeyNotFoundError
+from commands.keys import PERMISSIONS, Grant, GrantError
 from projections.rebuild import PAGE_SIZE, rebuild, verify
 from scripts.progress import ProgressLine
-from service.bootstrap import bootstrap
+from service.bootstrap import Container, bootstrap
 from service.settings import Settings, SettingsError
+from service.store import is_embedded
+from service.wire import now_to_the_millisecond
+
+DEVELOPMENT_ACCOUNT = 1
+EXAMPLE_BODY = (
+    '{"name":"hello","functions":[{"name":"hello","type":"ON_REQUEST",'
+    '"code":"export default () => 1;","config":{"path":"hello"}}]}'
+)
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -39,7 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the HTTP service; the store is checked (and its tables made) before listening."""
     try:
-        bootstrap(settings).close()
+        container = bootstrap(settings)
+        try:
+            if is_embedded(settings.database_url) and not container.keys.records():
+                _print_development_key(container, args)
+        finally:
+            container.close()
     except SettingsError as error:
         print(f"faas-packages: {error}", file=sys.stderr)
         return 2
@@ -54,6 +74,99 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         log_level=settings.log_level.lower(),
     )
+    return 0
+
+
+def _print_development_key(container: Container, args: argparse.Namespace) -> None:
+    """First run on the embedded store: a key with every grant for account 1, shown once."""
+    grants = [Grant(permission) for permission in PERMISSIONS]
+    key, plain = container.packages.issue_api_key(
+        "development key", grants, None, cli_context(DEVELOPMENT_ACCOUNT)
+    )
+    base = f"http://{args.host}:{args.port}/v2/faas"
+    print(
+        f"""
+No API key exists yet, so one was made for account {DEVELOPMENT_ACCOUNT} with every grant.
+It is shown this once; keep it (list and revoke keys with `faas-packages keys`).
+
+    key id: {key.id}
+    key:    {plain}
+
+Try it:
+
+    curl -s -X POST {base}/packages -H 'Authorization: Bearer {plain}' \\
+      -H 'Content-Type: application/json' \\
+      -d '{EXAMPLE_BODY}'
+""",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def cli_context(account_id: int) -> CommandContext:
+    """Commands from the command line: the actor is the operating-system user."""
+    return CommandContext(
+        account_id=account_id,
+        actor=f"cli:{getpass.getuser()}",
+        correlation_id=f"cli-{uuid4()}",
+        requested_at=now_to_the_millisecond(),
+    )
+
+
+def keys_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Make a key and print it once."""
+    container = bootstrap(settings)
+    try:
+        key, plain = container.packages.issue_api_key(
+            args.name, args.grant, args.expires, cli_context(args.account)
+        )
+    finally:
+        container.close()
+    print(f"key id: {key.id}")
+    print(f"key:    {plain}")
+    print("The key is shown only now; the service keeps only a hash of it.", file=sys.stderr)
+    return 0
+
+
+def keys_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Keys with their grants and state, never the key itself."""
+    container = bootstrap(settings)
+    try:
+        records = [
+            record
+            for record in container.keys.records()
+            if args.account is None or record.account_id == args.account
+        ]
+    finally:
+        container.close()
+    rows = [("ID", "ACCOUNT", "NAME", "GRANTS", "EXPIRES", "REVOKED")]
+    rows += [
+        (
+            str(record.key_id),
+            str(record.account_id),
+            record.name,
+            " ".join(str(grant) for grant in record.grants),
+            record.expires_at.isoformat() if record.expires_at else "never",
+            "yes" if record.revoked else "no",
+        )
+        for record in records
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    return 0
+
+
+def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    container = bootstrap(settings)
+    try:
+        key = container.packages.revoke_api_key(args.key_id, cli_context(0))
+    except ApiKeyNotFoundError as error:
+        print(f"faas-packages: {error}", file=sys.stderr)
+        return 2
+    finally:
+        container.close()
+    print(f"revoked {key.id}")
     return 0
 
 
@@ -97,8 +210,15 @@ def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
         container.close()
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="faas-packages",
         description="Event-sourced control plane for serverless-function packages.",
     )
@@ -129,14 +249,62 @@ def _parser() -> argparse.ArgumentParser:
         help=f"events per transaction (default {PAGE_SIZE})",
     )
     rebuild_parser.set_defaults(handler=rebuild_command)
+    _add_keys_commands(commands)
     return parser
 
 
+def _add_keys_commands(commands: Any) -> None:
+    keys = commands.add_parser("keys", help="make, list and revoke API keys")
+    actions = keys.add_subparsers(dest="keys_command", required=True)
+    create = actions.add_parser("create", help="make a key; it is printed once")
+    create.add_argument("--account", type=_positive_int, required=True, help="the key's account")
+    create.add_argument(
+        "--grant",
+        type=_grant,
+        action="append",
+        required=True,
+        help="a permission, e.g. functions.package:write or "
+        "functions.package-deployment:write@keyset:12345 (repeat for several)",
+    )
+    create.add_argument("--expires", type=_expiry, help="UTC time, e.g. 2027-01-01T00:00:00Z")
+    create.add_argument("--name", default="", help="a name to recognise the key by")
+    create.set_defaults(handler=keys_create)
+    listing = actions.add_parser("list", help="list keys (never the keys themselves)")
+    listing.add_argument("--account", type=_positive_int, help="only this account's keys")
+    listing.set_defaults(handler=keys_list)
+    revoke = actions.add_parser("revoke", help="revoke a key at once, in every process")
+    revoke.add_argument("key_id", type=_uuid, help="the key id (from create or list)")
+    revoke.set_defaults(handler=keys_revoke)
+
+
+def _grant(text: str) -> Grant:
+    try:
+        return Grant.parse(text)
+    except GrantError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _expiry(text: str) -> str:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2027-01-01T00:00:00Z")
+    return moment.astimezone(UTC).isoformat()
+
+
+def _uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a key id: {text!r}") from None
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more: {text!r}")
+    return int(text)
 
 
 if __name__ == "__main__":

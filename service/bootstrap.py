@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from commands.application import Limits, PackagesApplication
 from projections.database import Database
+from projections.keyring import KeyRing
 from projections.projector import Projector
 from projections.queries import ReadModel
 from projections.runner import ProjectionRunner
@@ -33,16 +34,19 @@ class Container:
     runner: ProjectionRunner
     watch: PositionWatch
     listener: PositionListener | None
+    keys: KeyRing
 
     def start(self) -> None:
         """Start the background work this process does: projecting (if configured here) and
         hearing how far the read model has come."""
+        self.keys.start()
         if self.listener is not None:
             self.listener.start()
         if self.settings.projection == "inline":
             self.runner.start()
 
     def close(self) -> None:
+        self.keys.stop()
         self.runner.stop()
         if self.listener is not None:
             self.listener.stop()
@@ -68,6 +72,8 @@ def bootstrap(settings: Settings) -> Container:
     packages.on_saved = runner.wake
     conninfo = getattr(database, "conninfo", None)
     listener = PositionListener(conninfo, watch) if conninfo else None
+    keys = KeyRing(packages)
+    keys.refresh()
     return Container(
-        settings, packages, database, ReadModel(database), projector, runner, watch, listener
+        settings, packages, database, ReadModel(database), projector, runner, watch, listener, keys
     )

@@ -10,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from commands.commands import CommandContext
+from commands.keys import PACKAGE_READ, PACKAGE_WRITE
 from projections.queries import FUNCTION_SORTS, PACKAGE_SORTS, REVISION_SORTS
 from service import responses
+from service.auth import Principal, authorize
 from service.body import read_json_body
 from service.bootstrap import Container
 from service.decoding import decode
@@ -36,16 +38,16 @@ def container_of(request: Request) -> Container:
     return container
 
 
-def account_of(request: Request) -> int:
-    """The caller's account (the configured default until API keys exist)."""
-    return container_of(request).settings.default_account_id
+async def caller(request: Request, permission: str) -> Principal:
+    """The authenticated caller, holding ``permission`` (else 401 or 403)."""
+    return await authorize(request, container_of(request).keys, permission)
 
 
-def command_context(request: Request, container: Container) -> CommandContext:
+def command_context(request: Request, principal: Principal) -> CommandContext:
     """The caller, the request and its time: the metadata of the events it causes."""
     return CommandContext(
-        account_id=account_of(request),
-        actor=container.settings.default_actor,
+        account_id=principal.account_id,
+        actor=principal.key_id,
         correlation_id=correlation_id_of(request),
         requested_at=request.scope["state"]["received_at"],
     )
@@ -73,11 +75,12 @@ async def read_your_writes(request: Request, position: int) -> dict[str, str]:
 
 
 async def create_package(request: Request) -> Response:
+    principal = await caller(request, PACKAGE_WRITE)
     container = container_of(request)
     body = await read_json_body(request, container.settings.max_body_bytes)
     wire = decode(create_package_decoder, body)
     command = create_package_command(wire, container.settings.max_code_bytes)
-    context = command_context(request, container)
+    context = command_context(request, principal)
     saved = await run_in_threadpool(container.packages.create_package, command, context)
     headers = await read_your_writes(request, saved.position)
     headers["Location"] = f"{BASE_PATH}/packages/{saved.package.id}"
@@ -85,17 +88,19 @@ async def create_package(request: Request) -> Response:
 
 
 async def list_packages(request: Request) -> Response:
+    principal = await caller(request, PACKAGE_READ)
     query = list_query(request.query_params, PACKAGE_SORTS, NEWEST_FIRST, tag_filter=True)
     read_model = container_of(request).read_model
-    page = await run_in_threadpool(read_model.packages, account_of(request), query)
+    page = await run_in_threadpool(read_model.packages, principal.account_id, query)
     data = [responses.package(row) for row in page.items]
     return success(request, 200, data, paging=responses.paging(page))
 
 
 async def get_package(request: Request) -> Response:
+    principal = await caller(request, PACKAGE_READ)
     read_model = container_of(request).read_model
     row = await run_in_threadpool(
-        read_model.package, account_of(request), request.path_params["package_id"]
+        read_model.package, principal.account_id, request.path_params["package_id"]
     )
     if row is None:
         raise not_found()
@@ -103,10 +108,11 @@ async def get_package(request: Request) -> Response:
 
 
 async def list_revisions(request: Request) -> Response:
+    principal = await caller(request, PACKAGE_READ)
     query = list_query(request.query_params, REVISION_SORTS, NEWEST_FIRST)
     read_model = container_of(request).read_model
     page = await run_in_threadpool(
-        read_model.revisions, account_of(request), request.path_params["package_id"], query
+        read_model.revisions, principal.account_id, request.path_params["package_id"], query
     )
     if page is None:
         raise not_found()
@@ -115,9 +121,10 @@ async def list_revisions(request: Request) -> Response:
 
 
 async def get_revision(request: Request) -> Response:
+    principal = await caller(request, PACKAGE_READ)
     read_model = container_of(request).read_model
     view = await run_in_threadpool(
-        read_model.revision, account_of(request), request.path_params["revision_id"]
+        read_model.revision, principal.account_id, request.path_params["revision_id"]
     )
     if view is None:
         raise not_found()
@@ -125,10 +132,11 @@ async def get_revision(request: Request) -> Response:
 
 
 async def list_functions(request: Request) -> Response:
+    principal = await caller(request, PACKAGE_READ)
     query = list_query(request.query_params, FUNCTION_SORTS, IN_SORT_ORDER)
     read_model = container_of(request).read_model
     page = await run_in_threadpool(
-        read_model.functions, account_of(request), request.path_params["revision_id"], query
+        read_model.functions, principal.account_id, request.path_params["revision_id"], query
     )
     if page is None:
         raise not_found()

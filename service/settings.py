@@ -20,8 +20,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Every setting of the service; the environment name is ``FAAS_`` + the upper-cased field."""
 
     database_url: str = "sqlite:///./var/faas.sqlite3"
-    default_account_id: PositiveInt = 1
-    default_actor: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "anonymous"
     max_body_bytes: PositiveInt = 4 * 1024 * 1024
     max_code_bytes: PositiveInt = 128 * 1024
     max_functions_per_revision: PositiveInt = 50

@@ -32,6 +32,11 @@ def library_env(database_url: str, *, timeout_seconds: int) -> dict[str, str]:
     )
 
 
+def is_embedded(database_url: str) -> bool:
+    """True for the embedded SQLite store."""
+    return urlsplit(database_url).scheme == "sqlite"
+
+
 def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
     """The read model's database: a SQLite file beside the event store's (so projection
     writes never hold the event store's write lock), or the same PostgreSQL database."""

@@ -12,9 +12,9 @@ import pytest
 from psycopg import sql
 from starlette.testclient import TestClient
 
-from service.app import create_app
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
+from tests.support.keys import IssuedKey, keyed_client
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "FAAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -65,6 +65,12 @@ def container(settings: Settings) -> Iterator[Container]:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
-        yield test_client
+def keyed(settings: Settings) -> Iterator[tuple[TestClient, IssuedKey]]:
+    """A client of the app with a key (every grant) of an account of its own, and the key."""
+    with keyed_client(settings) as pair:
+        yield pair
+
+
+@pytest.fixture
+def client(keyed: tuple[TestClient, IssuedKey]) -> TestClient:
+    return keyed[0]

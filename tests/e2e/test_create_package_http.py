@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from commands.events import PackageCreated
 from tests.support.builders import function_body, package_body
+from tests.support.keys import IssuedKey
 
 URL = "/v2/faas/packages"
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -86,7 +87,11 @@ def test_a_name_taken_in_the_account_is_409_whatever_its_case(client: TestClient
     assert_error(response, 409, "FAAS-409")
 
 
-def test_the_correlation_id_is_echoed_and_stored_in_every_event(client: TestClient) -> None:
+def test_the_correlation_id_is_echoed_and_stored_in_every_event(
+    keyed: tuple[TestClient, IssuedKey],
+) -> None:
+    client, key = keyed
+
     response = client.post(URL, json=package_body(), headers={"X-Correlation-Id": "trace:42.a_b-c"})
 
     assert response.headers["x-correlation-id"] == "trace:42.a_b-c"
@@ -95,8 +100,8 @@ def test_the_correlation_id_is_echoed_and_stored_in_every_event(client: TestClie
     events = list(app.events.get(UUID(response.json()["data"]["id"])))
     assert {event.correlation_id for event in events} == {"trace:42.a_b-c"}
     assert isinstance(events[0], PackageCreated)
-    assert events[0].account_id == 1
-    assert events[0].actor == "anonymous"
+    assert events[0].account_id == key.account_id
+    assert events[0].actor == key.key_id
 
 
 def test_without_a_correlation_id_a_new_one_is_made(client: TestClient) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
@@ -14,21 +13,16 @@ from commands.package import Package, PackageName
 from service.app import create_app
 from service.settings import Settings
 from service.wire import now_to_the_millisecond
-from tests.support.builders import function_body, package_body, unique_account, unique_name
+from tests.support.builders import function_body, package_body, unique_name
+from tests.support.keys import IssuedKey, issue_key, keyed_client
 
 BASE = "/v2/faas"
 
 
 @pytest.fixture
-def account_settings(store_url: str) -> Settings:
-    """Settings of a caller with an account of its own, so lists hold only this test's data."""
-    return Settings(database_url=store_url, default_account_id=unique_account())
-
-
-@pytest.fixture
-def api(account_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(account_settings), raise_server_exceptions=False) as client:
-        yield client
+def api(client: TestClient) -> TestClient:
+    """A client whose key has an account of its own, so lists hold only this test's data."""
+    return client
 
 
 def create(client: TestClient, **overrides: Any) -> dict[str, Any]:
@@ -56,19 +50,22 @@ def test_an_unknown_package_is_404(api: TestClient, package_id: str) -> None:
     assert response.json()["errors"] == [{"code": "FAAS-404", "message": "Entity not found"}]
 
 
-def test_another_accounts_package_does_not_exist(api: TestClient, store_url: str) -> None:
+def test_another_accounts_package_does_not_exist(api: TestClient) -> None:
     created = create(api)
-    other = Settings(database_url=store_url, default_account_id=unique_account())
+    revision = api.get(f"{BASE}/packages/{created['id']}/package-revisions").json()["data"][0]
+    stranger = issue_key(api.app.state.container).headers  # type: ignore[attr-defined]
 
-    with TestClient(create_app(other)) as stranger:
-        paths = [
-            f"{BASE}/packages/{created['id']}",
-            f"{BASE}/packages/{created['id']}/package-revisions",
-        ]
-        answers = [stranger.get(path) for path in paths]
-        listed = stranger.get(f"{BASE}/packages").json()["data"]
+    paths = [
+        f"{BASE}/packages/{created['id']}",
+        f"{BASE}/packages/{created['id']}/package-revisions",
+        f"{BASE}/package-revisions/{revision['id']}",
+        f"{BASE}/package-revisions/{revision['id']}/functions",
+    ]
+    answers = [api.get(path, headers=stranger) for path in paths]
+    listed = api.get(f"{BASE}/packages", headers=stranger).json()["data"]
 
-    assert [answer.status_code for answer in answers] == [404, 404]
+    assert [answer.status_code for answer in answers] == [404] * 4
+    assert {answer.json()["errors"][0]["message"] for answer in answers} == {"Entity not found"}
     assert created["id"] not in {package["id"] for package in listed}
 
 
@@ -200,11 +197,9 @@ def test_unknown_revisions_are_404(api: TestClient) -> None:
 
 
 def test_a_create_is_seen_at_once_by_another_app_instance(store_url: str) -> None:
-    settings = Settings(database_url=store_url, default_account_id=unique_account())
-    with (
-        TestClient(create_app(settings)) as writer,
-        TestClient(create_app(settings)) as reader,
-    ):
+    settings = Settings(database_url=store_url)
+    with keyed_client(settings) as (writer, key), TestClient(create_app(settings)) as reader:
+        reader.headers.update(key.headers)
         for _ in range(10):
             created = create(writer)
             response = reader.get(f"{BASE}/packages/{created['id']}")
@@ -213,12 +208,11 @@ def test_a_create_is_seen_at_once_by_another_app_instance(store_url: str) -> Non
 
 
 def test_counts_and_pages_stay_right_with_thousands_of_packages(
-    api: TestClient, account_settings: Settings
+    keyed: tuple[TestClient, IssuedKey],
 ) -> None:
+    api, key = keyed
     container = api.app.state.container  # type: ignore[attr-defined]
-    context = CommandContext(
-        account_settings.default_account_id, "seed", "seed", now_to_the_millisecond()
-    )
+    context = CommandContext(key.account_id, "seed", "seed", now_to_the_millisecond())
     function = FunctionSpec("f", "ON_REQUEST", "code", 0, {"path": "p"})
     for _ in range(12):
         batch: list[Package | PackageName] = []

@@ -2,36 +2,69 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2 as httpx
 
 from tests.support.builders import package_body
+from tests.support.keys import issue_key_in
 from tests.support.server import running_server
 
 
 def test_the_served_service_creates_a_package(store_url: str) -> None:
+    key = issue_key_in(store_url)
     with running_server(store_url) as base:
-        response = httpx.post(f"{base}/v2/faas/packages", json=package_body(), timeout=10)
+        response = httpx.post(
+            f"{base}/v2/faas/packages", json=package_body(), headers=key.headers, timeout=10
+        )
 
     assert response.status_code == 201, response.text
     assert response.json()["data"]["revisionsTotal"] == 1
 
 
-def test_the_default_store_is_a_sqlite_file_under_var(tmp_path: Path) -> None:
+def test_the_first_run_on_the_default_store_prints_a_working_key(tmp_path: Path) -> None:
     with running_server("sqlite:///./var/faas.sqlite3", cwd=tmp_path) as base:
-        response = httpx.post(f"{base}/v2/faas/packages", json=package_body(), timeout=10)
+        output = (tmp_path / "server.log").read_text()
+        key = re.search(r"key:\s+(faaspk_\S+)", output)
+        assert key is not None, output
+        response = httpx.post(
+            f"{base}/v2/faas/packages",
+            json=package_body(),
+            headers={"Authorization": f"Bearer {key[1]}"},
+            timeout=10,
+        )
 
     assert response.status_code == 201
     assert (tmp_path / "var" / "faas.sqlite3").is_file()
+    assert "curl -s -X POST" in output
+
+
+def test_no_development_key_is_made_when_a_key_exists(tmp_path: Path) -> None:
+    issue_key_in(f"sqlite:///{tmp_path}/var/faas.sqlite3")
+
+    with running_server("sqlite:///./var/faas.sqlite3", cwd=tmp_path):
+        output = (tmp_path / "server.log").read_text()
+
+    assert "faaspk_" not in output
+
+
+def test_no_development_key_is_made_on_postgres(postgres_database: str, tmp_path: Path) -> None:
+    with running_server(postgres_database, cwd=tmp_path):
+        output = (tmp_path / "server.log").read_text()
+
+    assert "faaspk_" not in output
 
 
 def test_several_workers_share_one_store_and_its_uniqueness(store_url: str) -> None:
-    body = package_body()
+    body, key = package_body(), issue_key_in(store_url)
     with running_server(store_url, workers=2) as base, ThreadPoolExecutor(4) as pool:
         responses = pool.map(
-            lambda _: httpx.post(f"{base}/v2/faas/packages", json=body, timeout=10), range(4)
+            lambda _: httpx.post(
+                f"{base}/v2/faas/packages", json=body, headers=key.headers, timeout=10
+            ),
+            range(4),
         )
         answers = [(response.status_code, response.text) for response in responses]
 
@@ -39,11 +72,16 @@ def test_several_workers_share_one_store_and_its_uniqueness(store_url: str) -> N
 
 
 def test_a_create_answered_by_one_server_is_read_by_another(store_url: str) -> None:
+    key = issue_key_in(store_url)
     with running_server(store_url) as first, running_server(store_url) as second:
         for _ in range(5):
-            created = httpx.post(f"{first}/v2/faas/packages", json=package_body(), timeout=10)
+            created = httpx.post(
+                f"{first}/v2/faas/packages", json=package_body(), headers=key.headers, timeout=10
+            )
             assert created.status_code == 201, created.text
             package_id = created.json()["data"]["id"]
-            read = httpx.get(f"{second}/v2/faas/packages/{package_id}", timeout=10)
+            read = httpx.get(
+                f"{second}/v2/faas/packages/{package_id}", headers=key.headers, timeout=10
+            )
             assert read.status_code == 200, read.text
             assert read.json()["data"] == created.json()["data"]

@@ -8,11 +8,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from starlette.testclient import TestClient
 
-from service.app import create_app
 from service.settings import Settings
 from tests.support.builders import package_body
+from tests.support.keys import keyed_client
 from tests.support.tcp_proxy import TcpProxy
 
 URL = "/v2/faas/packages"
@@ -27,7 +26,7 @@ def assert_unavailable(response: object) -> None:
 def test_a_locked_sqlite_store_is_503_and_the_create_is_not_written(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path}/faas.sqlite3", store_timeout_seconds=1)
     body = package_body()
-    with TestClient(create_app(settings)) as client:
+    with keyed_client(settings) as (client, _):
         holder = sqlite3.connect(tmp_path / "faas.sqlite3", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         try:
@@ -54,7 +53,7 @@ def test_an_unreachable_postgres_is_503_and_the_service_recovers_without_restart
 ) -> None:
     url, proxy = proxied_postgres
     settings = Settings(database_url=url, store_timeout_seconds=1)
-    with TestClient(create_app(settings)) as client:
+    with keyed_client(settings) as (client, _):
         created = client.post(URL, json=package_body())
         assert created.status_code == 201
         proxy.cut()

@@ -34,7 +34,7 @@ def running_server(
     port = free_port()
     env = {**os.environ, "FAAS_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "scripts.cli", "serve", "--port", str(port)]
-    with tempfile.TemporaryFile() as output:
+    with open(cwd / "server.log", "w+b") if cwd != ROOT else tempfile.TemporaryFile() as output:
         process = subprocess.Popen(
             [*command, "--workers", str(workers)],
             cwd=cwd,

@@ -22,7 +22,8 @@ def test_environment_strings_become_typed_settings() -> None:
     [
         ("FAAS_MAX_BODY_BYTES", "lots"),
         ("FAAS_MAX_BODY_BYTES", "0"),
-        ("FAAS_DEFAULT_ACCOUNT_ID", "-3"),
+        ("FAAS_PROJECTION_BATCH_SIZE", "-3"),
+        ("FAAS_PROJECTION", "sometimes"),
         ("FAAS_STORE_TIMEOUT_SECONDS", "0"),
     ],
 )

@@ -1,0 +1,76 @@
+"""Who is calling: the API key of a request, checked against the key ring, and its grants."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from commands.keys import Grant, parse_key, secret_digest
+from projections.keyring import KeyRing
+from service.errors import ApiError
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="faas"'}
+# Compared against when the key id is unknown, so that both paths cost the same.
+_NO_SUCH_DIGEST = secret_digest("no such key")
+# A key made by another process a moment ago is looked for at most this often.
+UNKNOWN_KEY_REFRESH_SECONDS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: an API key of one account, with its grants."""
+
+    account_id: int
+    key_id: str
+    grants: tuple[Grant, ...]
+
+    def allows(self, permission: str, keyset: int | None = None) -> bool:
+        return any(grant.covers(permission, keyset) for grant in self.grants)
+
+
+def missing_credentials() -> ApiError:
+    return ApiError(401, "FAAS-1001", "An API key is required", headers=dict(CHALLENGE))
+
+
+def invalid_credentials() -> ApiError:
+    return ApiError(
+        401, "FAAS-1002", "The API key is unknown, revoked or expired", headers=dict(CHALLENGE)
+    )
+
+
+def forbidden(permission: str) -> ApiError:
+    return ApiError(403, "FAAS-403", f"The API key lacks the permission {permission}")
+
+
+async def authenticate(request: Request, keys: KeyRing) -> Principal:
+    """The principal of ``Authorization: <key>`` or ``Authorization: Bearer <key>``."""
+    header = request.headers.get("authorization")
+    if header is None or not header.strip():
+        raise missing_credentials()
+    scheme, _, rest = header.strip().partition(" ")
+    token = rest.strip() if scheme.lower() == "bearer" else header.strip()
+    parsed = parse_key(token)
+    if parsed is None:
+        raise invalid_credentials()
+    key_id, secret = parsed
+    record = keys.get(key_id)
+    if record is None:
+        await run_in_threadpool(keys.refresh_if_older_than, UNKNOWN_KEY_REFRESH_SECONDS)
+        record = keys.get(key_id)
+    expected = record.secret_sha256 if record is not None else _NO_SUCH_DIGEST
+    matches = hmac.compare_digest(secret_digest(secret), expected)
+    if record is None or not matches or not record.usable_at(datetime.now(UTC)):
+        raise invalid_credentials()
+    return Principal(record.account_id, str(key_id), record.grants)
+
+
+async def authorize(request: Request, keys: KeyRing, permission: str) -> Principal:
+    """The principal, if its key grants ``permission`` on its account; else 401 or 403."""
+    principal = await authenticate(request, keys)
+    if not principal.allows(permission):
+        raise forbidden(permission)
+    return principal
