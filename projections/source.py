@@ -11,6 +11,7 @@ import queue
 import threading
 from collections.abc import Callable, Collection, Iterator
 from typing import Any, NamedTuple
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -99,6 +100,72 @@ class EventLog:
                     ahead.get(timeout=0.1)
                 except queue.Empty:
                     continue
+
+    def rows(self, position: int, limit: int) -> list[tuple[Any, ...]]:
+        """Raw ``(position, stream id, version, topic, state)`` rows after ``position``."""
+        return self._rows(position, limit, None)
+
+    def stream_rows(self, stream_id: UUID, position: int, limit: int) -> list[tuple[Any, ...]]:
+        """Raw rows of one stream after log ``position``, in order."""
+        return self._stream_query(
+            "AND {position} > ? ORDER BY originator_version LIMIT ?", stream_id, position, limit
+        )
+
+    def stream_page(
+        self, stream_id: UUID, *, newest_first: bool, offset: int, limit: int
+    ) -> list[tuple[Any, ...]]:
+        """Raw rows of one stream, a page of them, oldest or newest first."""
+        order = "DESC" if newest_first else "ASC"
+        return self._stream_query(
+            f"ORDER BY originator_version {order} LIMIT ? OFFSET ?", stream_id, limit, offset
+        )
+
+    def stream_length(self, stream_id: UUID) -> int:
+        """How many events one stream has (its versions run from 1 without gaps)."""
+        rows = self._stream_query("ORDER BY originator_version DESC LIMIT 1", stream_id)
+        return int(rows[0][2]) if rows else 0
+
+    def stream_events(self, stream_id: UUID) -> Iterator[tuple[int, Any]]:
+        """One stream's events, decoded, in order."""
+        position = 0
+        while rows := self.stream_rows(stream_id, position, 1000):
+            for row in rows:
+                yield (
+                    row[0],
+                    self.mapper.to_domain_event(
+                        StoredRow(row[1], row[2], row[3], row[4])  # type: ignore[arg-type]
+                    ),
+                )
+            position = rows[-1][0]
+
+    def _stream_query(self, tail: str, stream_id: UUID, *params: Any) -> list[tuple[Any, ...]]:
+        recorder = self.recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            statement = SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM {schema}.{table} WHERE originator_id = %s "
+                + tail.format(position="notification_id").replace("?", "%s")
+            ).format(
+                schema=Identifier(recorder.datastore.schema),
+                table=Identifier(recorder.events_table_name),
+            )
+            with recorder.datastore.get_connection() as connection:
+                cursor = connection.cursor(row_factory=tuple_row)
+                cursor.execute(statement, (stream_id, *params))
+                return cursor.fetchall()
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            text = (
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {recorder.events_table_name} WHERE originator_id = ? "
+                + tail.format(position="rowid")
+            )
+            with recorder.datastore.transaction(commit=False) as lite:
+                lite.execute(text, (stream_id.hex, *params))
+                return [
+                    (row[0], recorder.convert_originator_id(row[1]), row[2], row[3], row[4])
+                    for row in lite.fetchall()
+                ]
+        raise NotImplementedError(f"stream queries on {type(recorder).__name__}")
 
     def _rows(self, position: int, limit: int, stop: int | None) -> list[tuple[Any, ...]]:
         # No upper bound in SQL: with one, PostgreSQL may plan a bitmap scan and a sort of

@@ -20,6 +20,7 @@ from commands.commands import CommandContext
 from commands.errors import ApiKeyNotFoundError
 from commands.keys import PERMISSIONS, Grant, GrantError
 from projections.rebuild import PAGE_SIZE, rebuild, verify
+from scripts import replay as replay_module
 from scripts.progress import ProgressLine
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings, SettingsError
@@ -250,6 +251,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     rebuild_parser.set_defaults(handler=rebuild_command)
     _add_keys_commands(commands)
+    replay_parser = commands.add_parser(
+        "replay", help="stream the audit trail, or show a package as of a time"
+    )
+    replay_module.add_arguments(replay_parser)
+    replay_parser.set_defaults(handler=replay_module.replay)
     return parser
 
 

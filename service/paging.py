@@ -11,6 +11,7 @@ MAX_PAGE = 10_000_000
 MAX_SIZE = 100
 DEFAULT_SIZE = 20
 MAX_FILTER_LENGTH = 100
+NEWEST_FIRST = (("created_dttm", True),)
 
 
 def bad_parameter(name: str, rule: str) -> ApiError:

@@ -9,53 +9,25 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from commands.commands import CommandContext
 from commands.keys import PACKAGE_READ, PACKAGE_WRITE
 from projections.queries import FUNCTION_SORTS, PACKAGE_SORTS, REVISION_SORTS
 from service import responses
-from service.auth import Principal, authorize
+from service.audit_routes import package_as_of_time, parse_as_of
 from service.body import read_json_body
-from service.bootstrap import Container
+from service.context import caller, command_context, container_of, not_found
 from service.decoding import decode
 from service.envelope import correlation_id_of, success
-from service.errors import ApiError
-from service.paging import list_query
+from service.paging import NEWEST_FIRST, list_query
 from service.validation import create_package_command
 from service.wire import CreatePackageRequest
 
 BASE_PATH = "/v2/faas"
-NEWEST_FIRST = (("created_dttm", True),)
 IN_SORT_ORDER = (("sort_order", False), ("position", False))
 STALE_HEADER = "X-Read-Model-Stale"
 
 logger = logging.getLogger("faas.service")
 
 create_package_decoder = msgspec.json.Decoder(CreatePackageRequest)
-
-
-def container_of(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
-
-async def caller(request: Request, permission: str) -> Principal:
-    """The authenticated caller, holding ``permission`` (else 401 or 403)."""
-    return await authorize(request, container_of(request).keys, permission)
-
-
-def command_context(request: Request, principal: Principal) -> CommandContext:
-    """The caller, the request and its time: the metadata of the events it causes."""
-    return CommandContext(
-        account_id=principal.account_id,
-        actor=principal.key_id,
-        correlation_id=correlation_id_of(request),
-        requested_at=request.scope["state"]["received_at"],
-    )
-
-
-def not_found() -> ApiError:
-    """Unknown, or another account's: the same answer either way."""
-    return ApiError(404, "FAAS-404", "Entity not found")
 
 
 async def read_your_writes(request: Request, position: int) -> dict[str, str]:
@@ -98,10 +70,17 @@ async def list_packages(request: Request) -> Response:
 
 async def get_package(request: Request) -> Response:
     principal = await caller(request, PACKAGE_READ)
-    read_model = container_of(request).read_model
-    row = await run_in_threadpool(
-        read_model.package, principal.account_id, request.path_params["package_id"]
-    )
+    container = container_of(request)
+    package_id = request.path_params["package_id"]
+    as_of = request.query_params.get("asOf")
+    if as_of is not None:
+        row = await run_in_threadpool(
+            package_as_of_time, container, principal.account_id, package_id, parse_as_of(as_of)
+        )
+    else:
+        row = await run_in_threadpool(
+            container.read_model.package, principal.account_id, package_id
+        )
     if row is None:
         raise not_found()
     return success(request, 200, responses.package(row), headers={"ETag": f'"{row.version}"'})

@@ -1,0 +1,84 @@
+"""Audit endpoints: a package's events, and a package as it stood at a moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from commands.keys import PACKAGE_READ
+from projections.audit import AuditRecord, package_as_of, package_events, stream_account
+from projections.queries import ListQuery, Page
+from projections.rows import PackageRow
+from projections.source import EventLog
+from service import responses
+from service.bootstrap import Container
+from service.context import caller, container_of, not_found
+from service.envelope import success
+from service.errors import validation_failed
+from service.paging import NEWEST_FIRST, list_query
+
+# Events sort by time, which is their order in the stream.
+EVENT_SORTS = {"createdDttm": "created_dttm"}
+AS_OF_RULE = "asOf: must be an ISO-8601 time with a zone, e.g. 2026-01-15T10:30:00Z"
+
+
+def parse_as_of(text: str) -> datetime:
+    """``asOf``: an ISO-8601 time with a zone."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise validation_failed(
+            "asOf: must be an ISO-8601 time with a zone, e.g. 2026-01-15T10:30:00Z"
+        )
+    return moment
+
+
+def package_as_of_time(
+    container: Container, account_id: int, package_id: str, moment: datetime
+) -> PackageRow | None:
+    stream = uuid_or_none(package_id)
+    if stream is None:
+        return None
+    batch = package_as_of(container.projector.log, stream, moment)
+    if batch is None:
+        return None
+    row = batch.packages[str(stream)]
+    return row if row.account_id == account_id else None
+
+
+async def list_package_events(request: Request) -> Response:
+    principal = await caller(request, PACKAGE_READ)
+    query = list_query(request.query_params, EVENT_SORTS, NEWEST_FIRST)
+    log = container_of(request).projector.log
+    stream = uuid_or_none(request.path_params["package_id"])
+    if stream is None:
+        raise not_found()
+    page = await run_in_threadpool(_events_page, log, principal.account_id, stream, query)
+    if page is None:
+        raise not_found()
+    return success(request, 200, page.items, paging=responses.paging(page))
+
+
+def _events_page(
+    log: EventLog, account_id: int, stream: UUID, query: ListQuery
+) -> Page[AuditRecord] | None:
+    if stream_account(log, stream) != account_id:
+        return None
+    newest_first = query.sort[0][1]
+    items, total = package_events(
+        log, stream, newest_first=newest_first, offset=query.page * query.size, limit=query.size
+    )
+    return Page(items, total, query)
+
+
+def uuid_or_none(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None

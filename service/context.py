@@ -1,0 +1,36 @@
+"""What every endpoint needs of a request: the container, the caller, the command context."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from commands.commands import CommandContext
+from service.auth import Principal, authorize
+from service.bootstrap import Container
+from service.envelope import correlation_id_of
+from service.errors import ApiError
+
+
+def container_of(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+async def caller(request: Request, permission: str) -> Principal:
+    """The authenticated caller, holding ``permission`` (else 401 or 403)."""
+    return await authorize(request, container_of(request).keys, permission)
+
+
+def command_context(request: Request, principal: Principal) -> CommandContext:
+    """The caller, the request and its time: the metadata of the events it causes."""
+    return CommandContext(
+        account_id=principal.account_id,
+        actor=principal.key_id,
+        correlation_id=correlation_id_of(request),
+        requested_at=request.scope["state"]["received_at"],
+    )
+
+
+def not_found() -> ApiError:
+    """Unknown, or another account's: the same answer either way."""
+    return ApiError(404, "FAAS-404", "Entity not found")

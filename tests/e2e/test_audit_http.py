@@ -1,0 +1,172 @@
+"""The audit trail and time travel over HTTP, and the replay command."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from starlette.testclient import TestClient
+
+from service.wire import now_to_the_millisecond
+from tests.support.builders import package_body
+from tests.support.keys import IssuedKey, issue_key
+
+BASE = "/v2/faas"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def create(client: TestClient) -> dict[str, Any]:
+    response = client.post(f"{BASE}/packages", json=package_body())
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()["data"]
+    return created
+
+
+def test_a_packages_events_page_newest_first(keyed: tuple[TestClient, IssuedKey]) -> None:
+    client, key = keyed
+    created = create(client)
+
+    page = client.get(f"{BASE}/packages/{created['id']}/events?size=2").json()
+    oldest = client.get(f"{BASE}/packages/{created['id']}/events?sort=createdDttm,ASC").json()
+
+    assert [event["type"] for event in page["data"]] == ["FunctionsRegistered", "RevisionAdded"]
+    assert page["meta"]["paging"]["totalElements"] == 3
+    assert page["meta"]["paging"]["totalPages"] == 2
+    first = oldest["data"][0]
+    assert first["type"] == "PackageCreated"
+    assert (first["accountId"], first["actor"], first["aggregateVersion"]) == (
+        key.account_id,
+        key.key_id,
+        1,
+    )
+    assert first["payload"]["name"] == created["name"]
+
+
+def test_another_accounts_events_are_404(keyed: tuple[TestClient, IssuedKey]) -> None:
+    client, _ = keyed
+    created = create(client)
+    stranger = issue_key(client.app.state.container).headers  # type: ignore[attr-defined]
+
+    response = client.get(f"{BASE}/packages/{created['id']}/events", headers=stranger)
+
+    assert response.status_code == 404
+
+
+def test_as_of_answers_like_get_did_then(client: TestClient) -> None:
+    before = now_to_the_millisecond().isoformat()
+    created = create(client)
+    after = now_to_the_millisecond().isoformat()
+
+    then = client.get(f"{BASE}/packages/{created['id']}", params={"asOf": after})
+    earlier = client.get(f"{BASE}/packages/{created['id']}", params={"asOf": before})
+    bad = client.get(f"{BASE}/packages/{created['id']}", params={"asOf": "yesterday"})
+
+    assert then.status_code == 200
+    assert then.json()["data"] == created
+    assert earlier.status_code == 404
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["message"].startswith("asOf:")
+
+
+def replay(
+    store_url: str, *args: str, stdout: Any = subprocess.PIPE
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "replay", *args],
+        cwd=ROOT,
+        env={**os.environ, "FAAS_DATABASE_URL": store_url},
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_replay_prints_json_lines_when_piped(
+    keyed: tuple[TestClient, IssuedKey], store_url: str
+) -> None:
+    client, key = keyed
+    created = create(client)
+
+    result = replay(store_url, "--package", created["id"])
+
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stderr
+    assert [line["type"] for line in lines] == [
+        "PackageCreated",
+        "RevisionAdded",
+        "FunctionsRegistered",
+    ]
+    assert {line["actor"] for line in lines} == {key.key_id}
+
+
+def test_replay_prints_an_aligned_table_on_a_terminal(client: TestClient, store_url: str) -> None:
+    created = create(client)
+    leader, follower = pty.openpty()
+    try:
+        result = replay(store_url, "--package", created["id"], stdout=follower)
+        os.close(follower)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(leader)
+    lines = output.decode().splitlines()
+
+    assert result.returncode == 0
+    assert lines[0].split() == [
+        "POSITION", "TIME", "TYPE", "AGGREGATE", "V", "ACCOUNT", "ACTOR", "CORRELATION"
+    ]  # fmt: skip
+    assert len(lines) == 4
+    assert len({line.index("PackageCreated") for line in lines if "PackageCreated" in line}) == 1
+    assert lines[1].index(created["id"]) == lines[0].index("AGGREGATE")
+
+
+def test_replay_into_a_closed_pipe_ends_quietly(client: TestClient, store_url: str) -> None:
+    for _ in range(60):
+        create(client)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scripts.cli", "replay"],
+        cwd=ROOT,
+        env={**os.environ, "FAAS_DATABASE_URL": store_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()
+    _, errors = process.communicate(timeout=60)
+
+    assert process.returncode == 0
+    assert errors == b""
+
+
+def test_replay_as_of_prints_the_package_exactly_as_get_does(
+    client: TestClient, store_url: str
+) -> None:
+    created = create(client)
+    revision = client.get(f"{BASE}/packages/{created['id']}/package-revisions").json()["data"][0]
+    moment = now_to_the_millisecond().isoformat()
+    answered = client.get(f"{BASE}/packages/{created['id']}")
+
+    result = replay(store_url, "--package", created["id"], "--as-of", moment)
+    missing = replay(store_url, "--package", created["id"], "--as-of", "2001-01-01T00:00:00Z")
+
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    envelope = json.loads(answered.content)
+    assert msgspec.json.encode(document["package"]) == msgspec.json.encode(envelope["data"])
+    assert document["revisions"] == [revision]
+    assert missing.returncode == 1
