@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from typing import Any
-from uuid import UUID
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
@@ -17,18 +17,40 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
-from commands.commands import CommandContext, CreatePackage
+from commands.commands import (
+    AddRevision,
+    CommandContext,
+    CreatePackage,
+    DeletePackage,
+    DeleteRevision,
+    UpdatePackage,
+    UpdateRevision,
+)
 from commands.errors import (
     ApiKeyNotFoundError,
-    DomainError,
+    ConcurrentChangeError,
     PackageIdTakenError,
-    PackageNameTakenError,
+    PackageNotFoundError,
+    RevisionIdTakenError,
+    RevisionNotFoundError,
     StoreUnavailableError,
 )
-from commands.events import PackageCreated
 from commands.keys import ApiKey, Grant
-from commands.package import Package, PackageName
+from commands.package import (
+    Locator,
+    Package,
+    PackageName,
+    Revision,
+    check_function_limit,
+    check_version,
+)
 from commands.transcoding import FastJSONTranscoder
+
+T = TypeVar("T")
+A = TypeVar("A")
+REVISION = "revision"
+# Attempts of a command whose streams other writers keep changing first.
+MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +63,13 @@ class SavedPackage:
     """A package as a command left it, and the log position of the command's last event."""
 
     package: Package
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class SavedRevision:
+    package: Package
+    revision_id: str
     position: int
 
 
@@ -80,19 +109,156 @@ class PackagesApplication(Application[UUID]):
 
     def create_package(self, command: CreatePackage, context: CommandContext) -> SavedPackage:
         """Save the package, its first revision, its functions and its name claim at once."""
-        package = Package.create(command, context, max_functions=self.limits.functions_per_revision)
-        name_claim = PackageName.claim(command.name, package.id, context)
-        created = package.pending_events[0]
+        package_id = command.package_id or uuid4()
+        revision_id = command.revision_id or uuid4()
+        command = replace(command, package_id=package_id, revision_id=revision_id)
+        limit = self.limits.functions_per_revision
+
+        def attempt() -> SavedPackage:
+            package = Package.create(command, context, max_functions=limit)
+            existing = self._get(Package, package_id)
+            if existing is not None:
+                if self._is_this_write(package):
+                    # Saved by an earlier attempt whose commit was not heard back.
+                    return SavedPackage(package, self.recorder.max_notification_id() or 0)
+                raise PackageIdTakenError(package_id)
+            claim_id = PackageName.id_for(context.account_id, command.name)
+            claim = PackageName.claim_or_reclaim(
+                self._get(PackageName, claim_id), command.name, package_id, context
+            )
+            locator = Locator.locate(revision_id, REVISION, package_id, context)
+            return SavedPackage(package, self._save(package, claim, locator))
+
+        return self._attempt(attempt)
+
+    def update_package(self, command: UpdatePackage, context: CommandContext) -> SavedPackage:
+        """Replace name, description and tags (those given); a new name is claimed and the
+        old one released in the same transaction."""
+
+        def attempt() -> SavedPackage:
+            package = self._owned_package(command.package_id, context.account_id)
+            check_version(command.expected_version, package.version)
+            claims = self._claims_for_rename(package, command.name, context)
+            package.update(command.name, command.description, command.tags, context)
+            return SavedPackage(package, self._save(package, *claims))
+
+        return self._attempt(attempt)
+
+    def delete_package(self, command: DeletePackage, context: CommandContext) -> int:
+        """Delete the package and its revisions, freeing its name; the log position."""
+
+        def attempt() -> int:
+            package = self._owned_package(command.package_id, context.account_id)
+            check_version(command.expected_version, package.version)
+            claim = self._get(PackageName, PackageName.id_for(package.account_id, package.name))
+            if claim is not None:
+                claim.release(context)
+            package.delete(context)
+            return self._save(package, claim)
+
+        return self._attempt(attempt)
+
+    def add_revision(self, command: AddRevision, context: CommandContext) -> SavedRevision:
+        """A new revision of a package, with its functions."""
+        revision_id = command.revision_id or uuid4()
+        limit = self.limits.functions_per_revision
+
+        def attempt() -> SavedRevision:
+            if self._get(Locator, revision_id) is not None:
+                raise RevisionIdTakenError(revision_id)
+            package = self._owned_package(command.package_id, context.account_id)
+            check_function_limit(command.functions, limit)
+            package.add_new_revision(
+                command.name, command.description, command.functions, context, revision_id
+            )
+            locator = Locator.locate(revision_id, REVISION, package.id, context)
+            position = self._save(package, locator)
+            return SavedRevision(package, str(revision_id), position)
+
+        return self._attempt(attempt)
+
+    def update_revision(self, command: UpdateRevision, context: CommandContext) -> SavedRevision:
+        def attempt() -> SavedRevision:
+            package, revision = self._owned_revision(command.revision_id, context.account_id)
+            check_version(command.expected_version, revision.version)
+            package.update_revision(
+                revision.revision_id, command.name, command.description, context
+            )
+            return SavedRevision(package, revision.revision_id, self._save(package))
+
+        return self._attempt(attempt)
+
+    def delete_revision(self, command: DeleteRevision, context: CommandContext) -> int:
+        def attempt() -> int:
+            package, revision = self._owned_revision(command.revision_id, context.account_id)
+            check_version(command.expected_version, revision.version)
+            package.delete_revision(revision.revision_id, context)
+            return self._save(package)
+
+        return self._attempt(attempt)
+
+    def _attempt(self, attempt: Callable[[], T]) -> T:
+        """Run a command; when another writer changed the same streams first (the store
+        refuses the save), decide again on fresh state, a few times at most."""
         with store_errors_as_unavailable():
-            try:
-                position = self._save(package, name_claim)
-            except IntegrityError:
-                conflict = self._explain_conflict(created, command.name)
-                if conflict is not None:
-                    raise conflict from None
-                # This very write is in the log already: the head is at or after it.
-                position = self.recorder.max_notification_id() or 0
-        return SavedPackage(package, position)
+            for _ in range(MAX_ATTEMPTS):
+                try:
+                    return attempt()
+                except IntegrityError:
+                    continue
+        raise ConcurrentChangeError
+
+    def _get(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def _owned_package(self, package_id: UUID, account_id: int) -> Package:
+        """The account's package; unknown, deleted and other accounts' alike are not found."""
+        package = self._get(Package, package_id)
+        if package is None or package.deleted or package.account_id != account_id:
+            raise PackageNotFoundError
+        return package
+
+    def _owned_revision(self, revision_id: UUID, account_id: int) -> tuple[Package, Revision]:
+        locator = self._get(Locator, revision_id)
+        if locator is None or locator.kind != REVISION:
+            raise RevisionNotFoundError
+        try:
+            package = self._owned_package(UUID(locator.package_id), account_id)
+        except PackageNotFoundError:
+            raise RevisionNotFoundError from None
+        revision = package.revisions.get(str(revision_id))
+        if revision is None:
+            raise RevisionNotFoundError
+        return package, revision
+
+    def _claims_for_rename(
+        self, package: Package, new_name: str | None, context: CommandContext
+    ) -> list[PackageName]:
+        """The name claims a rename changes: the new one taken, the old one released."""
+        if new_name is None or PackageName.key(new_name) == PackageName.key(package.name):
+            return []
+        account = package.account_id
+        new = PackageName.claim_or_reclaim(
+            self._get(PackageName, PackageName.id_for(account, new_name)),
+            new_name,
+            package.id,
+            context,
+        )
+        old = self._get(PackageName, PackageName.id_for(account, package.name))
+        if old is None:
+            return [new]
+        old.release(context)
+        return [new, old]
+
+    def _is_this_write(self, package: Package) -> bool:
+        """Whether the stored creation of this package is exactly the one in hand."""
+        created = package.pending_events[0]
+        stored = list(self.events.get(package.id, lte=Package.INITIAL_VERSION))
+        return stored == [created]
 
     def issue_api_key(
         self, name: str, grants: list[Grant], expires_at: str | None, context: CommandContext
@@ -125,14 +291,3 @@ class PackagesApplication(Application[UUID]):
         if self.on_saved is not None:
             self.on_saved(position)
         return position
-
-    def _explain_conflict(self, created: object, name: str) -> DomainError | None:
-        """Which uniqueness rule a failed save broke; ``None`` when the stored package is
-        this very write (a save retried after its commit was acknowledged but not heard)."""
-        assert isinstance(created, PackageCreated)
-        stored = list(self.events.get(created.originator_id, lte=Package.INITIAL_VERSION))
-        if stored == [created]:
-            return None
-        if stored:
-            return PackageIdTakenError(created.originator_id)
-        return PackageNameTakenError(name)

@@ -44,3 +44,44 @@ class CreatePackage:
     package_blueprint_id: UUID | None = None
     revision_name: str = "v1"
     revision_description: str = ""
+    revision_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatePackage:
+    """Replace the fields given (``None``: keep); ``expected_version`` from ``If-Match``."""
+
+    package_id: UUID
+    name: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeletePackage:
+    package_id: UUID
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddRevision:
+    package_id: UUID
+    name: str
+    functions: tuple[FunctionSpec, ...]
+    description: str = ""
+    revision_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRevision:
+    revision_id: UUID
+    name: str | None = None
+    description: str | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRevision:
+    revision_id: UUID
+    expected_version: int | None = None

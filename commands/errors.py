@@ -39,3 +39,34 @@ class ApiKeyNotFoundError(DomainError):
     def __init__(self, key_id: UUID) -> None:
         super().__init__(f"no API key with id {key_id}")
         self.key_id = key_id
+
+
+class PackageNotFoundError(DomainError):
+    """Unknown, deleted, or another account's: the same answer for all three."""
+
+    def __init__(self) -> None:
+        super().__init__("Entity not found")
+
+
+class RevisionNotFoundError(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Entity not found")
+
+
+class RevisionIdTakenError(DomainError):
+    def __init__(self, revision_id: UUID) -> None:
+        super().__init__(f"a package revision with id {revision_id} already exists")
+
+
+class VersionMismatchError(DomainError):
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"If-Match names version {expected}; the current version is {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class ConcurrentChangeError(DomainError):
+    """Other writers kept changing the same package; the command gave up, writing nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("the package kept changing under this command; retry")

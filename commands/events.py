@@ -15,7 +15,7 @@ from eventsourcing.utils import register_topic
 if TYPE_CHECKING:
     from commands.commands import CommandContext
     from commands.keys import ApiKey
-    from commands.package import Package, PackageName
+    from commands.package import Locator, Package, PackageName
 
 TOPIC_PREFIX = "faas."
 
@@ -67,6 +67,7 @@ class PackageCreated(AuditedEvent, AggregateCreated):
         aggregate.api_managed = self.api_managed
         aggregate.package_blueprint_id = self.package_blueprint_id
         aggregate.revisions = {}
+        aggregate.deleted = False
 
 
 @stable_topic
@@ -76,7 +77,9 @@ class RevisionAdded(AuditedEvent):
     description: str
 
     def apply(self, aggregate: Package) -> None:
-        aggregate.add_revision(self.revision_id, self.name, self.description, self.timestamp)
+        aggregate.add_revision(
+            self.revision_id, self.name, self.description, self.timestamp, self.originator_version
+        )
 
 
 @stable_topic
@@ -129,3 +132,77 @@ class ApiKeyIssued(AuditedEvent, AggregateCreated):
 class ApiKeyRevoked(AuditedEvent):
     def apply(self, aggregate: ApiKey) -> None:
         aggregate.revoked = True
+
+
+@stable_topic
+class PackageUpdated(AuditedEvent):
+    """The package's name, description and tags after the update (all three, always)."""
+
+    name: str
+    description: str
+    tags: list[str]
+
+    def apply(self, aggregate: Package) -> None:
+        aggregate.name = self.name
+        aggregate.description = self.description
+        aggregate.tags = list(self.tags)
+
+
+@stable_topic
+class PackageDeleted(AuditedEvent):
+    """The package is gone, with its revisions; its events stay in the log."""
+
+    def apply(self, aggregate: Package) -> None:
+        aggregate.deleted = True
+
+
+@stable_topic
+class RevisionUpdated(AuditedEvent):
+    revision_id: str
+    name: str
+    description: str
+
+    def apply(self, aggregate: Package) -> None:
+        revision = aggregate.revisions[self.revision_id]
+        revision.name = self.name
+        revision.description = self.description
+        revision.version = self.originator_version
+        revision.updated_on = self.timestamp
+
+
+@stable_topic
+class RevisionDeleted(AuditedEvent):
+    revision_id: str
+
+    def apply(self, aggregate: Package) -> None:
+        del aggregate.revisions[self.revision_id]
+
+
+@stable_topic
+class PackageNameReleased(AuditedEvent):
+    """The name is free again (its package was renamed or deleted)."""
+
+    def apply(self, aggregate: PackageName) -> None:
+        aggregate.package_id = None
+
+
+@stable_topic
+class PackageNameReclaimed(AuditedEvent):
+    """A released name taken by another package of the account."""
+
+    package_id: str
+
+    def apply(self, aggregate: PackageName) -> None:
+        aggregate.package_id = self.package_id
+
+
+@stable_topic
+class EntityLocated(AuditedEvent, AggregateCreated):
+    """Where an entity addressed by its own id lives: the package stream that holds it."""
+
+    kind: str
+    package_id: str
+
+    def apply(self, aggregate: Locator) -> None:
+        aggregate.kind = self.kind
+        aggregate.package_id = self.package_id

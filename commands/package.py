@@ -10,12 +10,23 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import BaseAggregate
 
 from commands.commands import CommandContext, CreatePackage, FunctionSpec
-from commands.errors import FunctionLimitExceededError
+from commands.errors import (
+    FunctionLimitExceededError,
+    PackageNameTakenError,
+    VersionMismatchError,
+)
 from commands.events import (
+    EntityLocated,
     FunctionsRegistered,
     PackageCreated,
+    PackageDeleted,
     PackageNameClaimed,
+    PackageNameReclaimed,
+    PackageNameReleased,
+    PackageUpdated,
     RevisionAdded,
+    RevisionDeleted,
+    RevisionUpdated,
     audit,
     stable_topic,
 )
@@ -41,7 +52,15 @@ class Revision:
     name: str
     description: str
     created_on: datetime
+    version: int
+    updated_on: datetime
     functions: tuple[Function, ...] = ()
+
+
+def check_version(expected: int | None, actual: int) -> None:
+    """``If-Match``: the caller's version must be the current one (when it sent one)."""
+    if expected is not None and expected != actual:
+        raise VersionMismatchError(expected, actual)
 
 
 @stable_topic
@@ -55,6 +74,7 @@ class Package(BaseAggregate[UUID]):
     api_managed: bool
     package_blueprint_id: str | None
     revisions: dict[str, Revision]
+    deleted: bool
 
     def __init__(self) -> None:
         """State is set by ``PackageCreated.apply``."""
@@ -76,7 +96,11 @@ class Package(BaseAggregate[UUID]):
             **audit(context),
         )
         package.add_new_revision(
-            command.revision_name, command.revision_description, command.functions, context
+            command.revision_name,
+            command.revision_description,
+            command.functions,
+            context,
+            command.revision_id,
         )
         return package
 
@@ -86,28 +110,69 @@ class Package(BaseAggregate[UUID]):
         description: str,
         functions: tuple[FunctionSpec, ...],
         context: CommandContext,
+        revision_id: UUID | None = None,
     ) -> str:
         """Record a new revision and its functions; returns the revision id."""
-        revision_id = str(uuid4())
+        new_id = str(revision_id or uuid4())
         self.trigger_event(
             RevisionAdded,
-            revision_id=revision_id,
+            revision_id=new_id,
             name=name,
             description=description,
             **audit(context),
         )
         self.trigger_event(
             FunctionsRegistered,
-            revision_id=revision_id,
+            revision_id=new_id,
             functions=[_function_payload(spec) for spec in functions],
             **audit(context),
         )
-        return revision_id
+        return new_id
+
+    def update(
+        self,
+        name: str | None,
+        description: str | None,
+        tags: tuple[str, ...] | None,
+        context: CommandContext,
+    ) -> None:
+        """Replace the fields sent; the others keep their values."""
+        self.trigger_event(
+            PackageUpdated,
+            name=self.name if name is None else name,
+            description=self.description if description is None else description,
+            tags=self.tags if tags is None else list(tags),
+            **audit(context),
+        )
+
+    def delete(self, context: CommandContext) -> None:
+        self.trigger_event(PackageDeleted, **audit(context))
+
+    def update_revision(
+        self,
+        revision_id: str,
+        name: str | None,
+        description: str | None,
+        context: CommandContext,
+    ) -> None:
+        revision = self.revisions[revision_id]
+        self.trigger_event(
+            RevisionUpdated,
+            revision_id=revision_id,
+            name=revision.name if name is None else name,
+            description=revision.description if description is None else description,
+            **audit(context),
+        )
+
+    def delete_revision(self, revision_id: str, context: CommandContext) -> None:
+        self.trigger_event(RevisionDeleted, revision_id=revision_id, **audit(context))
 
     def add_revision(
-        self, revision_id: str, name: str, description: str, created_on: datetime
+        self, revision_id: str, name: str, description: str, created_on: datetime, version: int
     ) -> None:
-        self.revisions[revision_id] = Revision(revision_id, name, description, created_on)
+        self.revisions[revision_id] = Revision(
+            revision_id, name, description, created_on, version, created_on
+        )
 
     def register_functions(self, revision_id: str, functions: list[dict[str, Any]]) -> None:
         ordered = sorted(functions, key=lambda item: item["sort_order"])
@@ -121,7 +186,7 @@ class PackageName(BaseAggregate[UUID]):
 
     account_id: int
     name_key: str
-    package_id: str
+    package_id: str | None
 
     def __init__(self) -> None:
         """State is set by ``PackageNameClaimed.apply``."""
@@ -143,6 +208,45 @@ class PackageName(BaseAggregate[UUID]):
             name_key=cls.key(name),
             package_id=str(package_id),
             **audit(context),
+        )
+
+    @classmethod
+    def claim_or_reclaim(
+        cls, existing: PackageName | None, name: str, package_id: UUID, context: CommandContext
+    ) -> PackageName:
+        """The claim to save for ``name``: a new one, or a released one taken again."""
+        if existing is None:
+            return cls.claim(name, package_id, context)
+        if existing.package_id is not None and existing.package_id != str(package_id):
+            raise PackageNameTakenError(name)
+        if existing.package_id is None:
+            existing.trigger_event(
+                PackageNameReclaimed, package_id=str(package_id), **audit(context)
+            )
+        return existing
+
+    def release(self, context: CommandContext) -> None:
+        if self.package_id is not None:
+            self.trigger_event(PackageNameReleased, **audit(context))
+
+
+@stable_topic
+class Locator(BaseAggregate[UUID]):
+    """Which package holds a revision (or, later, a deployment), for commands that address
+    one by its own id; made in the same transaction, so it also keeps those ids unique."""
+
+    kind: str
+    package_id: str
+
+    def __init__(self) -> None:
+        """State is set by ``EntityLocated.apply``."""
+
+    @classmethod
+    def locate(
+        cls, entity_id: UUID, kind: str, package_id: UUID, context: CommandContext
+    ) -> Locator:
+        return cls._create(
+            EntityLocated, id=entity_id, kind=kind, package_id=str(package_id), **audit(context)
         )
 
 

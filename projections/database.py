@@ -75,10 +75,22 @@ class Database(Protocol):
     ) -> None:
         """Insert new ``rows`` (a duplicate key is an error: the batch is rolled back)."""
 
+    def delete(self, cursor: Any, table: str, column: str, values: Sequence[Any]) -> None:
+        """Delete the rows whose ``column`` is one of ``values``."""
+
     def leader_lock(self, channel: str) -> LeaderLock:
         """The lock that elects the one runner of the live projection."""
 
     def close(self) -> None: ...
+
+
+def delete_rows(
+    database: Database, cursor: Any, table: str, column: str, values: Sequence[Any]
+) -> None:
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        cursor.execute(database.sql(f"DELETE FROM {table} WHERE {column} IN ({marks})"), chunk)
 
 
 class SQLiteDatabase:
@@ -116,6 +128,11 @@ class SQLiteDatabase:
         if rows:
             marks = ", ".join("?" * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def delete(
+        self, cursor: sqlite3.Cursor, table: str, column: str, values: Sequence[Any]
+    ) -> None:
+        delete_rows(self, cursor, table, column, values)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:
@@ -231,6 +248,11 @@ class PostgresDatabase:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+
+    def delete(
+        self, cursor: psycopg.Cursor[Any], table: str, column: str, values: Sequence[Any]
+    ) -> None:
+        delete_rows(self, cursor, table, column, values)
 
     @contextmanager
     def write(self) -> Iterator[psycopg.Cursor[Any]]:

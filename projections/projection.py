@@ -13,7 +13,15 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from commands.events import FunctionsRegistered, PackageCreated, RevisionAdded
+from commands.events import (
+    FunctionsRegistered,
+    PackageCreated,
+    PackageDeleted,
+    PackageUpdated,
+    RevisionAdded,
+    RevisionDeleted,
+    RevisionUpdated,
+)
 from projections.database import Cursor, Database
 from projections.rows import FunctionRow, PackageRow, RevisionRow, iso_millis
 from projections.schema import Generation, set_position
@@ -30,15 +38,24 @@ class Batch:
     packages: dict[str, PackageRow] = field(default_factory=dict)
     revisions: dict[str, RevisionRow] = field(default_factory=dict)
     functions: list[FunctionRow] = field(default_factory=list)
-    tags: list[tuple[str, str]] = field(default_factory=list)
+    tags: dict[str, list[str]] = field(default_factory=dict)
     new_packages: set[str] = field(default_factory=set)
     changed_packages: set[str] = field(default_factory=set)
+    deleted_packages: set[str] = field(default_factory=set)
     new_revisions: set[str] = field(default_factory=set)
     changed_revisions: set[str] = field(default_factory=set)
+    deleted_revisions: set[str] = field(default_factory=set)
 
     def package(self, package_id: str) -> PackageRow:
         self.changed_packages.add(package_id)
         return self.packages[package_id]
+
+    def set_tags(self, package_id: str, tags: list[str]) -> None:
+        self.tags[package_id] = list(tags)
+
+    def revision(self, revision_id: str) -> RevisionRow:
+        self.changed_revisions.add(revision_id)
+        return self.revisions[revision_id]
 
     def touch(self, package_id: str, event: Any) -> PackageRow:
         """The package row, with ``updatedDttm`` and version moved to ``event``."""
@@ -68,7 +85,7 @@ def on_package_created(batch: Batch, package_id: str, event: PackageCreated) -> 
         version=event.originator_version,
     )
     batch.new_packages.add(package_id)
-    batch.tags.extend((package_id, tag) for tag in event.tags)
+    batch.set_tags(package_id, event.tags)
 
 
 def on_revision_added(batch: Batch, package_id: str, event: RevisionAdded) -> None:
@@ -86,6 +103,7 @@ def on_revision_added(batch: Batch, package_id: str, event: RevisionAdded) -> No
         deployments_running=0,
         created_dttm=created,
         updated_dttm=created,
+        version=event.originator_version,
     )
     batch.new_revisions.add(event.revision_id)
 
@@ -115,12 +133,46 @@ def on_functions_registered(batch: Batch, package_id: str, event: FunctionsRegis
         )
 
 
+def on_package_updated(batch: Batch, package_id: str, event: PackageUpdated) -> None:
+    package = batch.touch(package_id, event)
+    package.name = event.name
+    package.name_folded = event.name.casefold()
+    package.description = event.description
+    package.tags = msgspec.json.encode(event.tags).decode()
+    batch.set_tags(package_id, event.tags)
+
+
+def on_package_deleted(batch: Batch, package_id: str, event: PackageDeleted) -> None:
+    batch.deleted_packages.add(package_id)
+
+
+def on_revision_updated(batch: Batch, package_id: str, event: RevisionUpdated) -> None:
+    batch.touch(package_id, event)
+    revision = batch.revision(event.revision_id)
+    revision.name = event.name
+    revision.name_folded = event.name.casefold()
+    revision.description = event.description
+    revision.updated_dttm = iso_millis(event.timestamp)
+    revision.version = event.originator_version
+
+
+def on_revision_deleted(batch: Batch, package_id: str, event: RevisionDeleted) -> None:
+    batch.touch(package_id, event).revisions_total -= 1
+    batch.deleted_revisions.add(event.revision_id)
+
+
 # One handler per event type: (batch, id of the event's stream, event).
 HANDLERS: dict[type, Callable[[Batch, str, Any], None]] = {
     PackageCreated: on_package_created,
     RevisionAdded: on_revision_added,
     FunctionsRegistered: on_functions_registered,
+    PackageUpdated: on_package_updated,
+    PackageDeleted: on_package_deleted,
+    RevisionUpdated: on_revision_updated,
+    RevisionDeleted: on_revision_deleted,
 }
+# Events whose handlers change an existing revision row.
+REVISION_EVENTS = (RevisionUpdated, RevisionDeleted)
 
 
 def apply_batch(
@@ -139,6 +191,7 @@ def apply_batch(
     ]
     batch = Batch()
     _load_packages(database, cursor, generation, batch, handled)
+    _load_revisions(database, cursor, generation, batch, handled)
     for stream_id, event in handled:
         HANDLERS[type(event)](batch, stream_id, event)
     _write(database, cursor, generation, batch)
@@ -173,29 +226,79 @@ def _load_packages(
             batch.packages[package.id] = package
 
 
+def _load_revisions(
+    database: Database,
+    cursor: Cursor,
+    generation: Generation,
+    batch: Batch,
+    events: Iterable[tuple[str, Any]],
+) -> None:
+    """Read the revision rows that the batch changes but did not create."""
+    created = {e.revision_id for _, e in events if type(e) is RevisionAdded}
+    wanted = {e.revision_id for _, e in events if isinstance(e, REVISION_EVENTS)} - created
+    for chunk in _chunks(sorted(wanted), 500):
+        marks = ", ".join("?" * len(chunk))
+        cursor.execute(
+            database.sql(f"SELECT * FROM {generation.table('revisions')} WHERE id IN ({marks})"),
+            chunk,
+        )
+        for row in cursor.fetchall():
+            revision = RevisionRow(*row)
+            batch.revisions[revision.id] = revision
+
+
 def _write(database: Database, cursor: Cursor, generation: Generation, batch: Batch) -> None:
-    """New rows are inserted (by COPY on PostgreSQL); rows that existed are replaced."""
-    for row_type, entity, rows, new in (
-        (PackageRow, "packages", batch.packages, batch.new_packages),
-        (RevisionRow, "revisions", batch.revisions, batch.new_revisions),
+    """Deletions first; then new rows are inserted (by COPY on PostgreSQL) and rows that
+    existed are replaced; tags are rewritten for the packages whose tags were set."""
+    gone_packages, gone_revisions = _delete(database, cursor, generation, batch)
+    for row_type, entity, rows, new, changed in (
+        (PackageRow, "packages", batch.packages, batch.new_packages, batch.changed_packages),
+        (RevisionRow, "revisions", batch.revisions, batch.new_revisions, batch.changed_revisions),
     ):
         table, columns = generation.table(entity), row_type.columns()
-        database.insert(cursor, table, columns, [rows[key].values() for key in sorted(new)])
-        changed = sorted(
-            batch.changed_packages - new if entity == "packages" else batch.changed_revisions - new
-        )
+        kept = [key for key in sorted(new) if _kept(rows[key], gone_packages, gone_revisions)]
+        database.insert(cursor, table, columns, [rows[key].values() for key in kept])
+        replaced = [
+            key for key in sorted(changed - new) if _kept(rows[key], gone_packages, gone_revisions)
+        ]
         database.upsert(
-            cursor, table, columns, row_type.key, [rows[key].values() for key in changed]
+            cursor, table, columns, row_type.key, [rows[key].values() for key in replaced]
         )
-    database.insert(
-        cursor,
-        generation.table("functions"),
-        FunctionRow.columns(),
-        [row.values() for row in batch.functions],
+    functions = [
+        row.values()
+        for row in batch.functions
+        if row.package_id not in gone_packages and row.package_revision_id not in gone_revisions
+    ]
+    database.insert(cursor, generation.table("functions"), FunctionRow.columns(), functions)
+    retagged = sorted(set(batch.tags) - batch.new_packages)
+    database.delete(cursor, generation.table("package_tags"), "package_id", retagged)
+    tags = sorted(
+        (package_id, tag)
+        for package_id, package_tags in batch.tags.items()
+        if package_id not in gone_packages
+        for tag in set(package_tags)
     )
-    database.insert(
-        cursor, generation.table("package_tags"), ("package_id", "tag"), sorted(set(batch.tags))
-    )
+    database.insert(cursor, generation.table("package_tags"), ("package_id", "tag"), tags)
+
+
+def _delete(
+    database: Database, cursor: Cursor, generation: Generation, batch: Batch
+) -> tuple[set[str], set[str]]:
+    """Remove deleted packages (with everything of theirs) and deleted revisions."""
+    packages = sorted(batch.deleted_packages)
+    revisions = sorted(batch.deleted_revisions)
+    for entity in ("package_tags", "functions", "revisions"):
+        database.delete(cursor, generation.table(entity), "package_id", packages)
+    database.delete(cursor, generation.table("packages"), "id", packages)
+    database.delete(cursor, generation.table("functions"), "package_revision_id", revisions)
+    database.delete(cursor, generation.table("revisions"), "id", revisions)
+    return set(packages), set(revisions)
+
+
+def _kept(row: PackageRow | RevisionRow, packages: set[str], revisions: set[str]) -> bool:
+    if isinstance(row, PackageRow):
+        return row.id not in packages
+    return row.package_id not in packages and row.id not in revisions
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:

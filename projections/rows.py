@@ -73,6 +73,7 @@ class RevisionRow(Row):
     deployments_running: int
     created_dttm: str
     updated_dttm: str
+    version: int
 
 
 @dataclass(slots=True)

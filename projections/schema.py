@@ -14,7 +14,7 @@ from typing import Any
 from projections.database import Cursor, Database
 
 # Bump when a table changes shape: the service then asks for a rebuild into a new generation.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 LIVE, REBUILD, VERIFY = "live", "rebuild", "verify"
 
@@ -66,7 +66,8 @@ def table_statements(database: Database, generation: int) -> list[str]:
             deployments_total INTEGER NOT NULL,
             deployments_running INTEGER NOT NULL,
             created_dttm {text} NOT NULL,
-            updated_dttm {text} NOT NULL)""",
+            updated_dttm {text} NOT NULL,
+            version INTEGER NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS {prefix}functions (
             function_revision_id {text} PRIMARY KEY,
             package_revision_id {text} NOT NULL,
@@ -125,6 +126,16 @@ def ensure_schema(database: Database) -> Generation:
         create_generation(database, cursor, 1, LIVE)
         _point_views_at(database, cursor, 1)
         return Generation(1, 0, LIVE)
+
+
+def is_outdated(database: Database) -> bool:
+    """Whether the live generation was built with an older table shape than this code's."""
+    with database.read() as cursor:
+        cursor.execute(
+            database.sql("SELECT schema_version FROM rm_generations WHERE purpose = ?"), (LIVE,)
+        )
+        row = cursor.fetchone()
+    return row is not None and int(row[0]) < SCHEMA_VERSION
 
 
 def live_generation(database: Database, cursor: Cursor) -> Generation | None:

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from commands.errors import DomainError
 from projections.database import DatabaseUnavailableError
 from service import audit_routes, routes
+from service import lifecycle_routes as lifecycle
 from service.bootstrap import bootstrap
 from service.envelope import correlation_id_of, failure
 from service.errors import ApiError, from_domain, from_http_status, store_unavailable
@@ -55,6 +56,19 @@ def api_routes() -> list[Route]:
         Route(f"{base}/packages", routes.create_package, methods=["POST"]),
         Route(f"{base}/packages", routes.list_packages, methods=["GET"]),
         Route(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),
+        Route(f"{base}/packages/{{package_id}}", lifecycle.update_package, methods=["PUT"]),
+        Route(f"{base}/packages/{{package_id}}", lifecycle.delete_package, methods=["DELETE"]),
+        Route(f"{base}/package-revisions", lifecycle.create_revision, methods=["POST"]),
+        Route(
+            f"{base}/package-revisions/{{revision_id}}",
+            lifecycle.update_revision,
+            methods=["PUT"],
+        ),
+        Route(
+            f"{base}/package-revisions/{{revision_id}}",
+            lifecycle.delete_revision,
+            methods=["DELETE"],
+        ),
         Route(
             f"{base}/packages/{{package_id}}/events",
             audit_routes.list_package_events,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from commands.application import Limits, PackagesApplication
@@ -9,12 +10,15 @@ from projections.database import Database
 from projections.keyring import KeyRing
 from projections.projector import Projector
 from projections.queries import ReadModel
+from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
-from projections.schema import ensure_schema
+from projections.schema import ensure_schema, is_outdated
 from projections.source import EventLog
 from projections.watch import PositionListener, PositionWatch
 from service.settings import Settings
 from service.store import library_env, read_model_database
+
+logger = logging.getLogger("faas.service")
 
 # How long an idle leader waits before looking at the log again without being woken: long
 # on PostgreSQL (every write wakes it by NOTIFY), short on SQLite (writes from other
@@ -64,6 +68,9 @@ def bootstrap(settings: Settings) -> Container:
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)
     projector = Projector(database, EventLog(packages), settings.projection_batch_size)
+    if is_outdated(database):
+        logger.warning("the read model has an older table shape: rebuilding it from the log")
+        rebuild(projector)
     watch = PositionWatch(projector.position)
     channel = str(getattr(packages.recorder, "channel_name", ""))
     runner = ProjectionRunner(

@@ -6,11 +6,16 @@ Domain errors are translated here and nowhere else.
 from __future__ import annotations
 
 from commands.errors import (
+    ConcurrentChangeError,
     DomainError,
     FunctionLimitExceededError,
     PackageIdTakenError,
     PackageNameTakenError,
+    PackageNotFoundError,
+    RevisionIdTakenError,
+    RevisionNotFoundError,
     StoreUnavailableError,
+    VersionMismatchError,
 )
 
 RETRY_AFTER_SECONDS = "2"
@@ -83,8 +88,14 @@ def store_unavailable(message: str = "The store is unavailable. Retry later.") -
 
 def from_domain(error: DomainError) -> ApiError:
     """The one translation of domain errors into HTTP answers."""
-    if isinstance(error, PackageIdTakenError | PackageNameTakenError):
+    if isinstance(error, PackageIdTakenError | PackageNameTakenError | RevisionIdTakenError):
         return ApiError(409, "FAAS-409", str(error))
+    if isinstance(error, PackageNotFoundError | RevisionNotFoundError):
+        return ApiError(404, "FAAS-404", "Entity not found")
+    if isinstance(error, VersionMismatchError):
+        return ApiError(412, "FAAS-412", str(error))
+    if isinstance(error, ConcurrentChangeError):
+        return store_unavailable("The package kept changing under this request; retry.")
     if isinstance(error, FunctionLimitExceededError):
         return ApiError(422, "FAAS-1006", str(error))
     if isinstance(error, StoreUnavailableError):

@@ -37,6 +37,39 @@ def created_package(package: Package) -> PackageResponse:
     )
 
 
+def revision_of(package: Package, revision_id: str) -> RevisionResponse:
+    """A revision as a command left it, from its package aggregate (nothing deployed yet)."""
+    revision = package.revisions[revision_id]
+    created = format_timestamp(revision.created_on)
+    updated = format_timestamp(revision.updated_on)
+    return RevisionResponse(
+        id=revision.revision_id,
+        package_id=str(package.id),
+        name=revision.name,
+        description=revision.description,
+        package_deployments_total=0,
+        package_deployments_running=0,
+        created_dttm=created,
+        updated_dttm=updated,
+        functions=[
+            FunctionResponse(
+                id=function.function_id,
+                function_revision_id=function.function_revision_id,
+                package_revision_id=revision.revision_id,
+                name=function.name,
+                language=function.language,
+                type=function.type,
+                sort_order=function.sort_order,
+                code=function.code,
+                config=function.config,
+                created_dttm=created,
+                updated_dttm=created,
+            )
+            for function in revision.functions
+        ],
+    )
+
+
 def package(row: PackageRow) -> PackageResponse:
     return PackageResponse(
         id=row.id,

@@ -107,7 +107,8 @@ async def get_revision(request: Request) -> Response:
     )
     if view is None:
         raise not_found()
-    return success(request, 200, responses.revision(view))
+    etag = {"ETag": f'"{view.revision.version}"'}
+    return success(request, 200, responses.revision(view), headers=etag)
 
 
 async def list_functions(request: Request) -> Response:

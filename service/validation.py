@@ -9,9 +9,22 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET
 
-from commands.commands import CreatePackage, FunctionSpec
+from commands.commands import (
+    AddRevision,
+    CreatePackage,
+    FunctionSpec,
+    UpdatePackage,
+    UpdateRevision,
+)
 from service.errors import validation_failed
-from service.wire import CreatePackageRequest, FunctionConfig, FunctionRequest
+from service.wire import (
+    CreatePackageRequest,
+    CreateRevisionRequest,
+    FunctionConfig,
+    FunctionRequest,
+    UpdatePackageRequest,
+    UpdateRevisionRequest,
+)
 
 _CHANNEL_CHAR = r"A-Za-z0-9\-_=@~!$#%^&()\[\]{}|;'\"<>?+"
 PLAIN_CHANNEL = re.compile(rf"^[{_CHANNEL_CHAR}.]{{1,92}}$")
@@ -52,6 +65,14 @@ PACKAGE_READ_ONLY = (
     "updatedDttm",
 )
 FUNCTION_READ_ONLY = ("functionRevisionId", "packageRevisionId", "createdDttm", "updatedDttm")
+UPDATE_PACKAGE_READ_ONLY = ("id", "apiManaged", "packageBlueprintId", *PACKAGE_READ_ONLY)
+REVISION_READ_ONLY = (
+    "packageDeploymentsTotal",
+    "packageDeploymentsRunning",
+    "createdDttm",
+    "updatedDttm",
+)
+UPDATE_REVISION_READ_ONLY = ("id", "packageId", "functions", *REVISION_READ_ONLY)
 
 
 def create_package_command(request: CreatePackageRequest, max_code_bytes: int) -> CreatePackage:
@@ -75,25 +96,89 @@ def create_package_command(request: CreatePackageRequest, max_code_bytes: int) -
     )
 
 
-def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int) -> Iterator[str]:
-    yield from _read_only_problems(request, PACKAGE_READ_ONLY, "$")
-    yield from _blank_name_problems(request.name, "$.name")
-    yield from _blank_name_problems(request.revision_name, "$.revisionName")
-    yield from _duplicate_problems(request.tags, "$.tags", "tag")
+def update_package_command(
+    request: UpdatePackageRequest, package_id: UUID, expected_version: int | None
+) -> UpdatePackage:
+    """The ``UpdatePackage`` command, or a 400 listing every broken rule by path."""
+    problems = list(_read_only_problems(request, UPDATE_PACKAGE_READ_ONLY, "$"))
+    if isinstance(request.name, str):
+        problems += _blank_name_problems(request.name, "$.name")
+    if isinstance(request.tags, list):
+        problems += _duplicate_problems(request.tags, "$.tags", "tag")
+    given = _given_fields(request) & {"name", "description", "tags"}
+    if not given and not problems:
+        problems.append("$: send at least one of name, description, tags")
+    if problems:
+        raise validation_failed(*problems)
+    return UpdatePackage(
+        package_id=package_id,
+        name=request.name.strip() if isinstance(request.name, str) else None,
+        description=request.description if isinstance(request.description, str) else None,
+        tags=tuple(request.tags) if isinstance(request.tags, list) else None,
+        expected_version=expected_version,
+    )
+
+
+def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) -> AddRevision:
+    """The ``AddRevision`` command, or a 400 listing every broken rule by path."""
+    problems = list(_read_only_problems(request, REVISION_READ_ONLY, "$"))
+    problems += _blank_name_problems(request.name, "$.name")
+    problems += _function_list_problems(request.functions, max_code_bytes)
+    if problems:
+        raise validation_failed(*problems)
+    return AddRevision(
+        package_id=request.package_id,
+        revision_id=_set_or_none(request.id),
+        name=request.name.strip(),
+        description=request.description,
+        functions=tuple(
+            _function_spec(function, position)
+            for position, function in enumerate(request.functions)
+        ),
+    )
+
+
+def update_revision_command(
+    request: UpdateRevisionRequest, revision_id: UUID, expected_version: int | None
+) -> UpdateRevision:
+    problems = list(_read_only_problems(request, UPDATE_REVISION_READ_ONLY, "$"))
+    if isinstance(request.name, str):
+        problems += _blank_name_problems(request.name, "$.name")
+    if not _given_fields(request) & {"name", "description"} and not problems:
+        problems.append("$: send at least one of name, description")
+    if problems:
+        raise validation_failed(*problems)
+    return UpdateRevision(
+        revision_id=revision_id,
+        name=request.name.strip() if isinstance(request.name, str) else None,
+        description=request.description if isinstance(request.description, str) else None,
+        expected_version=expected_version,
+    )
+
+
+def _function_list_problems(functions: list[FunctionRequest], max_code_bytes: int) -> Iterator[str]:
     yield from _duplicate_problems(
-        [function.name.strip() for function in request.functions],
+        [function.name.strip() for function in functions],
         "$.functions",
         "function name",
         suffix=".name",
     )
     yield from _duplicate_problems(
-        [function.id for function in request.functions if function.id is not UNSET],
+        [function.id for function in functions if function.id is not UNSET],
         "$.functions",
         "function id",
         suffix=".id",
     )
-    for index, function in enumerate(request.functions):
+    for index, function in enumerate(functions):
         yield from _function_problems(function, f"$.functions[{index}]", max_code_bytes)
+
+
+def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int) -> Iterator[str]:
+    yield from _read_only_problems(request, PACKAGE_READ_ONLY, "$")
+    yield from _blank_name_problems(request.name, "$.name")
+    yield from _blank_name_problems(request.revision_name, "$.revisionName")
+    yield from _duplicate_problems(request.tags, "$.tags", "tag")
+    yield from _function_list_problems(request.functions, max_code_bytes)
 
 
 def _function_problems(function: FunctionRequest, path: str, max_code_bytes: int) -> Iterator[str]:

@@ -93,6 +93,45 @@ class CreatePackageRequest(StrictRequest):
     updated_dttm: ReadOnly = UNSET
 
 
+class UpdatePackageRequest(StrictRequest):
+    name: Name | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    tags: Annotated[list[Tag], Meta(max_length=20)] | UnsetType = UNSET
+    id: ReadOnly = UNSET
+    api_managed: ReadOnly = UNSET
+    package_blueprint_id: ReadOnly = UNSET
+    revisions_total: ReadOnly = UNSET
+    revisions_running: ReadOnly = UNSET
+    package_deployments_total: ReadOnly = UNSET
+    package_deployments_running: ReadOnly = UNSET
+    created_dttm: ReadOnly = UNSET
+    updated_dttm: ReadOnly = UNSET
+
+
+class CreateRevisionRequest(StrictRequest):
+    package_id: UUID
+    name: Name
+    functions: Annotated[list[FunctionRequest], Meta(min_length=1)]
+    id: UUID | UnsetType = UNSET
+    description: Description = ""
+    package_deployments_total: ReadOnly = UNSET
+    package_deployments_running: ReadOnly = UNSET
+    created_dttm: ReadOnly = UNSET
+    updated_dttm: ReadOnly = UNSET
+
+
+class UpdateRevisionRequest(StrictRequest):
+    name: Name | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    id: ReadOnly = UNSET
+    package_id: ReadOnly = UNSET
+    functions: ReadOnly = UNSET
+    package_deployments_total: ReadOnly = UNSET
+    package_deployments_running: ReadOnly = UNSET
+    created_dttm: ReadOnly = UNSET
+    updated_dttm: ReadOnly = UNSET
+
+
 class PackageResponse(msgspec.Struct, rename="camel", kw_only=True):
     id: str
     package_blueprint_id: str | None

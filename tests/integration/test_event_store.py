@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
-from commands.errors import DomainError, PackageIdTakenError, PackageNameTakenError
+from commands.errors import PackageIdTakenError, PackageNameTakenError
 from commands.events import FunctionsRegistered, PackageCreated, PackageNameClaimed, RevisionAdded
 from commands.package import Package, PackageName
 from service.bootstrap import Container
@@ -36,19 +36,22 @@ def test_one_create_appends_its_events_in_order_at_consecutive_positions(
     package = container.packages.create_package(command, caller).package
 
     name_id = PackageName.id_for(caller.account_id, command.name)
+    (revision_id,) = package.revisions
+    streams = {package.id, name_id, UUID(revision_id)}
     notifications = [
         notification
         for notification in container.packages.recorder.select_notifications(before + 1, 100)
-        if notification.originator_id in {package.id, name_id}
+        if notification.originator_id in streams
     ]
     assert [n.topic for n in notifications] == [
         "faas.PackageCreated",
         "faas.RevisionAdded",
         "faas.FunctionsRegistered",
         "faas.PackageNameClaimed",
+        "faas.EntityLocated",
     ]
     positions = [n.id for n in notifications]
-    assert positions == list(range(positions[0], positions[0] + 4))
+    assert positions == list(range(positions[0], positions[0] + 5))
 
 
 def test_every_event_reads_back_with_account_actor_correlation_id_and_time(
@@ -160,28 +163,26 @@ def test_concurrent_creates_with_one_id_store_exactly_one(container: Container) 
     assert len(list(container.packages.events.get(package_id))) == 3
 
 
-def test_a_save_whose_commit_was_not_heard_is_recognised_as_this_write(
+def test_a_create_repeated_after_its_commit_was_not_heard_is_the_same_write(
     container: Container,
 ) -> None:
+    """A retried save whose first commit succeeded (but was not acknowledged) is a success."""
     caller = context()
-    command = create_package()
-    package = Package.create(command, caller, max_functions=50)
-    created = package.pending_events[0]
-    container.packages.save(package, PackageName.claim(command.name, package.id, caller))
+    command = create_package(package_id=uuid4())
+    first = container.packages.create_package(command, caller)
 
-    conflict = container.packages._explain_conflict(created, command.name)
+    again = container.packages.create_package(command, caller)
 
-    assert conflict is None
+    assert again.package.id == first.package.id
+    assert len(list(container.packages.events.get(first.package.id))) == 3
 
 
-def test_an_equal_but_different_create_is_a_conflict(container: Container) -> None:
+def test_the_same_id_from_another_request_is_a_conflict(container: Container) -> None:
     package_id = uuid4()
     container.packages.create_package(create_package(package_id=package_id), context())
-    other = Package.create(create_package(package_id=package_id), context(), max_functions=50)
 
-    conflict = container.packages._explain_conflict(other.pending_events[0], "any")
-
-    assert isinstance(conflict, DomainError)
+    with pytest.raises(PackageIdTakenError):
+        container.packages.create_package(create_package(package_id=package_id), context())
 
 
 def test_a_name_claim_holds_the_package_id(container: Container) -> None:
@@ -210,10 +211,9 @@ def test_the_sqlite_store_is_a_wal_file_with_full_sync(container: Container) -> 
 
 
 def test_a_create_reports_the_log_position_of_its_last_event(container: Container) -> None:
-    caller = context()
-    command = create_package()
-
-    saved = container.packages.create_package(command, caller)
+    saved = container.packages.create_package(create_package(), context())
 
     (last,) = container.packages.recorder.select_notifications(saved.position, 1)
-    assert last.originator_id == PackageName.id_for(caller.account_id, command.name)
+    (revision_id,) = saved.package.revisions
+    assert last.originator_id == UUID(revision_id)
+    assert container.packages.recorder.max_notification_id() == saved.position

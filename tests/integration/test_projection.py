@@ -116,7 +116,7 @@ def test_positions_never_commit_below_one_already_read(container: Container) -> 
 
     everything = [position for position, _ in log.after(start, 10_000)]
     assert seen == everything
-    assert len(everything) == 4 * 15 * 4
+    assert len(everything) == 4 * 15 * 5  # five events a create
 
 
 def test_rebuild_makes_the_same_read_model_and_switches_to_it(container: Container) -> None:

@@ -41,7 +41,7 @@ def test_a_create_makes_one_package_one_revision_and_its_functions() -> None:
     assert (package.deployments_total, package.deployments_running) == (0, 0)
     assert revision.package_id == package.id
     assert [f.name for f in batch.functions] == ["fn0", "fn1"]
-    assert sorted(batch.tags) == [(package.id, "a"), (package.id, "b")]
+    assert batch.tags == {package.id: ["a", "b"]}
     assert package.version == 3
 
 
