@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -20,6 +20,7 @@ from eventsourcing.utils import Environment
 from commands.commands import (
     AddRevision,
     CommandContext,
+    CreateDeployment,
     CreatePackage,
     DeletePackage,
     DeleteRevision,
@@ -29,6 +30,9 @@ from commands.commands import (
 from commands.errors import (
     ApiKeyNotFoundError,
     ConcurrentChangeError,
+    DeploymentIdTakenError,
+    DeploymentNotFoundError,
+    LimitReachedError,
     PackageIdTakenError,
     PackageNotFoundError,
     RevisionIdTakenError,
@@ -37,6 +41,8 @@ from commands.errors import (
 )
 from commands.keys import ApiKey, Grant
 from commands.package import (
+    AccountUsage,
+    Deployment,
     Locator,
     Package,
     PackageName,
@@ -49,6 +55,7 @@ from commands.transcoding import FastJSONTranscoder
 T = TypeVar("T")
 A = TypeVar("A")
 REVISION = "revision"
+DEPLOYMENT = "deployment"
 # Attempts of a command whose streams other writers keep changing first.
 MAX_ATTEMPTS = 5
 
@@ -56,6 +63,9 @@ MAX_ATTEMPTS = 5
 @dataclass(frozen=True, slots=True)
 class Limits:
     functions_per_revision: int = 50
+    packages_per_account: int = 1000
+    deployments_per_revision: int = 30
+    running_deployments_per_account: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +83,15 @@ class SavedRevision:
     position: int
 
 
+@dataclass(frozen=True, slots=True)
+class SavedDeployments:
+    """Deployments as a command left them (one, or those a bulk stop stopped)."""
+
+    package: Package
+    deployment_ids: list[str]
+    position: int
+
+
 @contextmanager
 def store_errors_as_unavailable() -> Iterator[None]:
     """Lost connections, pool timeouts and lock timeouts mean: try again later."""
@@ -86,6 +105,8 @@ class PackagesApplication(Application[UUID]):
     """Handles package commands against the event store given by ``env``."""
 
     name = "Packages"
+    # The usage stream changes with every create and start: load it from a recent snapshot.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {AccountUsage: 100}
 
     def __init__(
         self,
@@ -127,7 +148,14 @@ class PackagesApplication(Application[UUID]):
                 self._get(PackageName, claim_id), command.name, package_id, context
             )
             locator = Locator.locate(revision_id, REVISION, package_id, context)
-            return SavedPackage(package, self._save(package, claim, locator))
+            usage = self._usage(context)
+            if usage.packages >= self.limits.packages_per_account:
+                raise LimitReachedError(
+                    "FAAS-1005",
+                    f"the account has {self.limits.packages_per_account} packages, its limit",
+                )
+            usage.change(context, packages=1)
+            return SavedPackage(package, self._save(package, claim, locator, usage))
 
         return self._attempt(attempt)
 
@@ -154,7 +182,9 @@ class PackagesApplication(Application[UUID]):
             if claim is not None:
                 claim.release(context)
             package.delete(context)
-            return self._save(package, claim)
+            usage = self._usage(context)
+            usage.change(context, packages=-1)
+            return self._save(package, claim, usage)
 
         return self._attempt(attempt)
 
@@ -196,6 +226,115 @@ class PackagesApplication(Application[UUID]):
             return self._save(package)
 
         return self._attempt(attempt)
+
+    def create_deployment(
+        self, command: CreateDeployment, context: CommandContext
+    ) -> SavedDeployments:
+        """Put a revision on a keyset, stopped."""
+        deployment_id = command.deployment_id or uuid4()
+        limit = self.limits.deployments_per_revision
+
+        def attempt() -> SavedDeployments:
+            if self._get(Locator, deployment_id) is not None:
+                raise DeploymentIdTakenError(deployment_id)
+            package, revision = self._owned_revision(command.revision_id, context.account_id)
+            package.deploy(deployment_id, revision.revision_id, command.keyset_id, limit, context)
+            locator = Locator.locate(deployment_id, DEPLOYMENT, package.id, context)
+            position = self._save(package, locator)
+            return SavedDeployments(package, [str(deployment_id)], position)
+
+        return self._attempt(attempt)
+
+    def deployment_keyset(self, deployment_id: UUID, account_id: int) -> int:
+        """The keyset of one of the account's deployments (to check the caller's grant)."""
+        with store_errors_as_unavailable():
+            _, deployment = self._owned_deployment(deployment_id, account_id)
+        return deployment.keyset_id
+
+    def start_deployment(self, deployment_id: UUID, context: CommandContext) -> SavedDeployments:
+        """Start a deployment (restart it if running), within the account's running limit."""
+        limit = self.limits.running_deployments_per_account
+
+        def attempt() -> SavedDeployments:
+            package, deployment = self._owned_deployment(deployment_id, context.account_id)
+            changed: list[Any] = [package]
+            if not deployment.running:
+                usage = self._usage(context)
+                if usage.running >= limit:
+                    raise LimitReachedError(
+                        "FAAS-1033", f"the account has {limit} running deployments, its limit"
+                    )
+                usage.change(context, running=1)
+                changed.append(usage)
+            package.start(deployment.deployment_id, context)
+            return SavedDeployments(package, [deployment.deployment_id], self._save(*changed))
+
+        return self._attempt(attempt)
+
+    def stop_deployment(self, deployment_id: UUID, context: CommandContext) -> SavedDeployments:
+        """Stop a deployment; stopping a stopped one changes nothing."""
+
+        def attempt() -> SavedDeployments:
+            package, deployment = self._owned_deployment(deployment_id, context.account_id)
+            return self._stop(package, [deployment.deployment_id], context)
+
+        return self._attempt(attempt)
+
+    def stop_all(
+        self,
+        context: CommandContext,
+        package_id: UUID | None = None,
+        revision_id: UUID | None = None,
+    ) -> SavedDeployments:
+        """Stop every running deployment of a package, or of one revision."""
+
+        def attempt() -> SavedDeployments:
+            if revision_id is not None:
+                package, revision = self._owned_revision(revision_id, context.account_id)
+                running = package.running_deployments(revision.revision_id)
+            else:
+                assert package_id is not None
+                package = self._owned_package(package_id, context.account_id)
+                running = package.running_deployments()
+            return self._stop(package, [d.deployment_id for d in running], context)
+
+        return self._attempt(attempt)
+
+    def delete_deployment(self, deployment_id: UUID, context: CommandContext) -> int:
+        def attempt() -> int:
+            package, deployment = self._owned_deployment(deployment_id, context.account_id)
+            package.remove_deployment(deployment.deployment_id, context)
+            return self._save(package)
+
+        return self._attempt(attempt)
+
+    def _stop(
+        self, package: Package, deployment_ids: list[str], context: CommandContext
+    ) -> SavedDeployments:
+        stopped = [d for d in deployment_ids if package.stop(d, context)]
+        if not stopped:
+            head = self.recorder.max_notification_id() or 0
+            return SavedDeployments(package, deployment_ids, head)
+        usage = self._usage(context)
+        usage.change(context, running=-len(stopped))
+        return SavedDeployments(package, stopped, self._save(package, usage))
+
+    def _usage(self, context: CommandContext) -> AccountUsage:
+        existing = self._get(AccountUsage, AccountUsage.id_for(context.account_id))
+        return AccountUsage.open(existing, context)
+
+    def _owned_deployment(self, deployment_id: UUID, account_id: int) -> tuple[Package, Deployment]:
+        locator = self._get(Locator, deployment_id)
+        if locator is None or locator.kind != DEPLOYMENT:
+            raise DeploymentNotFoundError
+        try:
+            package = self._owned_package(UUID(locator.package_id), account_id)
+        except PackageNotFoundError:
+            raise DeploymentNotFoundError from None
+        deployment = package.deployments.get(str(deployment_id))
+        if deployment is None:
+            raise DeploymentNotFoundError
+        return package, deployment
 
     def _attempt(self, attempt: Callable[[], T]) -> T:
         """Run a command; when another writer changed the same streams first (the store

@@ -85,3 +85,10 @@ class UpdateRevision:
 class DeleteRevision:
     revision_id: UUID
     expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateDeployment:
+    revision_id: UUID
+    keyset_id: int
+    deployment_id: UUID | None = None

@@ -70,3 +70,29 @@ class ConcurrentChangeError(DomainError):
 
     def __init__(self) -> None:
         super().__init__("the package kept changing under this command; retry")
+
+
+class LimitReachedError(DomainError):
+    """An account, revision or package limit that the command would pass."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ConflictError(DomainError):
+    """A rule about the current state (running deployments, one per keyset) forbids it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class DeploymentNotFoundError(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Entity not found")
+
+
+class DeploymentIdTakenError(DomainError):
+    def __init__(self, deployment_id: UUID) -> None:
+        super().__init__(f"a package deployment with id {deployment_id} already exists")

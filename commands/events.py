@@ -15,7 +15,7 @@ from eventsourcing.utils import register_topic
 if TYPE_CHECKING:
     from commands.commands import CommandContext
     from commands.keys import ApiKey
-    from commands.package import Locator, Package, PackageName
+    from commands.package import AccountUsage, Locator, Package, PackageName
 
 TOPIC_PREFIX = "faas."
 
@@ -67,6 +67,7 @@ class PackageCreated(AuditedEvent, AggregateCreated):
         aggregate.api_managed = self.api_managed
         aggregate.package_blueprint_id = self.package_blueprint_id
         aggregate.revisions = {}
+        aggregate.deployments = {}
         aggregate.deleted = False
 
 
@@ -176,6 +177,9 @@ class RevisionDeleted(AuditedEvent):
 
     def apply(self, aggregate: Package) -> None:
         del aggregate.revisions[self.revision_id]
+        for deployment_id, deployment in list(aggregate.deployments.items()):
+            if deployment.revision_id == self.revision_id:
+                del aggregate.deployments[deployment_id]
 
 
 @stable_topic
@@ -206,3 +210,65 @@ class EntityLocated(AuditedEvent, AggregateCreated):
     def apply(self, aggregate: Locator) -> None:
         aggregate.kind = self.kind
         aggregate.package_id = self.package_id
+
+
+@stable_topic
+class DeploymentCreated(AuditedEvent):
+    """A revision placed on a keyset, stopped."""
+
+    deployment_id: str
+    revision_id: str
+    keyset_id: int
+
+    def apply(self, aggregate: Package) -> None:
+        aggregate.add_deployment(
+            self.deployment_id, self.revision_id, self.keyset_id, self.timestamp
+        )
+
+
+@stable_topic
+class DeploymentStarted(AuditedEvent):
+    """Started (or, when already running, restarted)."""
+
+    deployment_id: str
+
+    def apply(self, aggregate: Package) -> None:
+        aggregate.set_running(self.deployment_id, True, self.timestamp)
+
+
+@stable_topic
+class DeploymentStopped(AuditedEvent):
+    deployment_id: str
+
+    def apply(self, aggregate: Package) -> None:
+        aggregate.set_running(self.deployment_id, False, self.timestamp)
+
+
+@stable_topic
+class DeploymentDeleted(AuditedEvent):
+    deployment_id: str
+
+    def apply(self, aggregate: Package) -> None:
+        del aggregate.deployments[self.deployment_id]
+
+
+@stable_topic
+class AccountUsageCreated(AuditedEvent, AggregateCreated):
+    """The first counted use of an account's limits."""
+
+    def apply(self, aggregate: AccountUsage) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.packages = 0
+        aggregate.running = 0
+
+
+@stable_topic
+class AccountUsageChanged(AuditedEvent):
+    """How many packages and running deployments the account has now."""
+
+    packages: int
+    running: int
+
+    def apply(self, aggregate: AccountUsage) -> None:
+        aggregate.packages = self.packages
+        aggregate.running = self.running

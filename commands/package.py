@@ -11,11 +11,19 @@ from eventsourcing.domain import BaseAggregate
 
 from commands.commands import CommandContext, CreatePackage, FunctionSpec
 from commands.errors import (
+    ConflictError,
     FunctionLimitExceededError,
+    LimitReachedError,
     PackageNameTakenError,
     VersionMismatchError,
 )
 from commands.events import (
+    AccountUsageChanged,
+    AccountUsageCreated,
+    DeploymentCreated,
+    DeploymentDeleted,
+    DeploymentStarted,
+    DeploymentStopped,
     EntityLocated,
     FunctionsRegistered,
     PackageCreated,
@@ -57,6 +65,16 @@ class Revision:
     functions: tuple[Function, ...] = ()
 
 
+@dataclass(slots=True)
+class Deployment:
+    deployment_id: str
+    revision_id: str
+    keyset_id: int
+    created_on: datetime
+    updated_on: datetime
+    running: bool = False
+
+
 def check_version(expected: int | None, actual: int) -> None:
     """``If-Match``: the caller's version must be the current one (when it sent one)."""
     if expected is not None and expected != actual:
@@ -74,10 +92,69 @@ class Package(BaseAggregate[UUID]):
     api_managed: bool
     package_blueprint_id: str | None
     revisions: dict[str, Revision]
+    deployments: dict[str, Deployment]
     deleted: bool
 
     def __init__(self) -> None:
         """State is set by ``PackageCreated.apply``."""
+
+    def running_deployments(self, revision_id: str | None = None) -> list[Deployment]:
+        return [
+            deployment
+            for deployment in self.deployments.values()
+            if deployment.running and (revision_id is None or deployment.revision_id == revision_id)
+        ]
+
+    def deploy(
+        self,
+        deployment_id: UUID,
+        revision_id: str,
+        keyset_id: int,
+        max_per_revision: int,
+        context: CommandContext,
+    ) -> None:
+        """Put a revision on a keyset, stopped: once per keyset, up to the revision's limit."""
+        of_revision = [d for d in self.deployments.values() if d.revision_id == revision_id]
+        if any(d.keyset_id == keyset_id for d in of_revision):
+            raise ConflictError("FAAS-1015", "the revision is already deployed on that keyset")
+        if len(of_revision) >= max_per_revision:
+            raise LimitReachedError(
+                "FAAS-1030", f"a revision has at most {max_per_revision} deployments"
+            )
+        self.trigger_event(
+            DeploymentCreated,
+            deployment_id=str(deployment_id),
+            revision_id=revision_id,
+            keyset_id=keyset_id,
+            **audit(context),
+        )
+
+    def start(self, deployment_id: str, context: CommandContext) -> None:
+        self.trigger_event(DeploymentStarted, deployment_id=deployment_id, **audit(context))
+
+    def stop(self, deployment_id: str, context: CommandContext) -> bool:
+        """Stop a running deployment; ``False`` (and no event) if it was stopped."""
+        if not self.deployments[deployment_id].running:
+            return False
+        self.trigger_event(DeploymentStopped, deployment_id=deployment_id, **audit(context))
+        return True
+
+    def remove_deployment(self, deployment_id: str, context: CommandContext) -> None:
+        if self.deployments[deployment_id].running:
+            raise ConflictError("FAAS-1014", "a running deployment cannot be deleted")
+        self.trigger_event(DeploymentDeleted, deployment_id=deployment_id, **audit(context))
+
+    def add_deployment(
+        self, deployment_id: str, revision_id: str, keyset_id: int, moment: datetime
+    ) -> None:
+        self.deployments[deployment_id] = Deployment(
+            deployment_id, revision_id, keyset_id, moment, moment
+        )
+
+    def set_running(self, deployment_id: str, running: bool, moment: datetime) -> None:
+        deployment = self.deployments[deployment_id]
+        deployment.running = running
+        deployment.updated_on = moment
 
     @classmethod
     def create(
@@ -146,6 +223,8 @@ class Package(BaseAggregate[UUID]):
         )
 
     def delete(self, context: CommandContext) -> None:
+        if self.running_deployments():
+            raise ConflictError("FAAS-1016", "a package with running deployments cannot be deleted")
         self.trigger_event(PackageDeleted, **audit(context))
 
     def update_revision(
@@ -165,6 +244,10 @@ class Package(BaseAggregate[UUID]):
         )
 
     def delete_revision(self, revision_id: str, context: CommandContext) -> None:
+        if self.running_deployments(revision_id):
+            raise ConflictError(
+                "FAAS-1017", "a revision with running deployments cannot be deleted"
+            )
         self.trigger_event(RevisionDeleted, revision_id=revision_id, **audit(context))
 
     def add_revision(
@@ -270,3 +353,37 @@ def _function_payload(spec: FunctionSpec) -> dict[str, Any]:
 
 def _optional_str(value: UUID | None) -> str | None:
     return None if value is None else str(value)
+
+
+ACCOUNT_USAGE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:faas-packages:account-usage")
+
+
+@stable_topic
+class AccountUsage(BaseAggregate[UUID]):
+    """What an account uses of its limits (packages, running deployments). Saved in the same
+    transaction as the change it counts, so two commands can never both pass a limit."""
+
+    account_id: int
+    packages: int
+    running: int
+
+    def __init__(self) -> None:
+        """State is set by ``AccountUsageCreated.apply``."""
+
+    @staticmethod
+    def id_for(account_id: int) -> UUID:
+        return uuid5(ACCOUNT_USAGE_NAMESPACE, str(account_id))
+
+    @classmethod
+    def open(cls, existing: AccountUsage | None, context: CommandContext) -> AccountUsage:
+        if existing is not None:
+            return existing
+        return cls._create(AccountUsageCreated, id=cls.id_for(context.account_id), **audit(context))
+
+    def change(self, context: CommandContext, *, packages: int = 0, running: int = 0) -> None:
+        self.trigger_event(
+            AccountUsageChanged,
+            packages=self.packages + packages,
+            running=self.running + running,
+            **audit(context),
+        )

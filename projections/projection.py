@@ -14,6 +14,10 @@ from typing import Any, TypeVar
 import msgspec
 
 from commands.events import (
+    DeploymentCreated,
+    DeploymentDeleted,
+    DeploymentStarted,
+    DeploymentStopped,
     FunctionsRegistered,
     PackageCreated,
     PackageDeleted,
@@ -23,7 +27,7 @@ from commands.events import (
     RevisionUpdated,
 )
 from projections.database import Cursor, Database
-from projections.rows import FunctionRow, PackageRow, RevisionRow, iso_millis
+from projections.rows import DeploymentRow, FunctionRow, PackageRow, RevisionRow, iso_millis
 from projections.schema import Generation, set_position
 
 READ_MODEL_CHANNEL = "faas_read_model"
@@ -45,6 +49,10 @@ class Batch:
     new_revisions: set[str] = field(default_factory=set)
     changed_revisions: set[str] = field(default_factory=set)
     deleted_revisions: set[str] = field(default_factory=set)
+    deployments: dict[str, DeploymentRow] = field(default_factory=dict)
+    new_deployments: set[str] = field(default_factory=set)
+    changed_deployments: set[str] = field(default_factory=set)
+    deleted_deployments: set[str] = field(default_factory=set)
 
     def package(self, package_id: str) -> PackageRow:
         self.changed_packages.add(package_id)
@@ -157,8 +165,61 @@ def on_revision_updated(batch: Batch, package_id: str, event: RevisionUpdated) -
 
 
 def on_revision_deleted(batch: Batch, package_id: str, event: RevisionDeleted) -> None:
-    batch.touch(package_id, event).revisions_total -= 1
+    package = batch.touch(package_id, event)
+    package.revisions_total -= 1
+    package.deployments_total -= batch.revisions[event.revision_id].deployments_total
     batch.deleted_revisions.add(event.revision_id)
+
+
+def on_deployment_created(batch: Batch, package_id: str, event: DeploymentCreated) -> None:
+    package = batch.touch(package_id, event)
+    package.deployments_total += 1
+    batch.revision(event.revision_id).deployments_total += 1
+    moment = iso_millis(event.timestamp)
+    batch.deployments[event.deployment_id] = DeploymentRow(
+        id=event.deployment_id,
+        package_id=package_id,
+        package_revision_id=event.revision_id,
+        account_id=package.account_id,
+        keyset_id=event.keyset_id,
+        state=STOPPED,
+        created_dttm=moment,
+        updated_dttm=moment,
+    )
+    batch.new_deployments.add(event.deployment_id)
+
+
+def on_deployment_started(batch: Batch, package_id: str, event: DeploymentStarted) -> None:
+    _set_state(batch, package_id, event, RUNNING)
+
+
+def on_deployment_stopped(batch: Batch, package_id: str, event: DeploymentStopped) -> None:
+    _set_state(batch, package_id, event, STOPPED)
+
+
+def _set_state(batch: Batch, package_id: str, event: Any, state: str) -> None:
+    """Move one deployment to ``state`` and keep every running counter in step."""
+    package = batch.touch(package_id, event)
+    deployment = batch.deployments[event.deployment_id]
+    batch.changed_deployments.add(deployment.id)
+    deployment.updated_dttm = iso_millis(event.timestamp)
+    if deployment.state == state:
+        return  # a restart: nothing is counted twice
+    deployment.state = state
+    step = 1 if state == RUNNING else -1
+    revision = batch.revision(deployment.package_revision_id)
+    revision.deployments_running += step
+    package.deployments_running += step
+    if revision.deployments_running == (1 if step == 1 else 0):
+        package.revisions_running += step
+
+
+def on_deployment_deleted(batch: Batch, package_id: str, event: DeploymentDeleted) -> None:
+    package = batch.touch(package_id, event)
+    deployment = batch.deployments[event.deployment_id]
+    package.deployments_total -= 1
+    batch.revision(deployment.package_revision_id).deployments_total -= 1
+    batch.deleted_deployments.add(deployment.id)
 
 
 # One handler per event type: (batch, id of the event's stream, event).
@@ -170,9 +231,15 @@ HANDLERS: dict[type, Callable[[Batch, str, Any], None]] = {
     PackageDeleted: on_package_deleted,
     RevisionUpdated: on_revision_updated,
     RevisionDeleted: on_revision_deleted,
+    DeploymentCreated: on_deployment_created,
+    DeploymentStarted: on_deployment_started,
+    DeploymentStopped: on_deployment_stopped,
+    DeploymentDeleted: on_deployment_deleted,
 }
-# Events whose handlers change an existing revision row.
-REVISION_EVENTS = (RevisionUpdated, RevisionDeleted)
+# Events whose handlers change an existing revision row, or an existing deployment row.
+REVISION_EVENTS = (RevisionUpdated, RevisionDeleted, DeploymentCreated)
+DEPLOYMENT_EVENTS = (DeploymentStarted, DeploymentStopped, DeploymentDeleted)
+RUNNING, STOPPED = "RUNNING", "STOPPED"
 
 
 def apply_batch(
@@ -191,6 +258,7 @@ def apply_batch(
     ]
     batch = Batch()
     _load_packages(database, cursor, generation, batch, handled)
+    _load_deployments(database, cursor, generation, batch, handled)
     _load_revisions(database, cursor, generation, batch, handled)
     for stream_id, event in handled:
         HANDLERS[type(event)](batch, stream_id, event)
@@ -235,70 +303,107 @@ def _load_revisions(
 ) -> None:
     """Read the revision rows that the batch changes but did not create."""
     created = {e.revision_id for _, e in events if type(e) is RevisionAdded}
-    wanted = {e.revision_id for _, e in events if isinstance(e, REVISION_EVENTS)} - created
-    for chunk in _chunks(sorted(wanted), 500):
+    wanted = {e.revision_id for _, e in events if isinstance(e, REVISION_EVENTS)}
+    wanted |= {d.package_revision_id for d in batch.deployments.values()}
+    for row in _select_by_id(database, cursor, generation.table("revisions"), wanted - created):
+        revision = RevisionRow(*row)
+        batch.revisions[revision.id] = revision
+
+
+def _load_deployments(
+    database: Database,
+    cursor: Cursor,
+    generation: Generation,
+    batch: Batch,
+    events: Iterable[tuple[str, Any]],
+) -> None:
+    """Read the deployment rows that the batch changes but did not create."""
+    created = {e.deployment_id for _, e in events if type(e) is DeploymentCreated}
+    wanted = {e.deployment_id for _, e in events if isinstance(e, DEPLOYMENT_EVENTS)}
+    for row in _select_by_id(database, cursor, generation.table("deployments"), wanted - created):
+        deployment = DeploymentRow(*row)
+        batch.deployments[deployment.id] = deployment
+
+
+def _select_by_id(database: Database, cursor: Cursor, table: str, ids: set[str]) -> Iterable[Any]:
+    for chunk in _chunks(sorted(ids), 500):
         marks = ", ".join("?" * len(chunk))
-        cursor.execute(
-            database.sql(f"SELECT * FROM {generation.table('revisions')} WHERE id IN ({marks})"),
-            chunk,
-        )
-        for row in cursor.fetchall():
-            revision = RevisionRow(*row)
-            batch.revisions[revision.id] = revision
+        cursor.execute(database.sql(f"SELECT * FROM {table} WHERE id IN ({marks})"), chunk)
+        yield from cursor.fetchall()
 
 
 def _write(database: Database, cursor: Cursor, generation: Generation, batch: Batch) -> None:
     """Deletions first; then new rows are inserted (by COPY on PostgreSQL) and rows that
     existed are replaced; tags are rewritten for the packages whose tags were set."""
-    gone_packages, gone_revisions = _delete(database, cursor, generation, batch)
+    gone = _delete(database, cursor, generation, batch)
     for row_type, entity, rows, new, changed in (
         (PackageRow, "packages", batch.packages, batch.new_packages, batch.changed_packages),
         (RevisionRow, "revisions", batch.revisions, batch.new_revisions, batch.changed_revisions),
+        (
+            DeploymentRow,
+            "deployments",
+            batch.deployments,
+            batch.new_deployments,
+            batch.changed_deployments,
+        ),
     ):
         table, columns = generation.table(entity), row_type.columns()
-        kept = [key for key in sorted(new) if _kept(rows[key], gone_packages, gone_revisions)]
+        kept = [key for key in sorted(new) if gone.keeps(rows[key])]
         database.insert(cursor, table, columns, [rows[key].values() for key in kept])
-        replaced = [
-            key for key in sorted(changed - new) if _kept(rows[key], gone_packages, gone_revisions)
-        ]
+        replaced = [key for key in sorted(changed - new) if gone.keeps(rows[key])]
         database.upsert(
             cursor, table, columns, row_type.key, [rows[key].values() for key in replaced]
         )
-    functions = [
-        row.values()
-        for row in batch.functions
-        if row.package_id not in gone_packages and row.package_revision_id not in gone_revisions
-    ]
+    functions = [row.values() for row in batch.functions if gone.keeps(row)]
     database.insert(cursor, generation.table("functions"), FunctionRow.columns(), functions)
     retagged = sorted(set(batch.tags) - batch.new_packages)
     database.delete(cursor, generation.table("package_tags"), "package_id", retagged)
     tags = sorted(
         (package_id, tag)
         for package_id, package_tags in batch.tags.items()
-        if package_id not in gone_packages
+        if package_id not in gone.packages
         for tag in set(package_tags)
     )
     database.insert(cursor, generation.table("package_tags"), ("package_id", "tag"), tags)
 
 
-def _delete(
-    database: Database, cursor: Cursor, generation: Generation, batch: Batch
-) -> tuple[set[str], set[str]]:
+def _delete(database: Database, cursor: Cursor, generation: Generation, batch: Batch) -> Gone:
     """Remove deleted packages (with everything of theirs) and deleted revisions."""
     packages = sorted(batch.deleted_packages)
     revisions = sorted(batch.deleted_revisions)
-    for entity in ("package_tags", "functions", "revisions"):
+    deployments = sorted(batch.deleted_deployments)
+    for entity in ("package_tags", "functions", "revisions", "deployments"):
         database.delete(cursor, generation.table(entity), "package_id", packages)
     database.delete(cursor, generation.table("packages"), "id", packages)
-    database.delete(cursor, generation.table("functions"), "package_revision_id", revisions)
+    for entity in ("functions", "deployments"):
+        database.delete(cursor, generation.table(entity), "package_revision_id", revisions)
     database.delete(cursor, generation.table("revisions"), "id", revisions)
-    return set(packages), set(revisions)
+    database.delete(cursor, generation.table("deployments"), "id", deployments)
+    return Gone(set(packages), set(revisions), set(deployments))
 
 
-def _kept(row: PackageRow | RevisionRow, packages: set[str], revisions: set[str]) -> bool:
-    if isinstance(row, PackageRow):
-        return row.id not in packages
-    return row.package_id not in packages and row.id not in revisions
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """What a batch deleted: rows of these are not written back."""
+
+    packages: set[str]
+    revisions: set[str]
+    deployments: set[str]
+
+    def keeps(self, row: Any) -> bool:
+        if isinstance(row, PackageRow):
+            return row.id not in self.packages
+        if isinstance(row, DeploymentRow):
+            return (
+                row.package_id not in self.packages
+                and row.package_revision_id not in self.revisions
+                and row.id not in self.deployments
+            )
+        if isinstance(row, FunctionRow):
+            return row.package_id not in self.packages and (
+                row.package_revision_id not in self.revisions
+            )
+        return row.package_id not in self.packages and row.id not in self.revisions
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:

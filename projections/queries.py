@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from projections.database import Cursor, Database
-from projections.rows import FunctionRow, PackageRow, RevisionRow
+from projections.rows import DeploymentRow, FunctionRow, PackageRow, RevisionRow
 
 T = TypeVar("T")
 
@@ -43,6 +43,15 @@ class Page(Generic[T]):
 class RevisionView:
     revision: RevisionRow
     functions: list[FunctionRow]
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentView:
+    deployment: DeploymentRow
+    function_revision_ids: list[str]
+
+
+DEPLOYMENT_SORTS = {"createdDttm": "created_dttm", "updatedDttm": "updated_dttm"}
 
 
 class ReadModel:
@@ -117,6 +126,71 @@ class ReadModel:
                 params.append(_contains(query.search))
             rows, total = self._page(cursor, "rm_functions", conditions, params, query)
         return Page([FunctionRow(*row) for row in rows], total, query)
+
+    def deployment(self, account_id: int, deployment_id: str) -> DeploymentView | None:
+        with self.database.read() as cursor:
+            cursor.execute(
+                self.database.sql("SELECT * FROM rm_deployments WHERE id = ? AND account_id = ?"),
+                (deployment_id, account_id),
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            deployment = DeploymentRow(*row)
+            return DeploymentView(
+                deployment, self._function_ids(cursor, [deployment])[deployment.id]
+            )
+
+    def deployments(
+        self, account_id: int, revision_id: str, keysets: frozenset[int] | None, query: ListQuery
+    ) -> Page[DeploymentView] | None:
+        """A revision's deployments on the keysets given (all when ``None``)."""
+        with self.database.read() as cursor:
+            cursor.execute(
+                self.database.sql("SELECT 1 FROM rm_revisions WHERE id = ? AND account_id = ?"),
+                (revision_id, account_id),
+            )
+            if cursor.fetchone() is None:
+                return None
+            conditions = ["account_id = ?", "package_revision_id = ?"]
+            params: list[Any] = [account_id, revision_id]
+            if keysets is not None:
+                marks = ", ".join("?" * len(keysets)) or "NULL"
+                conditions.append(f"keyset_id IN ({marks})")
+                params += sorted(keysets)
+            rows, total = self._page(cursor, "rm_deployments", conditions, params, query)
+            deployments = [DeploymentRow(*row) for row in rows]
+            ids = self._function_ids(cursor, deployments)
+        return Page([DeploymentView(d, ids[d.id]) for d in deployments], total, query)
+
+    def running_deployments(self, account_id: int) -> int:
+        with self.database.read() as cursor:
+            cursor.execute(
+                self.database.sql(
+                    "SELECT COUNT(*) FROM rm_deployments WHERE account_id = ? AND state = ?"
+                ),
+                (account_id, "RUNNING"),
+            )
+            return int(cursor.fetchone()[0])
+
+    def _function_ids(
+        self, cursor: Cursor, deployments: list[DeploymentRow]
+    ) -> dict[str, list[str]]:
+        revisions = sorted({d.package_revision_id for d in deployments})
+        by_revision: dict[str, list[str]] = {revision: [] for revision in revisions}
+        if revisions:
+            marks = ", ".join("?" * len(revisions))
+            cursor.execute(
+                self.database.sql(
+                    "SELECT package_revision_id, function_revision_id FROM rm_functions "
+                    f"WHERE package_revision_id IN ({marks}) "
+                    "ORDER BY package_revision_id, sort_order, position"
+                ),
+                revisions,
+            )
+            for revision_id, function_revision_id in cursor.fetchall():
+                by_revision[revision_id].append(function_revision_id)
+        return {d.id: by_revision[d.package_revision_id] for d in deployments}
 
     def _package(self, cursor: Cursor, account_id: int, package_id: str) -> PackageRow | None:
         cursor.execute(

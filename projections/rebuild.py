@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from projections.database import Cursor, Database
 from projections.projection import HANDLERS, apply_batch
 from projections.projector import Projector
-from projections.rows import FunctionRow, PackageRow, RevisionRow
+from projections.rows import DeploymentRow, FunctionRow, PackageRow, RevisionRow
 from projections.schema import (
     ENTITIES,
     REBUILD,
@@ -39,12 +39,14 @@ KEY_COLUMNS = {
     "package_tags": "package_id, tag",
     "revisions": "id",
     "functions": "function_revision_id",
+    "deployments": "id",
 }
 COLUMNS = {
     "packages": PackageRow.columns(),
     "package_tags": ["package_id", "tag"],
     "revisions": RevisionRow.columns(),
     "functions": FunctionRow.columns(),
+    "deployments": DeploymentRow.columns(),
 }
 
 

@@ -94,3 +94,16 @@ class FunctionRow(Row):
     config: str
     created_dttm: str
     updated_dttm: str
+
+
+@dataclass(slots=True)
+class DeploymentRow(Row):
+    key: ClassVar[str] = "id"
+    id: str
+    package_id: str
+    package_revision_id: str
+    account_id: int
+    keyset_id: int
+    state: str
+    created_dttm: str
+    updated_dttm: str

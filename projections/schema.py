@@ -14,11 +14,11 @@ from typing import Any
 from projections.database import Cursor, Database
 
 # Bump when a table changes shape: the service then asks for a rebuild into a new generation.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 LIVE, REBUILD, VERIFY = "live", "rebuild", "verify"
 
-ENTITIES = ("packages", "package_tags", "revisions", "functions")
+ENTITIES = ("packages", "package_tags", "revisions", "functions", "deployments")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +84,15 @@ def table_statements(database: Database, generation: int) -> list[str]:
             config TEXT NOT NULL,
             created_dttm {text} NOT NULL,
             updated_dttm {text} NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS {prefix}deployments (
+            id {text} PRIMARY KEY,
+            package_id {text} NOT NULL,
+            package_revision_id {text} NOT NULL,
+            account_id BIGINT NOT NULL,
+            keyset_id BIGINT NOT NULL,
+            state TEXT NOT NULL,
+            created_dttm {text} NOT NULL,
+            updated_dttm {text} NOT NULL)""",
     ]
 
 
@@ -100,6 +109,10 @@ def index_statements(generation: int) -> list[str]:
         f"ON {prefix}revisions (package_id, created_dttm)",
         f"CREATE INDEX IF NOT EXISTS {prefix}functions_by_revision "
         f"ON {prefix}functions (package_revision_id, sort_order, position)",
+        f"CREATE INDEX IF NOT EXISTS {prefix}deployments_by_revision "
+        f"ON {prefix}deployments (package_revision_id, created_dttm)",
+        f"CREATE INDEX IF NOT EXISTS {prefix}deployments_by_account "
+        f"ON {prefix}deployments (account_id, state)",
     ]
 
 

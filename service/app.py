@@ -16,6 +16,7 @@ from starlette.routing import Route
 from commands.errors import DomainError
 from projections.database import DatabaseUnavailableError
 from service import audit_routes, routes
+from service import deployment_routes as deployments
 from service import lifecycle_routes as lifecycle
 from service.bootstrap import bootstrap
 from service.envelope import correlation_id_of, failure
@@ -59,6 +60,38 @@ def api_routes() -> list[Route]:
         Route(f"{base}/packages/{{package_id}}", lifecycle.update_package, methods=["PUT"]),
         Route(f"{base}/packages/{{package_id}}", lifecycle.delete_package, methods=["DELETE"]),
         Route(f"{base}/package-revisions", lifecycle.create_revision, methods=["POST"]),
+        Route(
+            f"{base}/package-revisions/{{revision_id}}/package-deployments",
+            deployments.list_revision_deployments,
+            methods=["GET"],
+        ),
+        Route(f"{base}/package-deployments", deployments.create_deployment, methods=["POST"]),
+        Route(
+            f"{base}/package-deployments/{{deployment_id}}",
+            deployments.get_deployment,
+            methods=["GET"],
+        ),
+        Route(
+            f"{base}/package-deployments/{{deployment_id}}",
+            deployments.delete_deployment,
+            methods=["DELETE"],
+        ),
+        Route(
+            f"{base}/package-deployments/{{deployment_id}}/function-deployments",
+            deployments.start_deployment,
+            methods=["POST"],
+        ),
+        Route(
+            f"{base}/package-deployments/{{deployment_id}}/function-deployments",
+            deployments.stop_deployment,
+            methods=["DELETE"],
+        ),
+        Route(f"{base}/function-deployments", deployments.stop_all, methods=["DELETE"]),
+        Route(
+            f"{base}/limits/package-deployments-running",
+            deployments.running_limit,
+            methods=["GET"],
+        ),
         Route(
             f"{base}/package-revisions/{{revision_id}}",
             lifecycle.update_revision,

@@ -31,6 +31,20 @@ class Principal:
     def allows(self, permission: str, keyset: int | None = None) -> bool:
         return any(grant.covers(permission, keyset) for grant in self.grants)
 
+    def keysets_for(self, permission: str) -> frozenset[int] | None:
+        """The keysets ``permission`` is granted on: ``None`` for all of the account's."""
+        keysets: set[int] = set()
+        for grant in self.grants:
+            if grant.permission == permission:
+                if grant.keysets is None:
+                    return None
+                keysets |= grant.keysets
+        return frozenset(keysets)
+
+    def holds(self, permission: str) -> bool:
+        """Whether ``permission`` is granted at all, on the account or on some keyset."""
+        return any(grant.permission == permission for grant in self.grants)
+
 
 def missing_credentials() -> ApiError:
     return ApiError(401, "FAAS-1001", "An API key is required", headers=dict(CHALLENGE))

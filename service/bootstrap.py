@@ -63,7 +63,12 @@ def bootstrap(settings: Settings) -> Container:
     on first start); nothing runs in the background until ``start()``."""
     timeout = settings.store_timeout_seconds
     env = library_env(settings.database_url, timeout_seconds=timeout)
-    limits = Limits(functions_per_revision=settings.max_functions_per_revision)
+    limits = Limits(
+        functions_per_revision=settings.max_functions_per_revision,
+        packages_per_account=settings.max_packages_per_account,
+        deployments_per_revision=settings.max_deployments_per_revision,
+        running_deployments_per_account=settings.max_running_deployments_per_account,
+    )
     packages = PackagesApplication(env, limits)
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)

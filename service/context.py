@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from commands.commands import CommandContext
-from service.auth import Principal, authorize
+from service.auth import Principal, authenticate, authorize
 from service.bootstrap import Container
 from service.envelope import correlation_id_of
 from service.errors import ApiError
@@ -16,9 +16,12 @@ def container_of(request: Request) -> Container:
     return container
 
 
-async def caller(request: Request, permission: str) -> Principal:
-    """The authenticated caller, holding ``permission`` (else 401 or 403)."""
-    return await authorize(request, container_of(request).keys, permission)
+async def caller(request: Request, permission: str | None) -> Principal:
+    """The authenticated caller, holding ``permission`` if one is named (else 401 or 403)."""
+    keys = container_of(request).keys
+    if permission is None:
+        return await authenticate(request, keys)
+    return await authorize(request, keys, permission)
 
 
 def command_context(request: Request, principal: Principal) -> CommandContext:

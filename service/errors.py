@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from commands.errors import (
     ConcurrentChangeError,
+    ConflictError,
+    DeploymentIdTakenError,
+    DeploymentNotFoundError,
     DomainError,
     FunctionLimitExceededError,
+    LimitReachedError,
     PackageIdTakenError,
     PackageNameTakenError,
     PackageNotFoundError,
@@ -88,9 +92,16 @@ def store_unavailable(message: str = "The store is unavailable. Retry later.") -
 
 def from_domain(error: DomainError) -> ApiError:
     """The one translation of domain errors into HTTP answers."""
-    if isinstance(error, PackageIdTakenError | PackageNameTakenError | RevisionIdTakenError):
+    if isinstance(
+        error,
+        PackageIdTakenError | PackageNameTakenError | RevisionIdTakenError | DeploymentIdTakenError,
+    ):
         return ApiError(409, "FAAS-409", str(error))
-    if isinstance(error, PackageNotFoundError | RevisionNotFoundError):
+    if isinstance(error, LimitReachedError):
+        return ApiError(422, error.code, str(error))
+    if isinstance(error, ConflictError):
+        return ApiError(409, error.code, str(error))
+    if isinstance(error, PackageNotFoundError | RevisionNotFoundError | DeploymentNotFoundError):
         return ApiError(404, "FAAS-404", "Entity not found")
     if isinstance(error, VersionMismatchError):
         return ApiError(412, "FAAS-412", str(error))

@@ -8,9 +8,11 @@ from typing import Any
 import msgspec
 
 from commands.package import Package
-from projections.queries import Page, RevisionView, tags_of
+from projections.queries import DeploymentView, Page, RevisionView, tags_of
 from projections.rows import FunctionRow, PackageRow
 from service.wire import (
+    DeploymentResponse,
+    FunctionDeploymentResponse,
     FunctionResponse,
     PackageResponse,
     Paging,
@@ -127,4 +129,51 @@ def paging(page: Page[Any]) -> Paging:
         page_size=size,
         page_number=page.query.page,
         page_offset=page.query.page * size,
+    )
+
+
+def deployment_of(package: Package, deployment_id: str) -> DeploymentResponse:
+    """A deployment as a command left it, from its package aggregate."""
+    item = package.deployments[deployment_id]
+    state = "RUNNING" if item.running else "STOPPED"
+    created, updated = format_timestamp(item.created_on), format_timestamp(item.updated_on)
+    return DeploymentResponse(
+        id=item.deployment_id,
+        package_revision_id=item.revision_id,
+        package_id=str(package.id),
+        keyset_id=item.keyset_id,
+        state=state,
+        function_deployments=[
+            FunctionDeploymentResponse(
+                function_revision_id=function.function_revision_id,
+                state=state,
+                created_dttm=created,
+                updated_dttm=updated,
+            )
+            for function in package.revisions[item.revision_id].functions
+        ],
+        created_dttm=created,
+        updated_dttm=updated,
+    )
+
+
+def deployment(view: DeploymentView) -> DeploymentResponse:
+    row = view.deployment
+    return DeploymentResponse(
+        id=row.id,
+        package_revision_id=row.package_revision_id,
+        package_id=row.package_id,
+        keyset_id=row.keyset_id,
+        state=row.state,
+        function_deployments=[
+            FunctionDeploymentResponse(
+                function_revision_id=function_revision_id,
+                state=row.state,
+                created_dttm=row.created_dttm,
+                updated_dttm=row.updated_dttm,
+            )
+            for function_revision_id in view.function_revision_ids
+        ],
+        created_dttm=row.created_dttm,
+        updated_dttm=row.updated_dttm,
     )

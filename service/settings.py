@@ -23,6 +23,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_body_bytes: PositiveInt = 4 * 1024 * 1024
     max_code_bytes: PositiveInt = 128 * 1024
     max_functions_per_revision: PositiveInt = 50
+    max_packages_per_account: PositiveInt = 1000
+    max_deployments_per_revision: PositiveInt = 30
+    max_running_deployments_per_account: PositiveInt = 100
     store_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
     projection: Literal["inline", "off"] = "inline"
     projection_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000

@@ -132,6 +132,42 @@ class UpdateRevisionRequest(StrictRequest):
     updated_dttm: ReadOnly = UNSET
 
 
+class CreateDeploymentRequest(StrictRequest):
+    package_revision_id: UUID
+    keyset_id: Annotated[int, Meta(ge=1, le=2**63 - 1)]
+    id: UUID | UnsetType = UNSET
+    package_id: ReadOnly = UNSET
+    state: ReadOnly = UNSET
+    function_deployments: ReadOnly = UNSET
+    created_dttm: ReadOnly = UNSET
+    updated_dttm: ReadOnly = UNSET
+
+
+class FunctionDeploymentResponse(msgspec.Struct, rename="camel", kw_only=True):
+    function_revision_id: str
+    state: str
+    created_dttm: str
+    updated_dttm: str
+
+
+class DeploymentResponse(msgspec.Struct, rename="camel", kw_only=True):
+    id: str
+    package_revision_id: str
+    package_id: str
+    keyset_id: int
+    state: str
+    function_deployments: list[FunctionDeploymentResponse]
+    created_dttm: str
+    updated_dttm: str
+
+
+class LimitResponse(msgspec.Struct, rename="camel", kw_only=True):
+    name: str
+    description: str
+    max_value: int
+    current_value: int
+
+
 class PackageResponse(msgspec.Struct, rename="camel", kw_only=True):
     id: str
     package_blueprint_id: str | None

@@ -23,6 +23,8 @@ ALL_TYPES = {
     "ApiKeyIssued",
     "ApiKeyRevoked",
     "EntityLocated",
+    "AccountUsageCreated",
+    "AccountUsageChanged",
 }
 
 

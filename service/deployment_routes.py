@@ -1,0 +1,175 @@
+"""Deployments: put a revision on a keyset, start, stop and delete it, and read it back.
+
+Permissions are per keyset: a deployment that exists in the caller's account but on a keyset
+its key has no grant for is a 403; one of another account is a 404.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from commands.application import SavedDeployments
+from commands.commands import CreateDeployment
+from commands.keys import DEPLOYMENT_READ, DEPLOYMENT_WRITE, PACKAGE_READ
+from projections.queries import DEPLOYMENT_SORTS
+from service import responses
+from service.auth import Principal, forbidden
+from service.body import read_json_body
+from service.context import caller, command_context, container_of, not_found
+from service.decoding import decode
+from service.envelope import success
+from service.errors import validation_failed
+from service.lifecycle_routes import no_content, path_id
+from service.paging import NEWEST_FIRST, list_query
+from service.routes import BASE_PATH, read_your_writes
+from service.wire import CreateDeploymentRequest, LimitResponse
+
+create_deployment_decoder = msgspec.json.Decoder(CreateDeploymentRequest)
+RUNNING_LIMIT_NAME = "package-deployments-running"
+
+
+async def authenticated(request: Request) -> Principal:
+    """Any valid key: the grant is checked once the keyset is known."""
+    return await caller(request, None)
+
+
+def require(principal: Principal, permission: str, keyset: int | None) -> None:
+    if not principal.allows(permission, keyset):
+        raise forbidden(permission)
+
+
+async def _answer(request: Request, saved: SavedDeployments, status: int) -> Response:
+    headers = await read_your_writes(request, saved.position)
+    data = responses.deployment_of(saved.package, saved.deployment_ids[0])
+    return success(request, status, data, headers=headers)
+
+
+async def create_deployment(request: Request) -> Response:
+    principal = await authenticated(request)
+    container = container_of(request)
+    body = await read_json_body(request, container.settings.max_body_bytes)
+    wire = decode(create_deployment_decoder, body)
+    require(principal, DEPLOYMENT_WRITE, wire.keyset_id)
+    command = CreateDeployment(
+        revision_id=wire.package_revision_id,
+        keyset_id=wire.keyset_id,
+        deployment_id=None if isinstance(wire.id, msgspec.UnsetType) else wire.id,
+    )
+    context = command_context(request, principal)
+    saved = await run_in_threadpool(container.packages.create_deployment, command, context)
+    response = await _answer(request, saved, 201)
+    response.headers["Location"] = f"{BASE_PATH}/package-deployments/{saved.deployment_ids[0]}"
+    return response
+
+
+async def get_deployment(request: Request) -> Response:
+    principal = await authenticated(request)
+    read_model = container_of(request).read_model
+    deployment_id = str(path_id(request, "deployment_id"))
+    view = await run_in_threadpool(read_model.deployment, principal.account_id, deployment_id)
+    if view is None:
+        raise not_found()
+    require(principal, DEPLOYMENT_READ, view.deployment.keyset_id)
+    return success(request, 200, responses.deployment(view))
+
+
+async def _checked(request: Request, permission: str) -> tuple[Principal, UUID]:
+    """The caller and the deployment id, once the key's grant on its keyset is checked."""
+    principal = await authenticated(request)
+    deployment_id = path_id(request, "deployment_id")
+    keyset = await run_in_threadpool(
+        container_of(request).packages.deployment_keyset, deployment_id, principal.account_id
+    )
+    require(principal, permission, keyset)
+    return principal, deployment_id
+
+
+async def delete_deployment(request: Request) -> Response:
+    principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
+    context = command_context(request, principal)
+    packages = container_of(request).packages
+    position = await run_in_threadpool(packages.delete_deployment, deployment_id, context)
+    return no_content(request, await read_your_writes(request, position))
+
+
+async def start_deployment(request: Request) -> Response:
+    principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
+    context = command_context(request, principal)
+    packages = container_of(request).packages
+    saved = await run_in_threadpool(packages.start_deployment, deployment_id, context)
+    return await _answer(request, saved, 200)
+
+
+async def stop_deployment(request: Request) -> Response:
+    force = request.query_params.get("force", "false").lower()
+    if force not in {"true", "false"}:
+        raise validation_failed("force: must be true or false")
+    principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
+    context = command_context(request, principal)
+    packages = container_of(request).packages
+    saved = await run_in_threadpool(packages.stop_deployment, deployment_id, context)
+    return await _answer(request, saved, 200)
+
+
+async def stop_all(request: Request) -> Response:
+    principal = await authenticated(request)
+    require(principal, DEPLOYMENT_WRITE, None)
+    package_id, revision_id = _one_of(request, "package_id", "package_revision_id")
+    context = command_context(request, principal)
+    packages = container_of(request).packages
+    saved = await run_in_threadpool(
+        lambda: packages.stop_all(context, package_id=package_id, revision_id=revision_id)
+    )
+    headers = await read_your_writes(request, saved.position)
+    data = [responses.deployment_of(saved.package, d) for d in saved.deployment_ids]
+    return success(request, 200, data, headers=headers)
+
+
+def _one_of(request: Request, first: str, second: str) -> tuple[UUID | None, UUID | None]:
+    values = [request.query_params.get(first), request.query_params.get(second)]
+    if sum(value is not None for value in values) != 1:
+        raise validation_failed(f"{first}: give exactly one of {first} and {second}")
+    try:
+        parsed = [None if value is None else UUID(value) for value in values]
+    except ValueError:
+        raise not_found() from None
+    return parsed[0], parsed[1]
+
+
+async def list_revision_deployments(request: Request) -> Response:
+    principal = await authenticated(request)
+    if not principal.holds(DEPLOYMENT_READ):
+        raise forbidden(DEPLOYMENT_READ)
+    query = list_query(request.query_params, DEPLOYMENT_SORTS, NEWEST_FIRST)
+    read_model = container_of(request).read_model
+    page = await run_in_threadpool(
+        read_model.deployments,
+        principal.account_id,
+        str(path_id(request, "revision_id")),
+        principal.keysets_for(DEPLOYMENT_READ),
+        query,
+    )
+    if page is None:
+        raise not_found()
+    data = [responses.deployment(view) for view in page.items]
+    return success(request, 200, data, paging=responses.paging(page))
+
+
+async def running_limit(request: Request) -> Response:
+    principal = await caller(request, PACKAGE_READ)
+    container = container_of(request)
+    current = await run_in_threadpool(
+        container.read_model.running_deployments, principal.account_id
+    )
+    limit = LimitResponse(
+        name=RUNNING_LIMIT_NAME,
+        description="Package deployments that may run at once in the account",
+        max_value=container.settings.max_running_deployments_per_account,
+        current_value=current,
+    )
+    return success(request, 200, limit)
