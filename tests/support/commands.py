@@ -35,3 +35,7 @@ def context(account_id: int | None = None, correlation_id: str = "test-request")
         correlation_id=correlation_id,
         requested_at=now_to_the_millisecond(),
     )
+
+
+def function_spec(name: str = "fn") -> FunctionSpec:
+    return FunctionSpec(name=name, type="ON_REQUEST", code="x", sort_order=0, config={"path": "p"})

@@ -1,0 +1,189 @@
+"""Random sequences of package commands, checked against a plain in-memory model: every
+counter and every GET must agree, on both stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from commands.commands import (
+    AddRevision,
+    CreateDeployment,
+    DeletePackage,
+    DeleteRevision,
+    UpdatePackage,
+)
+from commands.errors import ConflictError
+from projections.rebuild import verify
+from service.bootstrap import Container
+from tests.support.commands import context, create_package
+from tests.support.commands import function_spec as function
+
+
+@dataclass
+class ModelDeployment:
+    revision: str
+    keyset: int
+    running: bool = False
+
+
+@dataclass
+class ModelPackage:
+    name: str
+    revisions: set[str] = field(default_factory=set)
+    deployments: dict[str, ModelDeployment] = field(default_factory=dict)
+
+
+class PackageLifecycle(RuleBasedStateMachine):
+    container: Container
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.caller = context()
+        self.packages: dict[str, ModelPackage] = {}
+        self.gone: set[str] = set()
+
+    @rule()
+    def create(self) -> None:
+        saved = self.container.packages.create_package(create_package(functions=1), self.caller)
+        self.packages[str(saved.package.id)] = ModelPackage(
+            saved.package.name, set(saved.package.revisions)
+        )
+
+    @rule(data=st.data())
+    def add_revision(self, data: st.DataObject) -> None:
+        if not self.packages:
+            return
+        package_id = data.draw(st.sampled_from(sorted(self.packages)))
+        saved = self.container.packages.add_revision(
+            AddRevision(UUID(package_id), "next", (function(),)), self.caller
+        )
+        self.packages[package_id].revisions.add(saved.revision_id)
+
+    @rule(data=st.data(), description=st.text(max_size=5))
+    def update(self, data: st.DataObject, description: str) -> None:
+        if not self.packages:
+            return
+        package_id = data.draw(st.sampled_from(sorted(self.packages)))
+        command = UpdatePackage(UUID(package_id), description=description.replace("\x00", ""))
+        self.container.packages.update_package(command, self.caller)
+
+    @rule(data=st.data(), keyset=st.integers(1, 3))
+    def deploy(self, data: st.DataObject, keyset: int) -> None:
+        revisions = [(p, r) for p, m in self.packages.items() for r in sorted(m.revisions)]
+        if not revisions:
+            return
+        package_id, revision = data.draw(st.sampled_from(revisions))
+        model = self.packages[package_id]
+        taken = any(
+            d.revision == revision and d.keyset == keyset for d in model.deployments.values()
+        )
+        command = CreateDeployment(UUID(revision), keyset)
+        try:
+            saved = self.container.packages.create_deployment(command, self.caller)
+        except ConflictError:
+            assert taken
+            return
+        assert not taken
+        model.deployments[saved.deployment_ids[0]] = ModelDeployment(revision, keyset)
+
+    @rule(data=st.data(), running=st.booleans())
+    def start_or_stop(self, data: st.DataObject, running: bool) -> None:
+        deployments = [(p, d) for p, m in self.packages.items() for d in sorted(m.deployments)]
+        if not deployments:
+            return
+        package_id, deployment = data.draw(st.sampled_from(deployments))
+        act = (
+            self.container.packages.start_deployment
+            if running
+            else (self.container.packages.stop_deployment)
+        )
+        act(UUID(deployment), self.caller)
+        self.packages[package_id].deployments[deployment].running = running
+
+    @rule(data=st.data())
+    def delete_revision(self, data: st.DataObject) -> None:
+        revisions = [(p, r) for p, m in self.packages.items() for r in sorted(m.revisions)]
+        if not revisions:
+            return
+        package_id, revision = data.draw(st.sampled_from(revisions))
+        model = self.packages[package_id]
+        running = any(d.running for d in model.deployments.values() if d.revision == revision)
+        try:
+            self.container.packages.delete_revision(DeleteRevision(UUID(revision)), self.caller)
+        except ConflictError:
+            assert running
+            return
+        assert not running
+        model.revisions.discard(revision)
+        model.deployments = {k: d for k, d in model.deployments.items() if d.revision != revision}
+
+    @rule(data=st.data())
+    def delete_package(self, data: st.DataObject) -> None:
+        if not self.packages:
+            return
+        package_id = data.draw(st.sampled_from(sorted(self.packages)))
+        running = any(d.running for d in self.packages[package_id].deployments.values())
+        try:
+            self.container.packages.delete_package(DeletePackage(UUID(package_id)), self.caller)
+        except ConflictError:
+            assert running
+            return
+        assert not running
+        del self.packages[package_id]
+        self.gone.add(package_id)
+
+    @invariant()
+    def the_read_model_agrees(self) -> None:
+        self.container.projector.catch_up()
+        read = self.container.read_model
+        account = self.caller.account_id
+        for package_id, model in self.packages.items():
+            row = read.package(account, package_id)
+            assert row is not None
+            running = [d for d in model.deployments.values() if d.running]
+            assert (
+                row.revisions_total,
+                row.revisions_running,
+                row.deployments_total,
+                row.deployments_running,
+            ) == (
+                len(model.revisions),
+                len({d.revision for d in running}),
+                len(model.deployments),
+                len(running),
+            )
+            for revision in model.revisions:
+                view = read.revision(account, revision)
+                assert view is not None
+                mine = [d for d in model.deployments.values() if d.revision == revision]
+                assert (view.revision.deployments_total, view.revision.deployments_running) == (
+                    len(mine),
+                    sum(d.running for d in mine),
+                )
+            for deployment_id, deployment in model.deployments.items():
+                found = read.deployment(account, deployment_id)
+                assert found is not None
+                assert found.deployment.state == ("RUNNING" if deployment.running else "STOPPED")
+        for package_id in self.gone:
+            assert read.package(account, package_id) is None
+
+    def teardown(self) -> None:
+        assert verify(self.container.projector) == []
+
+
+def test_random_command_sequences_keep_every_counter_exact(container: Container) -> None:
+    PackageLifecycle.container = container
+    run_state_machine_as_test(
+        PackageLifecycle,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
