@@ -300,9 +300,12 @@ class PackagesApplication(Application[UUID]):
 
         return self._attempt(attempt)
 
-    def delete_deployment(self, deployment_id: UUID, context: CommandContext) -> int:
+    def delete_deployment(
+        self, deployment_id: UUID, context: CommandContext, expected_version: int | None = None
+    ) -> int:
         def attempt() -> int:
             package, deployment = self._owned_deployment(deployment_id, context.account_id)
+            check_version(expected_version, deployment.version)
             package.remove_deployment(deployment.deployment_id, context)
             return self._save(package)
 

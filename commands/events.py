@@ -222,7 +222,11 @@ class DeploymentCreated(AuditedEvent):
 
     def apply(self, aggregate: Package) -> None:
         aggregate.add_deployment(
-            self.deployment_id, self.revision_id, self.keyset_id, self.timestamp
+            self.deployment_id,
+            self.revision_id,
+            self.keyset_id,
+            self.timestamp,
+            self.originator_version,
         )
 
 
@@ -233,7 +237,7 @@ class DeploymentStarted(AuditedEvent):
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
-        aggregate.set_running(self.deployment_id, True, self.timestamp)
+        aggregate.set_running(self.deployment_id, True, self.timestamp, self.originator_version)
 
 
 @stable_topic
@@ -241,7 +245,7 @@ class DeploymentStopped(AuditedEvent):
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
-        aggregate.set_running(self.deployment_id, False, self.timestamp)
+        aggregate.set_running(self.deployment_id, False, self.timestamp, self.originator_version)
 
 
 @stable_topic

@@ -72,6 +72,7 @@ class Deployment:
     keyset_id: int
     created_on: datetime
     updated_on: datetime
+    version: int
     running: bool = False
 
 
@@ -145,16 +146,19 @@ class Package(BaseAggregate[UUID]):
         self.trigger_event(DeploymentDeleted, deployment_id=deployment_id, **audit(context))
 
     def add_deployment(
-        self, deployment_id: str, revision_id: str, keyset_id: int, moment: datetime
+        self, deployment_id: str, revision_id: str, keyset_id: int, moment: datetime, version: int
     ) -> None:
         self.deployments[deployment_id] = Deployment(
-            deployment_id, revision_id, keyset_id, moment, moment
+            deployment_id, revision_id, keyset_id, moment, moment, version
         )
 
-    def set_running(self, deployment_id: str, running: bool, moment: datetime) -> None:
+    def set_running(
+        self, deployment_id: str, running: bool, moment: datetime, version: int
+    ) -> None:
         deployment = self.deployments[deployment_id]
         deployment.running = running
         deployment.updated_on = moment
+        deployment.version = version
 
     @classmethod
     def create(

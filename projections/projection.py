@@ -185,6 +185,7 @@ def on_deployment_created(batch: Batch, package_id: str, event: DeploymentCreate
         state=STOPPED,
         created_dttm=moment,
         updated_dttm=moment,
+        version=event.originator_version,
     )
     batch.new_deployments.add(event.deployment_id)
 
@@ -203,6 +204,7 @@ def _set_state(batch: Batch, package_id: str, event: Any, state: str) -> None:
     deployment = batch.deployments[event.deployment_id]
     batch.changed_deployments.add(deployment.id)
     deployment.updated_dttm = iso_millis(event.timestamp)
+    deployment.version = event.originator_version
     if deployment.state == state:
         return  # a restart: nothing is counted twice
     deployment.state = state

@@ -107,3 +107,4 @@ class DeploymentRow(Row):
     state: str
     created_dttm: str
     updated_dttm: str
+    version: int

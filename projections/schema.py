@@ -14,7 +14,7 @@ from typing import Any
 from projections.database import Cursor, Database
 
 # Bump when a table changes shape: the service then asks for a rebuild into a new generation.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 LIVE, REBUILD, VERIFY = "live", "rebuild", "verify"
 
@@ -92,7 +92,8 @@ def table_statements(database: Database, generation: int) -> list[str]:
             keyset_id BIGINT NOT NULL,
             state TEXT NOT NULL,
             created_dttm {text} NOT NULL,
-            updated_dttm {text} NOT NULL)""",
+            updated_dttm {text} NOT NULL,
+            version INTEGER NOT NULL)""",
     ]
 
 

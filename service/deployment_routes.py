@@ -24,7 +24,7 @@ from service.context import caller, command_context, container_of, not_found
 from service.decoding import decode
 from service.envelope import success
 from service.errors import validation_failed
-from service.lifecycle_routes import no_content, path_id
+from service.lifecycle_routes import expected_version, no_content, path_id
 from service.paging import NEWEST_FIRST, list_query
 from service.routes import BASE_PATH, read_your_writes
 from service.wire import CreateDeploymentRequest, LimitResponse
@@ -45,7 +45,9 @@ def require(principal: Principal, permission: str, keyset: int | None) -> None:
 
 async def _answer(request: Request, saved: SavedDeployments, status: int) -> Response:
     headers = await read_your_writes(request, saved.position)
-    data = responses.deployment_of(saved.package, saved.deployment_ids[0])
+    deployment_id = saved.deployment_ids[0]
+    headers["ETag"] = f'"{saved.package.deployments[deployment_id].version}"'
+    data = responses.deployment_of(saved.package, deployment_id)
     return success(request, status, data, headers=headers)
 
 
@@ -75,7 +77,8 @@ async def get_deployment(request: Request) -> Response:
     if view is None:
         raise not_found()
     require(principal, DEPLOYMENT_READ, view.deployment.keyset_id)
-    return success(request, 200, responses.deployment(view))
+    etag = {"ETag": f'"{view.deployment.version}"'}
+    return success(request, 200, responses.deployment(view), headers=etag)
 
 
 async def _checked(request: Request, permission: str) -> tuple[Principal, UUID]:
@@ -93,7 +96,9 @@ async def delete_deployment(request: Request) -> Response:
     principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
     context = command_context(request, principal)
     packages = container_of(request).packages
-    position = await run_in_threadpool(packages.delete_deployment, deployment_id, context)
+    position = await run_in_threadpool(
+        packages.delete_deployment, deployment_id, context, expected_version(request)
+    )
     return no_content(request, await read_your_writes(request, position))
 
 

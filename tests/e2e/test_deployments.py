@@ -251,3 +251,19 @@ def test_another_accounts_deployment_is_404(client: TestClient) -> None:
     ]
 
     assert [a.status_code for a in answers] == [404] * 5
+
+
+def test_a_deployment_has_an_etag_that_if_match_checks(client: TestClient) -> None:
+    _, revision = package_with_revision(client)
+    created = deploy(client, revision, 9)
+    deployment = created.json()["data"]["id"]
+    url = f"{BASE}/package-deployments/{deployment}"
+    stop(client, deployment)  # already stopped: records nothing, so the version stays
+    etag = client.get(url).headers["etag"]
+
+    stale = client.delete(url, headers={"If-Match": '"1"'})
+    current = client.delete(url, headers={"If-Match": etag})
+
+    assert etag == created.headers["etag"]
+    assert stale.status_code == 412
+    assert current.status_code == 204

@@ -269,3 +269,29 @@ def test_a_killed_projection_worker_is_replaced_within_seconds(
         standby.stop()
         if worker.poll() is None:
             worker.kill()
+
+
+def test_a_read_model_of_an_older_shape_is_rebuilt_on_start(
+    container: Container, settings: Settings
+) -> None:
+    account = create(container, 2)
+    container.projector.catch_up()
+    with container.database.write() as cursor:
+        cursor.execute(
+            container.database.sql(
+                "UPDATE rm_generations SET schema_version = 0 WHERE purpose = ?"
+            ),
+            ("live",),
+        )
+        old = live_generation(container.database, cursor)
+
+    restarted = bootstrap(settings)
+    try:
+        with restarted.database.read() as cursor:
+            new = live_generation(restarted.database, cursor)
+        assert old is not None
+        assert new is not None
+        assert new.number > old.number
+        assert restarted.read_model.packages(account, EVERYTHING).total == 2
+    finally:
+        restarted.close()
