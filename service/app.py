@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from commands.errors import DomainError
 from projections.database import DatabaseUnavailableError
-from service import audit_routes, routes
+from service import audit_routes, health, routes
 from service import deployment_routes as deployments
 from service import lifecycle_routes as lifecycle
 from service.bootstrap import bootstrap
@@ -32,10 +32,12 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         container = bootstrap(settings)
         app.state.container = container
+        app.state.shutting_down = False
         container.start()
         try:
             yield
         finally:
+            app.state.shutting_down = True
             container.close()
 
     return Starlette(
@@ -54,6 +56,8 @@ def create_app(settings: Settings) -> Starlette:
 def api_routes() -> list[Route]:
     base = routes.BASE_PATH
     return [
+        Route("/livez", health.livez, methods=["GET"]),
+        Route("/readyz", health.readyz, methods=["GET"]),
         Route(f"{base}/packages", routes.create_package, methods=["POST"]),
         Route(f"{base}/packages", routes.list_packages, methods=["GET"]),
         Route(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),

@@ -1,0 +1,33 @@
+"""Health endpoints answer without a key and without detail."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from service import health
+from tests.support.keys import issue_key
+
+
+def test_livez_and_readyz_answer_without_a_key(client: TestClient) -> None:
+    client.headers.pop("Authorization", None)
+
+    live = client.get("/livez")
+    ready = client.get("/readyz")
+
+    assert (live.status_code, live.json()["data"]) == (200, {"status": "live"})
+    assert (ready.status_code, ready.json()["data"]) == (200, {"status": "ready"})
+
+
+def test_readyz_is_503_when_the_read_model_lags_far_behind(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container = client.app.state.container  # type: ignore[attr-defined]
+    container.runner.stop()
+    issue_key(container)
+    monkeypatch.setattr(health, "MAX_LAG_EVENTS", 0)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["errors"][0] == {"code": "FAAS-503", "message": "Not ready."}
