@@ -9,6 +9,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -107,6 +108,7 @@ class PackagesApplication(Application[UUID]):
     name = "Packages"
     # The usage stream changes with every create and start: load it from a recent snapshot.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {AccountUsage: 100}
+    snapshot_class = Snapshot
 
     def __init__(
         self,
@@ -126,7 +128,7 @@ class PackagesApplication(Application[UUID]):
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Only the settings we are given: the process environment must not
         # reconfigure the store behind the service's validated settings.
-        return Environment(name, dict(env or {}))
+        return Environment(name, {**dict(env or {}), "IS_SNAPSHOTTING_ENABLED": "y"})
 
     def create_package(self, command: CreatePackage, context: CommandContext) -> SavedPackage:
         """Save the package, its first revision, its functions and its name claim at once."""
@@ -137,12 +139,13 @@ class PackagesApplication(Application[UUID]):
 
         def attempt() -> SavedPackage:
             package = Package.create(command, context, max_functions=limit)
-            existing = self._get(Package, package_id)
-            if existing is not None:
+            if self._stream_exists(package_id):
                 if self._is_this_write(package):
                     # Saved by an earlier attempt whose commit was not heard back.
                     return SavedPackage(package, self.recorder.max_notification_id() or 0)
                 raise PackageIdTakenError(package_id)
+            if self._stream_exists(revision_id):
+                raise RevisionIdTakenError(revision_id)
             claim_id = PackageName.id_for(context.account_id, command.name)
             claim = PackageName.claim_or_reclaim(
                 self._get(PackageName, claim_id), command.name, package_id, context
@@ -179,7 +182,7 @@ class PackagesApplication(Application[UUID]):
             package = self._owned_package(command.package_id, context.account_id)
             check_version(command.expected_version, package.version)
             claim = self._get(PackageName, PackageName.id_for(package.account_id, package.name))
-            if claim is not None:
+            if claim is not None and claim.package_id == str(package.id):
                 claim.release(context)
             package.delete(context)
             usage = self._usage(context)
@@ -194,7 +197,7 @@ class PackagesApplication(Application[UUID]):
         limit = self.limits.functions_per_revision
 
         def attempt() -> SavedRevision:
-            if self._get(Locator, revision_id) is not None:
+            if self._stream_exists(revision_id):
                 raise RevisionIdTakenError(revision_id)
             package = self._owned_package(command.package_id, context.account_id)
             check_function_limit(command.functions, limit)
@@ -235,7 +238,7 @@ class PackagesApplication(Application[UUID]):
         limit = self.limits.deployments_per_revision
 
         def attempt() -> SavedDeployments:
-            if self._get(Locator, deployment_id) is not None:
+            if self._stream_exists(deployment_id):
                 raise DeploymentIdTakenError(deployment_id)
             package, revision = self._owned_revision(command.revision_id, context.account_id)
             package.deploy(deployment_id, revision.revision_id, command.keyset_id, limit, context)
@@ -391,10 +394,14 @@ class PackagesApplication(Application[UUID]):
             context,
         )
         old = self._get(PackageName, PackageName.id_for(account, package.name))
-        if old is None:
+        if old is None or old.package_id != str(package.id):
             return [new]
         old.release(context)
         return [new, old]
+
+    def _stream_exists(self, stream_id: UUID) -> bool:
+        """Whether any stream, of any kind, has this id (client-chosen ids must be new)."""
+        return bool(self.recorder.select_events(stream_id, limit=1))
 
     def _is_this_write(self, package: Package) -> bool:
         """Whether the stored creation of this package is exactly the one in hand."""

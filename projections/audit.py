@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 
-from commands.events import TOPIC_PREFIX
+from commands.events import TOPIC_PREFIX, PackageCreated
 from projections.projection import HANDLERS, Batch
 from projections.rows import iso_millis
 from projections.source import EventLog
@@ -151,7 +151,11 @@ def package_as_of(log: EventLog, package_id: UUID, moment: datetime) -> Batch | 
     batch = Batch()
     stream_id = str(package_id)
     for _, event in log.stream_events(package_id):
+        if not batch.packages and not isinstance(event, PackageCreated):
+            return None  # not a package stream
         if event.timestamp > moment:
             break
         HANDLERS[type(event)](batch, stream_id, event)
-    return batch if stream_id in batch.packages else None
+    if stream_id not in batch.packages or stream_id in batch.deleted_packages:
+        return None
+    return batch

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+
+from eventsourcing.persistence import IntegrityError, InternalError
 
 from commands.application import Limits, PackagesApplication
 from projections.database import Database
@@ -19,6 +22,7 @@ from service.settings import Settings
 from service.store import library_env, read_model_database
 
 logger = logging.getLogger("faas.service")
+CATALOGUE_ATTEMPTS = 5
 
 # How long an idle leader waits before looking at the log again without being woken: long
 # on PostgreSQL (every write wakes it by NOTIFY), short on SQLite (writes from other
@@ -58,6 +62,19 @@ class Container:
         self.database.close()
 
 
+def open_application(env: dict[str, str], limits: Limits) -> PackagesApplication:
+    """The application, making its tables if needed. Processes starting together (uvicorn
+    workers) race on PostgreSQL's catalogue when they make or replace the same objects
+    ("tuple concurrently updated"): the loser tries again, and finds them made."""
+    for attempt in range(CATALOGUE_ATTEMPTS):
+        try:
+            return PackagesApplication(env, limits)
+        except (InternalError, IntegrityError) as error:
+            logger.info("store set-up raced another process (%s); trying again", error)
+            time.sleep(0.05 * (attempt + 1))
+    return PackagesApplication(env, limits)
+
+
 def bootstrap(settings: Settings) -> Container:
     """Open the event store and the read model named by the settings (making their tables
     on first start); nothing runs in the background until ``start()``."""
@@ -69,7 +86,7 @@ def bootstrap(settings: Settings) -> Container:
         deployments_per_revision=settings.max_deployments_per_revision,
         running_deployments_per_account=settings.max_running_deployments_per_account,
     )
-    packages = PackagesApplication(env, limits)
+    packages = open_application(env, limits)
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)
     projector = Projector(database, EventLog(packages), settings.projection_batch_size)

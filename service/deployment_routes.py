@@ -27,6 +27,7 @@ from service.errors import validation_failed
 from service.lifecycle_routes import expected_version, no_content, path_id
 from service.paging import NEWEST_FIRST, list_query
 from service.routes import BASE_PATH, read_your_writes
+from service.validation import client_id_problems
 from service.wire import CreateDeploymentRequest, LimitResponse
 
 create_deployment_decoder = msgspec.json.Decoder(CreateDeploymentRequest)
@@ -56,6 +57,9 @@ async def create_deployment(request: Request) -> Response:
     container = container_of(request)
     body = await read_json_body(request, container.settings.max_body_bytes)
     wire = decode(create_deployment_decoder, body)
+    problems = list(client_id_problems(wire.id, "$.id"))
+    if problems:
+        raise validation_failed(*problems)
     require(principal, DEPLOYMENT_WRITE, wire.keyset_id)
     command = CreateDeployment(
         revision_id=wire.package_revision_id,
@@ -111,10 +115,10 @@ async def start_deployment(request: Request) -> Response:
 
 
 async def stop_deployment(request: Request) -> Response:
+    principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
     force = request.query_params.get("force", "false").lower()
     if force not in {"true", "false"}:
         raise validation_failed("force: must be true or false")
-    principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
     context = command_context(request, principal)
     packages = container_of(request).packages
     saved = await run_in_threadpool(packages.stop_deployment, deployment_id, context)

@@ -122,6 +122,7 @@ def update_package_command(
 def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) -> AddRevision:
     """The ``AddRevision`` command, or a 400 listing every broken rule by path."""
     problems = list(_read_only_problems(request, REVISION_READ_ONLY, "$"))
+    problems += client_id_problems(request.id, "$.id")
     problems += _blank_name_problems(request.name, "$.name")
     problems += _function_list_problems(request.functions, max_code_bytes)
     if problems:
@@ -175,6 +176,7 @@ def _function_list_problems(functions: list[FunctionRequest], max_code_bytes: in
 
 def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int) -> Iterator[str]:
     yield from _read_only_problems(request, PACKAGE_READ_ONLY, "$")
+    yield from client_id_problems(request.id, "$.id")
     yield from _blank_name_problems(request.name, "$.name")
     yield from _blank_name_problems(request.revision_name, "$.revisionName")
     yield from _duplicate_problems(request.tags, "$.tags", "tag")
@@ -253,6 +255,12 @@ def _function_spec(function: FunctionRequest, position: int) -> FunctionSpec:
         config=config,
         sort_order=position if function.sort_order is UNSET else function.sort_order,
     )
+
+
+def client_id_problems(value: UUID | msgspec.UnsetType, path: str) -> Iterator[str]:
+    """Name-based UUIDs (versions 3 and 5) are the server's own, derived ids."""
+    if isinstance(value, UUID) and value.version in (3, 5):
+        yield f"{path}: must not be a name-based UUID (version 3 or 5)"
 
 
 def _set_or_none(value: UUID | msgspec.UnsetType) -> UUID | None:

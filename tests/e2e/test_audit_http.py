@@ -170,3 +170,18 @@ def test_replay_as_of_prints_the_package_exactly_as_get_does(
     assert msgspec.json.encode(document["package"]) == msgspec.json.encode(envelope["data"])
     assert document["revisions"] == [revision]
     assert missing.returncode == 1
+
+
+def test_as_of_is_404_for_a_deleted_package_or_a_stream_that_is_no_package(
+    keyed: tuple[TestClient, IssuedKey],
+) -> None:
+    client, key = keyed
+    created = create(client)
+    client.delete(f"{BASE}/packages/{created['id']}")
+    now = now_to_the_millisecond().isoformat()
+
+    deleted = client.get(f"{BASE}/packages/{created['id']}", params={"asOf": now})
+    a_key = client.get(f"{BASE}/packages/{key.key_id}", params={"asOf": now})
+
+    assert deleted.status_code == 404
+    assert a_key.status_code == 404

@@ -267,3 +267,9 @@ def test_a_deployment_has_an_etag_that_if_match_checks(client: TestClient) -> No
     assert etag == created.headers["etag"]
     assert stale.status_code == 412
     assert current.status_code == 204
+
+
+def test_authentication_comes_before_the_force_parameter(client: TestClient) -> None:
+    client.headers.pop("Authorization", None)
+    response = client.delete(f"{BASE}/package-deployments/{uuid4()}/function-deployments?force=x")
+    assert response.status_code == 401

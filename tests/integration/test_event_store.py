@@ -216,3 +216,40 @@ def test_a_create_reports_the_log_position_of_its_last_event(container: Containe
     (last,) = container.packages.recorder.select_notifications(saved.position, 1)
     assert last.topic == "faas.AccountUsageChanged"
     assert container.packages.recorder.max_notification_id() == saved.position
+
+
+def test_an_id_of_any_other_stream_is_taken(container: Container) -> None:
+    from commands.commands import AddRevision, CreateDeployment
+    from commands.errors import DeploymentIdTakenError, RevisionIdTakenError
+    from tests.support.commands import function_spec
+
+    caller = context()
+    saved = container.packages.create_package(create_package(), caller)
+    (revision_id,) = saved.package.revisions
+
+    with pytest.raises(PackageIdTakenError):
+        container.packages.create_package(create_package(package_id=UUID(revision_id)), caller)
+    with pytest.raises(RevisionIdTakenError):
+        container.packages.add_revision(
+            AddRevision(saved.package.id, "v2", (function_spec(),), revision_id=saved.package.id),
+            caller,
+        )
+    with pytest.raises(DeploymentIdTakenError):
+        container.packages.create_deployment(
+            CreateDeployment(UUID(revision_id), 1, deployment_id=saved.package.id), caller
+        )
+
+
+def test_the_account_usage_is_loaded_from_snapshots(container: Container) -> None:
+    from commands.package import AccountUsage
+
+    caller = context()
+    for _ in range(101):
+        container.packages.create_package(create_package(functions=1), caller)
+
+    snapshots = container.packages.snapshots
+    assert snapshots is not None
+    usage_id = AccountUsage.id_for(caller.account_id)
+    assert list(snapshots.get(usage_id, desc=True, limit=1))
+    usage = container.packages.repository.get(usage_id)
+    assert usage.packages == 101

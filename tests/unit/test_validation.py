@@ -375,3 +375,10 @@ def test_defaults_fill_what_was_not_sent() -> None:
     assert command.package_id is None
     assert [f.sort_order for f in command.functions] == [0, 9]
     assert {f.language for f in command.functions} == {"JAVASCRIPT"}
+
+
+def test_a_name_based_client_id_is_refused() -> None:
+    from uuid import NAMESPACE_URL, uuid3, uuid5
+
+    for derived in (uuid5(NAMESPACE_URL, "x"), uuid3(NAMESPACE_URL, "x")):
+        assert_refused(package_body(id=str(derived)), "$.id", "name-based")
