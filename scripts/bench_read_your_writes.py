@@ -21,7 +21,11 @@ from uuid import uuid4
 
 import httpx2 as httpx
 
+from commands.keys import PERMISSIONS, Grant
 from scripts.bench_rebuild import fresh_postgres
+from scripts.cli import cli_context
+from service.bootstrap import bootstrap
+from service.settings import Settings
 
 
 def free_port() -> int:
@@ -29,6 +33,17 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def make_key(url: str) -> str:
+    """A key with every grant in the store at ``url``."""
+    container = bootstrap(Settings(database_url=url))
+    try:
+        grants = [Grant(permission) for permission in PERMISSIONS]
+        _, plain = container.packages.issue_api_key("bench", grants, None, cli_context(1))
+        return plain
+    finally:
+        container.close()
 
 
 def measure(url: str, wait_seconds: str, creates: int) -> list[float]:
@@ -46,8 +61,9 @@ def measure(url: str, wait_seconds: str, creates: int) -> list[float]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/v2/faas"
+    headers = {"Authorization": f"Bearer {make_key(url)}"}
     try:
-        with httpx.Client(timeout=10) as client:
+        with httpx.Client(timeout=10, headers=headers) as client:
             for _ in range(100):
                 try:
                     client.get(f"{base}/packages?size=1")
