@@ -132,6 +132,8 @@ class PackagesApplication(Application[UUID]):
 
     def create_package(self, command: CreatePackage, context: CommandContext) -> SavedPackage:
         """Save the package, its first revision, its functions and its name claim at once."""
+        # Only ids a client chose can be taken already; random ones are new by construction.
+        chosen = [i for i in (command.package_id, command.revision_id) if i is not None]
         package_id = command.package_id or uuid4()
         revision_id = command.revision_id or uuid4()
         command = replace(command, package_id=package_id, revision_id=revision_id)
@@ -139,12 +141,12 @@ class PackagesApplication(Application[UUID]):
 
         def attempt() -> SavedPackage:
             package = Package.create(command, context, max_functions=limit)
-            if self._stream_exists(package_id):
+            if package_id in chosen and self._stream_exists(package_id):
                 if self._is_this_write(package):
-                    # Saved by an earlier attempt whose commit was not heard back.
+                    # The same create again, after its answer was lost: the same result.
                     return SavedPackage(package, self.recorder.max_notification_id() or 0)
                 raise PackageIdTakenError(package_id)
-            if self._stream_exists(revision_id):
+            if revision_id in chosen and self._stream_exists(revision_id):
                 raise RevisionIdTakenError(revision_id)
             claim_id = PackageName.id_for(context.account_id, command.name)
             claim = PackageName.claim_or_reclaim(
@@ -354,11 +356,18 @@ class PackagesApplication(Application[UUID]):
         raise ConcurrentChangeError
 
     def _get(self, kind: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            aggregate: object = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return aggregate if isinstance(aggregate, kind) else None
+        """The aggregate, if this id is one of ``kind``. Only snapshotted kinds go through the
+        repository: for the others its snapshot lookup would be one more query for nothing."""
+        if kind in self.snapshotting_intervals:
+            try:
+                found: object = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+        else:
+            found = None
+            for event in self.events.get(aggregate_id):
+                found = event.mutate(found)  # type: ignore[attr-defined]
+        return found if isinstance(found, kind) else None
 
     def _owned_package(self, package_id: UUID, account_id: int) -> Package:
         """The account's package; unknown, deleted and other accounts' alike are not found."""
