@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import signal
 import sys
@@ -23,6 +22,7 @@ from projections.rebuild import PAGE_SIZE, rebuild, verify
 from scripts import replay as replay_module
 from scripts.progress import ProgressLine
 from service.bootstrap import Container, bootstrap
+from service.logs import configure_logging
 from service.settings import Settings, SettingsError
 from service.store import is_embedded
 from service.wire import now_to_the_millisecond
@@ -45,9 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"faas-packages: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     handler: Handler = args.handler
     return handler(args, settings)
 
@@ -74,6 +72,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
+        log_config=None,  # ours: JSON lines, or readable on a terminal
+        access_log=False,  # the service logs each request itself, with its correlation id
     )
     return 0
 

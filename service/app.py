@@ -21,6 +21,7 @@ from service import lifecycle_routes as lifecycle
 from service.bootstrap import bootstrap
 from service.envelope import correlation_id_of, failure
 from service.errors import ApiError, from_domain, from_http_status, store_unavailable
+from service.logs import configure_logging
 from service.middleware import RequestContextMiddleware
 from service.settings import Settings
 
@@ -126,8 +127,11 @@ def api_routes() -> list[Route]:
 
 
 def app_from_environment() -> Starlette:
-    """Factory for ``uvicorn --factory``: settings from this process's environment."""
-    return create_app(Settings.from_env(os.environ))
+    """Factory for ``uvicorn --factory`` (run in each worker process): settings and logging
+    from this process's environment."""
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.log_level)
+    return create_app(settings)
 
 
 async def api_error_handler(request: Request, error: Exception) -> Response:

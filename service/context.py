@@ -20,8 +20,11 @@ async def caller(request: Request, permission: str | None) -> Principal:
     """The authenticated caller, holding ``permission`` if one is named (else 401 or 403)."""
     keys = container_of(request).keys
     if permission is None:
-        return await authenticate(request, keys)
-    return await authorize(request, keys, permission)
+        principal = await authenticate(request, keys)
+    else:
+        principal = await authorize(request, keys, permission)
+    request.scope["state"]["account_id"] = principal.account_id
+    return principal
 
 
 def command_context(request: Request, principal: Principal) -> CommandContext:

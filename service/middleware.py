@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from uuid import uuid4
 
 from starlette.datastructures import Headers
@@ -14,6 +15,7 @@ from service.errors import ApiError, bad_correlation_id, internal_error, not_acc
 from service.wire import now_to_the_millisecond
 
 logger = logging.getLogger("faas.service")
+access = logging.getLogger("faas.access")
 
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 JSON_RANGES = frozenset({"application/json", "application/*", "*/*"})
@@ -39,6 +41,26 @@ def _quality(parameters: list[str]) -> float:
             except ValueError:
                 return 0.0
     return 1.0
+
+
+def _log_request(scope: Scope, status: int, seconds: float) -> None:
+    """One line per request: never a key, a body or a query string."""
+    route = scope.get("route")
+    state = scope.get("state", {})
+    access.info(
+        "%s %s %s",
+        scope.get("method"),
+        getattr(route, "path", "(no route)"),
+        status,
+        extra={
+            "correlation_id": state.get("correlation_id"),
+            "account_id": state.get("account_id"),
+            "method": scope.get("method"),
+            "route": getattr(route, "path", None),
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+        },
+    )
 
 
 class RequestContextMiddleware:
@@ -77,12 +99,14 @@ class RequestContextMiddleware:
     async def _call_guarded(
         self, scope: Scope, receive: Receive, send: Send, correlation_id: str
     ) -> None:
+        status = 500
         response_started = False
+        started = time.perf_counter()
 
         async def tracking_send(message: Message) -> None:
-            nonlocal response_started
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                response_started = True
+                status, response_started = message["status"], True
             await send(message)
 
         try:
@@ -93,6 +117,9 @@ class RequestContextMiddleware:
                 correlation_id,
                 scope.get("method"),
                 scope.get("path"),
+                extra={"correlation_id": correlation_id},
             )
             if not response_started:
                 await failure(correlation_id, internal_error())(scope, receive, send)
+        finally:
+            _log_request(scope, status, time.perf_counter() - started)

@@ -244,3 +244,18 @@ def test_an_unexpected_failure_is_a_500_without_detail_and_logged(
     assert body["errors"] == [{"code": "FAAS-500", "message": "Internal server error"}]
     assert response.headers["x-correlation-id"] == "boom-1"
     assert any("boom-1" in record.getMessage() for record in caplog.records)
+
+
+def test_every_request_is_logged_once_with_its_context(
+    keyed: tuple[TestClient, IssuedKey], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, key = keyed
+    with caplog.at_level(logging.INFO, logger="faas.access"):
+        client.post(URL, json=package_body(), headers={"X-Correlation-Id": "log-1"})
+
+    (record,) = [r for r in caplog.records if getattr(r, "correlation_id", None) == "log-1"]
+    assert record.name == "faas.access"
+    assert (record.method, record.route, record.status) == ("POST", URL, 201)  # type: ignore[attr-defined]
+    assert record.account_id == key.account_id  # type: ignore[attr-defined]
+    assert record.duration_ms > 0  # type: ignore[attr-defined]
+    assert key.plain not in record.getMessage()
