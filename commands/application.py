@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -57,8 +60,10 @@ T = TypeVar("T")
 A = TypeVar("A")
 REVISION = "revision"
 DEPLOYMENT = "deployment"
-# Attempts of a command whose streams other writers keep changing first.
-MAX_ATTEMPTS = 5
+# Attempts of a command whose streams other writers keep changing first, and the pause
+# between them (random, up to this many seconds times the attempt number).
+MAX_ATTEMPTS = 12
+RETRY_PAUSE_SECONDS = 0.003
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,8 @@ class PackagesApplication(Application[UUID]):
     ) -> None:
         self.limits = limits or Limits()
         self.on_saved = on_saved
+        self._account_locks: dict[int, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
         super().__init__(env)
 
     def construct_transcoder(self) -> Transcoder:
@@ -162,7 +169,7 @@ class PackagesApplication(Application[UUID]):
             usage.change(context, packages=1)
             return SavedPackage(package, self._save(package, claim, locator, usage))
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def update_package(self, command: UpdatePackage, context: CommandContext) -> SavedPackage:
         """Replace name, description and tags (those given); a new name is claimed and the
@@ -175,7 +182,7 @@ class PackagesApplication(Application[UUID]):
             package.update(command.name, command.description, command.tags, context)
             return SavedPackage(package, self._save(package, *claims))
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def delete_package(self, command: DeletePackage, context: CommandContext) -> int:
         """Delete the package and its revisions, freeing its name; the log position."""
@@ -191,7 +198,7 @@ class PackagesApplication(Application[UUID]):
             usage.change(context, packages=-1)
             return self._save(package, claim, usage)
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def add_revision(self, command: AddRevision, context: CommandContext) -> SavedRevision:
         """A new revision of a package, with its functions."""
@@ -210,7 +217,7 @@ class PackagesApplication(Application[UUID]):
             position = self._save(package, locator)
             return SavedRevision(package, str(revision_id), position)
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def update_revision(self, command: UpdateRevision, context: CommandContext) -> SavedRevision:
         def attempt() -> SavedRevision:
@@ -221,7 +228,7 @@ class PackagesApplication(Application[UUID]):
             )
             return SavedRevision(package, revision.revision_id, self._save(package))
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def delete_revision(self, command: DeleteRevision, context: CommandContext) -> int:
         def attempt() -> int:
@@ -230,7 +237,7 @@ class PackagesApplication(Application[UUID]):
             package.delete_revision(revision.revision_id, context)
             return self._save(package)
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def create_deployment(
         self, command: CreateDeployment, context: CommandContext
@@ -248,7 +255,7 @@ class PackagesApplication(Application[UUID]):
             position = self._save(package, locator)
             return SavedDeployments(package, [str(deployment_id)], position)
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def deployment_keyset(self, deployment_id: UUID, account_id: int) -> int:
         """The keyset of one of the account's deployments (to check the caller's grant)."""
@@ -274,7 +281,7 @@ class PackagesApplication(Application[UUID]):
             package.start(deployment.deployment_id, context)
             return SavedDeployments(package, [deployment.deployment_id], self._save(*changed))
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def stop_deployment(self, deployment_id: UUID, context: CommandContext) -> SavedDeployments:
         """Stop a deployment; stopping a stopped one changes nothing."""
@@ -283,7 +290,7 @@ class PackagesApplication(Application[UUID]):
             package, deployment = self._owned_deployment(deployment_id, context.account_id)
             return self._stop(package, [deployment.deployment_id], context)
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def stop_all(
         self,
@@ -303,7 +310,7 @@ class PackagesApplication(Application[UUID]):
                 running = package.running_deployments()
             return self._stop(package, [d.deployment_id for d in running], context)
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def delete_deployment(
         self, deployment_id: UUID, context: CommandContext, expected_version: int | None = None
@@ -314,7 +321,7 @@ class PackagesApplication(Application[UUID]):
             package.remove_deployment(deployment.deployment_id, context)
             return self._save(package)
 
-        return self._attempt(attempt)
+        return self._attempt(attempt, context.account_id)
 
     def _stop(
         self, package: Package, deployment_ids: list[str], context: CommandContext
@@ -344,16 +351,24 @@ class PackagesApplication(Application[UUID]):
             raise DeploymentNotFoundError
         return package, deployment
 
-    def _attempt(self, attempt: Callable[[], T]) -> T:
+    def _attempt(self, attempt: Callable[[], T], account_id: int) -> T:
         """Run a command; when another writer changed the same streams first (the store
-        refuses the save), decide again on fresh state, a few times at most."""
-        with store_errors_as_unavailable():
-            for _ in range(MAX_ATTEMPTS):
+        refuses the save), decide again on fresh state, after a short random pause.
+
+        Commands of one account take turns within this process (they share the account's
+        usage stream, and would otherwise mostly refuse each other); across processes the
+        store's version check decides, and the pauses spread the retries."""
+        with self._account_lock(account_id), store_errors_as_unavailable():
+            for attempt_number in range(MAX_ATTEMPTS):
                 try:
                     return attempt()
                 except IntegrityError:
-                    continue
+                    time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * (attempt_number + 1)))
         raise ConcurrentChangeError
+
+    def _account_lock(self, account_id: int) -> threading.Lock:
+        with self._locks_lock:
+            return self._account_locks.setdefault(account_id, threading.Lock())
 
     def _get(self, kind: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, if this id is one of ``kind``. Only snapshotted kinds go through the

@@ -73,6 +73,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         log_level=settings.log_level.lower(),
         log_config=None,  # ours: JSON lines, or readable on a terminal
+        # On SIGTERM: stop accepting, let requests in flight finish (bounded), then stop the
+        # projection at a batch boundary and close the pools (the app's lifespan).
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         access_log=False,  # the service logs each request itself, with its correlation id
     )
     return 0

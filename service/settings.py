@@ -30,6 +30,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     projection: Literal["inline", "off"] = "inline"
     projection_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
     read_your_writes_timeout_seconds: Annotated[float, msgspec.Meta(ge=0, le=300)] = 5.0
+    shutdown_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 30
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:

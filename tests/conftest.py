@@ -74,3 +74,13 @@ def keyed(settings: Settings) -> Iterator[tuple[TestClient, IssuedKey]]:
 @pytest.fixture
 def client(keyed: tuple[TestClient, IssuedKey]) -> TestClient:
     return keyed[0]
+
+
+@pytest.fixture
+def instances(settings: Settings) -> Iterator[list[Container]]:
+    """Three service instances on one store: commands of one account take turns within an
+    instance, so races between instances are the ones the store itself must settle."""
+    built = [bootstrap(settings) for _ in range(3)]
+    yield built
+    for instance in built:
+        instance.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from uuid import UUID, uuid4
 
 import pytest
@@ -13,6 +11,7 @@ from commands.events import FunctionsRegistered, PackageCreated, PackageNameClai
 from commands.package import Package, PackageName
 from service.bootstrap import Container
 from tests.support.commands import context, create_package
+from tests.support.concurrency import on_each, race
 
 
 def test_a_created_package_reads_back_from_the_store(container: Container) -> None:
@@ -111,38 +110,13 @@ def test_another_account_may_use_the_same_name(container: Container) -> None:
     assert package.name == "shared"
 
 
-def race(attempts: int, attempt: Callable[[], object]) -> tuple[list[object], list[Exception]]:
-    """Start ``attempts`` threads at one barrier; collect results and exceptions."""
-    barrier = threading.Barrier(attempts)
-    results: list[object] = []
-    errors: list[Exception] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            result = attempt()
-        except Exception as error:
-            with lock:
-                errors.append(error)
-        else:
-            with lock:
-                results.append(result)
-
-    threads = [threading.Thread(target=run) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results, errors
-
-
-def test_concurrent_creates_with_one_name_store_exactly_one(container: Container) -> None:
+def test_concurrent_creates_with_one_name_store_exactly_one(instances: list[Container]) -> None:
     caller = context()
     name = create_package().name
+    instance = on_each(instances)
 
     results, errors = race(
-        6, lambda: container.packages.create_package(create_package(name=name), caller)
+        6, lambda: instance().packages.create_package(create_package(name=name), caller)
     )
 
     assert len(results) == 1

@@ -16,8 +16,8 @@ from commands.errors import (
 )
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
-from tests.integration.test_event_store import race
 from tests.support.commands import context, create_package
+from tests.support.concurrency import on_each, race
 
 
 def deployed(container: Container, keysets: list[int]) -> tuple[UUID, list[UUID], int]:
@@ -37,41 +37,43 @@ def deployed(container: Container, keysets: list[int]) -> tuple[UUID, list[UUID]
 
 
 @pytest.fixture
-def limited(settings: Settings) -> Iterator[Container]:
-    container = bootstrap(
-        Settings(database_url=settings.database_url, max_running_deployments_per_account=2)
-    )
-    yield container
-    container.close()
+def limited(settings: Settings) -> Iterator[list[Container]]:
+    """Three instances on one store, with a running limit of 2."""
+    limit = Settings(database_url=settings.database_url, max_running_deployments_per_account=2)
+    built = [bootstrap(limit) for _ in range(3)]
+    yield built
+    for instance in built:
+        instance.close()
 
 
-def test_racing_starts_never_pass_the_running_limit(limited: Container) -> None:
-    package_id, ids, account = deployed(limited, [1, 2, 3, 4, 5, 6])
+def test_racing_starts_never_pass_the_running_limit(limited: list[Container]) -> None:
+    package_id, ids, account = deployed(limited[0], [1, 2, 3, 4, 5, 6])
     starts = iter(ids)
+    instance = on_each(limited)
 
     results, errors = race(
-        6, lambda: limited.packages.start_deployment(next(starts), context(account))
+        6, lambda: instance().packages.start_deployment(next(starts), context(account))
     )
 
     assert len(results) == 2
     assert all(isinstance(error, LimitReachedError) for error in errors), errors
-    package = limited.packages.repository.get(package_id)
+    package = limited[0].packages.repository.get(package_id)
     assert len(package.running_deployments()) == 2
 
 
-def race_a_start_and_a_delete(container: Container) -> None:
-    package_id, (deployment,), account = deployed(container, [1])
+def race_a_start_and_a_delete(first: Container, second: Container) -> None:
+    package_id, (deployment,), account = deployed(first, [1])
     caller = context(account)
     calls = iter(
         [
-            lambda: container.packages.start_deployment(deployment, caller),
-            lambda: container.packages.delete_package(DeletePackage(package_id), caller),
+            lambda: first.packages.start_deployment(deployment, caller),
+            lambda: second.packages.delete_package(DeletePackage(package_id), caller),
         ]
     )
 
     _, errors = race(2, lambda: next(calls)())
 
-    package = container.packages.repository.get(package_id)
+    package = first.packages.repository.get(package_id)
     assert all(
         isinstance(e, ConflictError | DeploymentNotFoundError | PackageNotFoundError)
         for e in errors
@@ -80,10 +82,10 @@ def race_a_start_and_a_delete(container: Container) -> None:
 
 
 def test_a_start_racing_a_delete_never_leaves_a_running_deployment_of_a_gone_package(
-    container: Container,
+    instances: list[Container],
 ) -> None:
     for _ in range(5):
-        race_a_start_and_a_delete(container)
+        race_a_start_and_a_delete(instances[0], instances[1])
 
 
 def test_two_deployments_of_one_revision_to_one_keyset_make_one(container: Container) -> None:

@@ -31,6 +31,15 @@ def running_server(
     database_url: str, *, workers: int = 1, cwd: Path = ROOT, timeout: float = 30
 ) -> Iterator[str]:
     """The base URL of a server that is answering; it is stopped with SIGTERM afterwards."""
+    with server_process(database_url, workers=workers, cwd=cwd, timeout=timeout) as (base, _):
+        yield base
+
+
+@contextmanager
+def server_process(
+    database_url: str, *, workers: int = 1, cwd: Path = ROOT, timeout: float = 30
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The base URL and the process of a server that is answering."""
     port = free_port()
     env = {**os.environ, "FAAS_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "scripts.cli", "serve", "--port", str(port)]
@@ -45,9 +54,10 @@ def running_server(
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_listening(base, process, output, timeout)
-            yield base
+            yield base, process
         finally:
-            process.send_signal(signal.SIGTERM)
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
