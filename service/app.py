@@ -23,6 +23,7 @@ from service.envelope import correlation_id_of, failure
 from service.errors import ApiError, from_domain, from_http_status, store_unavailable
 from service.logs import configure_logging
 from service.middleware import RequestContextMiddleware
+from service.openapi import openapi_json
 from service.settings import Settings
 
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings) -> Starlette:
             container.close()
 
     return Starlette(
-        routes=api_routes(),
+        routes=[*api_routes(), Route(f"{routes.BASE_PATH}/openapi.json", openapi_json)],
         middleware=[Middleware(RequestContextMiddleware)],
         exception_handlers={
             ApiError: api_error_handler,

@@ -1,0 +1,257 @@
+"""The OpenAPI 3.1 document, generated from the msgspec types that decode requests and encode
+responses, and from the app's own route table (a route without an operation is an error)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from service import audit_routes, deployment_routes, health, routes
+from service import lifecycle_routes as lifecycle
+from service.envelope import JSON_MEDIA_TYPE
+from service.wire import (
+    CreateDeploymentRequest,
+    CreatePackageRequest,
+    CreateRevisionRequest,
+    DeploymentResponse,
+    ErrorItem,
+    FunctionResponse,
+    LimitResponse,
+    PackageResponse,
+    Paging,
+    ResponseMeta,
+    RevisionResponse,
+    UpdatePackageRequest,
+    UpdateRevisionRequest,
+)
+
+REF = "#/components/schemas/{name}"
+PAGE_PARAMETERS = ("page", "size", "sort", "search")
+ERRORS = {
+    400: "Invalid request: FAAS-400 (a field), FAAS-1003 (not JSON), FAAS-1000 (correlation id), "
+    "FAAS-1019 (paging or sort)",
+    401: "No API key (FAAS-1001), or an unknown, revoked or expired one (FAAS-1002)",
+    403: "The key lacks the permission (FAAS-403)",
+    404: "Entity not found, or another account's (FAAS-404)",
+    406: "Accept excludes JSON (FAAS-406)",
+    409: "Unique or state conflict: FAAS-409, FAAS-1014, FAAS-1015, FAAS-1016, FAAS-1017",
+    412: "If-Match does not match the ETag (FAAS-412)",
+    413: "Body over the size limit (FAAS-413)",
+    415: "Content-Type is not JSON (FAAS-415)",
+    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033",
+    500: "Internal server error (FAAS-500)",
+    503: "The store is unavailable; retry after Retry-After (FAAS-503)",
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    status: int
+    response: Any = None
+    request: Any = None
+    listed: bool = False
+    permission: str | None = None
+    query: tuple[str, ...] = ()
+    errors: tuple[int, ...] = (400, 401, 403, 404, 406, 500, 503)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 500, 503)
+
+OPERATIONS: dict[Callable[..., Any], Operation] = {
+    health.livez: Operation("The process answers", 200, errors=()),
+    health.readyz: Operation("The service is ready", 200, errors=(503,)),
+    routes.create_package: Operation(
+        "Create a package with its first revision", 201, PackageResponse, CreatePackageRequest,
+        permission="functions.package:write", errors=WRITE_ERRORS,
+    ),
+    routes.list_packages: Operation(
+        "List packages", 200, PackageResponse, listed=True,
+        permission="functions.package:read", query=(*PAGE_PARAMETERS, "tag"),
+    ),
+    routes.get_package: Operation(
+        "Get a package (or as it stood at asOf)", 200, PackageResponse,
+        permission="functions.package:read", query=("asOf",),
+    ),
+    lifecycle.update_package: Operation(
+        "Update a package", 200, PackageResponse, UpdatePackageRequest,
+        permission="functions.package:write", errors=WRITE_ERRORS,
+    ),
+    lifecycle.delete_package: Operation(
+        "Delete a package", 204, permission="functions.package:write", errors=WRITE_ERRORS
+    ),
+    routes.list_revisions: Operation(
+        "List a package's revisions", 200, RevisionResponse, listed=True,
+        permission="functions.package:read", query=PAGE_PARAMETERS,
+    ),
+    audit_routes.list_package_events: Operation(
+        "A package's audit trail", 200, dict[str, Any], listed=True,
+        permission="functions.package:read", query=("page", "size", "sort"),
+    ),
+    lifecycle.create_revision: Operation(
+        "Create a revision", 201, RevisionResponse, CreateRevisionRequest,
+        permission="functions.package:write", errors=WRITE_ERRORS,
+    ),
+    routes.get_revision: Operation(
+        "Get a revision", 200, RevisionResponse, permission="functions.package:read"
+    ),
+    lifecycle.update_revision: Operation(
+        "Update a revision", 200, RevisionResponse, UpdateRevisionRequest,
+        permission="functions.package:write", errors=WRITE_ERRORS,
+    ),
+    lifecycle.delete_revision: Operation(
+        "Delete a revision", 204, permission="functions.package:write", errors=WRITE_ERRORS
+    ),
+    routes.list_functions: Operation(
+        "List a revision's functions", 200, FunctionResponse, listed=True,
+        permission="functions.package:read", query=PAGE_PARAMETERS,
+    ),
+    deployment_routes.list_revision_deployments: Operation(
+        "List a revision's deployments", 200, DeploymentResponse, listed=True,
+        permission="functions.package-deployment:read", query=("page", "size", "sort"),
+    ),
+    deployment_routes.create_deployment: Operation(
+        "Deploy a revision on a keyset", 201, DeploymentResponse, CreateDeploymentRequest,
+        permission="functions.package-deployment:write", errors=WRITE_ERRORS,
+    ),
+    deployment_routes.get_deployment: Operation(
+        "Get a deployment", 200, DeploymentResponse,
+        permission="functions.package-deployment:read",
+    ),
+    deployment_routes.delete_deployment: Operation(
+        "Delete a stopped deployment", 204,
+        permission="functions.package-deployment:write", errors=WRITE_ERRORS,
+    ),
+    deployment_routes.start_deployment: Operation(
+        "Start (or restart) a deployment", 200, DeploymentResponse,
+        permission="functions.package-deployment:write", errors=WRITE_ERRORS,
+    ),
+    deployment_routes.stop_deployment: Operation(
+        "Stop a deployment", 200, DeploymentResponse,
+        permission="functions.package-deployment:write", query=("force",), errors=WRITE_ERRORS,
+    ),
+    deployment_routes.stop_all: Operation(
+        "Stop every deployment of a package or revision", 200, DeploymentResponse, listed=True,
+        permission="functions.package-deployment:write",
+        query=("package_id", "package_revision_id"), errors=WRITE_ERRORS,
+    ),
+    deployment_routes.running_limit: Operation(
+        "The running-deployments limit", 200, LimitResponse, permission="functions.package:read"
+    ),
+}  # fmt: skip
+
+QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "page": {"type": "integer", "minimum": 0, "default": 0},
+    "size": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    "sort": {"type": "string", "examples": ["createdDttm,DESC", "name,ASC"]},
+    "search": {"type": "string", "maxLength": 100},
+    "tag": {"type": "string", "maxLength": 100},
+    "asOf": {"type": "string", "format": "date-time"},
+    "force": {"type": "boolean"},
+    "package_id": {"type": "string", "format": "uuid"},
+    "package_revision_id": {"type": "string", "format": "uuid"},
+}
+
+
+def openapi_document(api_routes: list[Route]) -> dict[str, Any]:
+    """The document for these routes."""
+    types = [operation.request for operation in OPERATIONS.values() if operation.request]
+    types += [op.response for op in OPERATIONS.values() if isinstance(op.response, type)]
+    types += [ResponseMeta, ErrorItem, Paging]
+    _, components = msgspec.json.schema_components(types, ref_template=REF)
+    for schema in components.values():
+        for name, prop in schema.get("properties", {}).items():
+            if prop == {}:  # a read-only field, accepted only to be refused by name
+                schema["properties"][name] = {"readOnly": True, "description": "set by the server"}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in api_routes:
+        operation = OPERATIONS[route.endpoint]
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            paths.setdefault(route.path, {})[method.lower()] = _operation(route, operation)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "FaaS packages", "version": "2"},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "faaspk_…"}
+            },
+        },
+    }
+
+
+def _operation(route: Route, operation: Operation) -> dict[str, Any]:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in route.param_convertors
+    ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "schema": QUERY_SCHEMAS[name]}
+        for name in operation.query
+    ]
+    parameters.append(
+        {"name": "X-Correlation-Id", "in": "header", "required": False,
+         "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}
+    )  # fmt: skip
+    spec: dict[str, Any] = {
+        "summary": operation.summary,
+        "operationId": route.endpoint.__name__,
+        "parameters": parameters,
+        "responses": {str(operation.status): _success(operation)}
+        | {str(status): _error(status) for status in operation.errors},
+    }
+    if operation.permission:
+        spec["security"] = [{"apiKey": []}]
+        spec["description"] = f"Permission: `{operation.permission}`."
+    if operation.request is not None:
+        ref = {"$ref": REF.format(name=operation.request.__name__)}
+        spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref}}}
+    return spec
+
+
+def _success(operation: Operation) -> dict[str, Any]:
+    if operation.status == 204:
+        return {"description": "Done; no body"}
+    if isinstance(operation.response, type):
+        data: dict[str, Any] = {"$ref": REF.format(name=operation.response.__name__)}
+    else:
+        data = {"type": "object"}
+    if operation.listed:
+        data = {"type": "array", "items": data}
+    return {"description": "Success", "content": {"application/json": {"schema": _envelope(data)}}}
+
+
+def _error(status: int) -> dict[str, Any]:
+    return {
+        "description": ERRORS[status],
+        "content": {"application/json": {"schema": _envelope(None)}},
+    }
+
+
+def _envelope(data: dict[str, Any] | None) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "meta": {"$ref": REF.format(name="ResponseMeta")},
+        "errors": {"type": "array", "items": {"$ref": REF.format(name="ErrorItem")}},
+    }
+    if data is not None:
+        properties = {"data": data, **properties}
+    return {"type": "object", "properties": properties, "required": ["meta", "errors"]}
+
+
+async def openapi_json(request: Request) -> Response:
+    """The document, made once per app and kept."""
+    document = getattr(request.app.state, "openapi", None)
+    if document is None:
+        api = [r for r in request.app.routes if isinstance(r, Route) and r.endpoint in OPERATIONS]
+        document = json.dumps(openapi_document(api)).encode()
+        request.app.state.openapi = document
+    return Response(document, media_type=JSON_MEDIA_TYPE)
