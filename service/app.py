@@ -23,7 +23,7 @@ from service.envelope import correlation_id_of, failure
 from service.errors import ApiError, from_domain, from_http_status, store_unavailable
 from service.logs import configure_logging
 from service.middleware import RequestContextMiddleware
-from service.openapi import openapi_json
+from service.openapi import docs_page, openapi_json
 from service.settings import Settings
 
 
@@ -43,7 +43,11 @@ def create_app(settings: Settings) -> Starlette:
             container.close()
 
     return Starlette(
-        routes=[*api_routes(), Route(f"{routes.BASE_PATH}/openapi.json", openapi_json)],
+        routes=[
+            *api_routes(),
+            Route(f"{routes.BASE_PATH}/openapi.json", openapi_json),
+            Route("/docs", docs_page),
+        ],
         middleware=[Middleware(RequestContextMiddleware)],
         exception_handlers={
             ApiError: api_error_handler,

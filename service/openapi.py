@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from offapi import OpenAPITemplate
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from service import audit_routes, deployment_routes, health, routes
 from service import lifecycle_routes as lifecycle
 from service.envelope import JSON_MEDIA_TYPE
+from service.routes import BASE_PATH
 from service.wire import (
     CreateDeploymentRequest,
     CreatePackageRequest,
@@ -245,6 +247,12 @@ def _envelope(data: dict[str, Any] | None) -> dict[str, Any]:
     if data is not None:
         properties = {"data": data, **properties}
     return {"type": "object", "properties": properties, "required": ["meta", "errors"]}
+
+
+async def docs_page(request: Request) -> Response:
+    """Swagger UI on one page, its scripts inlined from the ``offapi`` package: no network."""
+    page = OpenAPITemplate.SWAGGER.value.format(spec_url=f"{BASE_PATH}/openapi.json")
+    return HTMLResponse(page)
 
 
 async def openapi_json(request: Request) -> Response:
