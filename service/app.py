@@ -155,5 +155,18 @@ async def unavailable_handler(request: Request, error: Exception) -> Response:
 
 async def http_exception_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    api_error = from_http_status(error.status_code, dict(error.headers or {}))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    api_error = from_http_status(error.status_code, headers)
     return failure(correlation_id_of(request), api_error)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method of the path: each method is a route of its own, so the route that
+    refused knows only its own."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.path_regex.match(request.url.path):
+            methods |= route.methods or set()
+    return sorted(methods)

@@ -19,6 +19,7 @@ from service import lifecycle_routes as lifecycle
 from service.envelope import JSON_MEDIA_TYPE
 from service.routes import BASE_PATH
 from service.wire import (
+    STORABLE_TEXT,
     CreateDeploymentRequest,
     CreatePackageRequest,
     CreateRevisionRequest,
@@ -35,6 +36,7 @@ from service.wire import (
 )
 
 REF = "#/components/schemas/{name}"
+PORTABLE_STORABLE_TEXT = "^[^\\u0000]*$"
 PAGE_PARAMETERS = ("page", "size", "sort", "search")
 ERRORS = {
     400: "Invalid request: FAAS-400 (a field), FAAS-1003 (not JSON), FAAS-1000 (correlation id), "
@@ -69,8 +71,8 @@ class Operation:
 WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 500, 503)
 
 OPERATIONS: dict[Callable[..., Any], Operation] = {
-    health.livez: Operation("The process answers", 200, errors=()),
-    health.readyz: Operation("The service is ready", 200, errors=(503,)),
+    health.livez: Operation("The process answers", 200, errors=(400, 406)),
+    health.readyz: Operation("The service is ready", 200, errors=(400, 406, 503)),
     routes.create_package: Operation(
         "Create a package with its first revision", 201, PackageResponse, CreatePackageRequest,
         permission="functions.package:write", errors=WRITE_ERRORS,
@@ -173,6 +175,7 @@ def openapi_document(api_routes: list[Route]) -> dict[str, Any]:
         for name, prop in schema.get("properties", {}).items():
             if prop == {}:  # a read-only field, accepted only to be refused by name
                 schema["properties"][name] = {"readOnly": True, "description": "set by the server"}
+    _portable_patterns(components)
     paths: dict[str, dict[str, Any]] = {}
     for route in api_routes:
         operation = OPERATIONS[route.endpoint]
@@ -189,6 +192,20 @@ def openapi_document(api_routes: list[Route]) -> dict[str, Any]:
             },
         },
     }
+
+
+def _portable_patterns(value: Any) -> None:
+    """Our text pattern holds a NUL and lone surrogates as characters, which other tools cannot
+    read as UTF-8. In the document it is written with an escape; no UTF-8 body can carry a lone
+    surrogate anyway (an escaped one is refused by name as well)."""
+    if isinstance(value, dict):
+        if value.get("pattern") == STORABLE_TEXT:
+            value["pattern"] = PORTABLE_STORABLE_TEXT
+        for item in value.values():
+            _portable_patterns(item)
+    elif isinstance(value, list):
+        for item in value:
+            _portable_patterns(item)
 
 
 def _operation(route: Route, operation: Operation) -> dict[str, Any]:

@@ -172,7 +172,9 @@ def test_a_pubnub_version_header_is_accepted_and_ignored(client: TestClient) -> 
 
 def test_unknown_path_is_404_and_wrong_method_is_405(client: TestClient) -> None:
     assert_error(client.get("/v2/faas/nothing-here"), 404, "FAAS-404")
-    assert_error(client.delete(URL), 405, "FAAS-405")
+    refused = client.patch(f"{URL}/{uuid4()}")
+    assert_error(refused, 405, "FAAS-405")
+    assert refused.headers["allow"] == "DELETE, GET, HEAD, PUT"
 
 
 def test_a_body_declared_too_large_is_413_before_it_is_read(client: TestClient) -> None:
