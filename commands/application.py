@@ -339,17 +339,21 @@ class PackagesApplication(Application[UUID]):
         return AccountUsage.open(existing, context)
 
     def _owned_deployment(self, deployment_id: UUID, account_id: int) -> tuple[Package, Deployment]:
-        locator = self._get(Locator, deployment_id)
-        if locator is None or locator.kind != DEPLOYMENT:
-            raise DeploymentNotFoundError
-        try:
-            package = self._owned_package(UUID(locator.package_id), account_id)
-        except PackageNotFoundError:
-            raise DeploymentNotFoundError from None
-        deployment = package.deployments.get(str(deployment_id))
-        if deployment is None:
+        package = self._holder(deployment_id, DEPLOYMENT, account_id)
+        deployment = None if package is None else package.deployments.get(str(deployment_id))
+        if package is None or deployment is None:
             raise DeploymentNotFoundError
         return package, deployment
+
+    def _holder(self, entity_id: UUID, kind: str, account_id: int) -> Package | None:
+        """The account's live package that holds a revision or deployment, if any."""
+        locator = self._get(Locator, entity_id)
+        if locator is None or locator.kind != kind:
+            return None
+        try:
+            return self._owned_package(UUID(locator.package_id), account_id)
+        except PackageNotFoundError:
+            return None
 
     def _attempt(self, attempt: Callable[[], T], account_id: int) -> T:
         """Run a command; when another writer changed the same streams first (the store
@@ -392,15 +396,9 @@ class PackagesApplication(Application[UUID]):
         return package
 
     def _owned_revision(self, revision_id: UUID, account_id: int) -> tuple[Package, Revision]:
-        locator = self._get(Locator, revision_id)
-        if locator is None or locator.kind != REVISION:
-            raise RevisionNotFoundError
-        try:
-            package = self._owned_package(UUID(locator.package_id), account_id)
-        except PackageNotFoundError:
-            raise RevisionNotFoundError from None
-        revision = package.revisions.get(str(revision_id))
-        if revision is None:
+        package = self._holder(revision_id, REVISION, account_id)
+        revision = None if package is None else package.revisions.get(str(revision_id))
+        if package is None or revision is None:
             raise RevisionNotFoundError
         return package, revision
 

@@ -11,6 +11,15 @@ from typing import Any, ClassVar
 ZERO = timedelta(0)
 
 
+def parse_zoned_time(text: str) -> datetime | None:
+    """An ISO-8601 time with a zone (``Z`` or an offset), in UTC; ``None`` otherwise."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return None if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 @lru_cache(maxsize=4096)
 def iso_millis(moment: datetime) -> str:
     """ISO-8601 UTC with milliseconds and ``Z``; fixed width, so it sorts as text."""

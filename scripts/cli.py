@@ -9,7 +9,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
@@ -294,13 +293,7 @@ def _grant(text: str) -> Grant:
 
 
 def _expiry(text: str) -> str:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("give a time zone, e.g. 2027-01-01T00:00:00Z")
-    return moment.astimezone(UTC).isoformat()
+    return replay_module.moment(text).isoformat()
 
 
 def _uuid(text: str) -> UUID:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, BinaryIO
 from uuid import UUID
 
@@ -13,7 +13,7 @@ import msgspec
 
 from projections.audit import AuditFilter, AuditRecord, package_as_of, records
 from projections.queries import RevisionView
-from projections.rows import iso_millis
+from projections.rows import iso_millis, parse_zoned_time
 from service import responses
 from service.bootstrap import bootstrap
 from service.settings import Settings
@@ -46,13 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def moment(text: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
-    if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-01-15T10:30:00Z")
-    return parsed.astimezone(UTC)
+    parsed = parse_zoned_time(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO-8601 time with a zone (e.g. 2026-01-15T10:30:00Z): {text!r}"
+        )
+    return parsed
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:

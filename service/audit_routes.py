@@ -12,7 +12,7 @@ from starlette.responses import Response
 from commands.keys import PACKAGE_READ
 from projections.audit import AuditRecord, package_as_of, package_events, stream_account
 from projections.queries import ListQuery, Page
-from projections.rows import PackageRow
+from projections.rows import PackageRow, parse_zoned_time
 from projections.source import EventLog
 from service import responses
 from service.bootstrap import Container
@@ -28,14 +28,9 @@ AS_OF_RULE = "asOf: must be an ISO-8601 time with a zone, e.g. 2026-01-15T10:30:
 
 def parse_as_of(text: str) -> datetime:
     """``asOf``: an ISO-8601 time with a zone."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise validation_failed(
-            "asOf: must be an ISO-8601 time with a zone, e.g. 2026-01-15T10:30:00Z"
-        )
+    moment = parse_zoned_time(text)
+    if moment is None:
+        raise validation_failed(AS_OF_RULE)
     return moment
 
 
