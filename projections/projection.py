@@ -284,16 +284,9 @@ def _load_packages(
     streams: set[str] = set()
     for stream_id, event in events:
         (created if type(event) is PackageCreated else streams).add(stream_id)
-    for chunk in _chunks(sorted(streams - created), 500):
-        marks = ", ".join("?" * len(chunk))
-        cursor.execute(
-            database.sql(f"SELECT * FROM {generation.table('packages')} WHERE id IN ({marks})"),
-            chunk,
-        )
-        for row in cursor.fetchall():
-            package = PackageRow(*row)
-            package.api_managed = bool(package.api_managed)
-            batch.packages[package.id] = package
+    for row in _select_by_id(database, cursor, generation.table("packages"), streams - created):
+        package = PackageRow.from_row(row)
+        batch.packages[package.id] = package
 
 
 def _load_revisions(

@@ -67,9 +67,7 @@ class ReadModel:
     def packages(self, account_id: int, query: ListQuery) -> Page[PackageRow]:
         conditions: list[str] = ["account_id = ?"]
         params: list[Any] = [account_id]
-        if query.search:
-            conditions.append("name_folded LIKE ? ESCAPE '\\'")
-            params.append(_contains(query.search))
+        _add_search(query, conditions, params)
         if query.tag is not None:
             conditions.append(
                 "EXISTS (SELECT 1 FROM rm_package_tags t WHERE t.package_id = p.id AND t.tag = ?)"
@@ -77,7 +75,7 @@ class ReadModel:
             params.append(query.tag)
         with self.database.read() as cursor:
             rows, total = self._page(cursor, "rm_packages p", conditions, params, query)
-        return Page([_package(row) for row in rows], total, query)
+        return Page([PackageRow.from_row(row) for row in rows], total, query)
 
     def revisions(
         self, account_id: int, package_id: str, query: ListQuery
@@ -87,9 +85,7 @@ class ReadModel:
                 return None
             conditions = ["account_id = ?", "package_id = ?"]
             params: list[Any] = [account_id, package_id]
-            if query.search:
-                conditions.append("name_folded LIKE ? ESCAPE '\\'")
-                params.append(_contains(query.search))
+            _add_search(query, conditions, params)
             rows, total = self._page(cursor, "rm_revisions", conditions, params, query)
             revisions = [RevisionRow(*row) for row in rows]
             functions = self._functions_of(cursor, [revision.id for revision in revisions])
@@ -98,11 +94,7 @@ class ReadModel:
 
     def revision(self, account_id: int, revision_id: str) -> RevisionView | None:
         with self.database.read() as cursor:
-            cursor.execute(
-                self.database.sql("SELECT * FROM rm_revisions WHERE id = ? AND account_id = ?"),
-                (revision_id, account_id),
-            )
-            row = cursor.fetchone()
+            row = self._owned(cursor, "rm_revisions", account_id, revision_id)
             if row is None:
                 return None
             revision = RevisionRow(*row)
@@ -113,27 +105,17 @@ class ReadModel:
         self, account_id: int, revision_id: str, query: ListQuery
     ) -> Page[FunctionRow] | None:
         with self.database.read() as cursor:
-            cursor.execute(
-                self.database.sql("SELECT 1 FROM rm_revisions WHERE id = ? AND account_id = ?"),
-                (revision_id, account_id),
-            )
-            if cursor.fetchone() is None:
+            if self._owned(cursor, "rm_revisions", account_id, revision_id) is None:
                 return None
             conditions = ["account_id = ?", "package_revision_id = ?"]
             params: list[Any] = [account_id, revision_id]
-            if query.search:
-                conditions.append("name_folded LIKE ? ESCAPE '\\'")
-                params.append(_contains(query.search))
+            _add_search(query, conditions, params)
             rows, total = self._page(cursor, "rm_functions", conditions, params, query)
         return Page([FunctionRow(*row) for row in rows], total, query)
 
     def deployment(self, account_id: int, deployment_id: str) -> DeploymentView | None:
         with self.database.read() as cursor:
-            cursor.execute(
-                self.database.sql("SELECT * FROM rm_deployments WHERE id = ? AND account_id = ?"),
-                (deployment_id, account_id),
-            )
-            row = cursor.fetchone()
+            row = self._owned(cursor, "rm_deployments", account_id, deployment_id)
             if row is None:
                 return None
             deployment = DeploymentRow(*row)
@@ -146,11 +128,7 @@ class ReadModel:
     ) -> Page[DeploymentView] | None:
         """A revision's deployments on the keysets given (all when ``None``)."""
         with self.database.read() as cursor:
-            cursor.execute(
-                self.database.sql("SELECT 1 FROM rm_revisions WHERE id = ? AND account_id = ?"),
-                (revision_id, account_id),
-            )
-            if cursor.fetchone() is None:
+            if self._owned(cursor, "rm_revisions", account_id, revision_id) is None:
                 return None
             conditions = ["account_id = ?", "package_revision_id = ?"]
             params: list[Any] = [account_id, revision_id]
@@ -193,12 +171,16 @@ class ReadModel:
         return {d.id: by_revision[d.package_revision_id] for d in deployments}
 
     def _package(self, cursor: Cursor, account_id: int, package_id: str) -> PackageRow | None:
+        row = self._owned(cursor, "rm_packages", account_id, package_id)
+        return None if row is None else PackageRow.from_row(row)
+
+    def _owned(self, cursor: Cursor, view: str, account_id: int, row_id: str) -> Any:
+        """One row of the account by id, or ``None`` (another account's is ``None`` too)."""
         cursor.execute(
-            self.database.sql("SELECT * FROM rm_packages WHERE id = ? AND account_id = ?"),
-            (package_id, account_id),
+            self.database.sql(f"SELECT * FROM {view} WHERE id = ? AND account_id = ?"),
+            (row_id, account_id),
         )
-        row = cursor.fetchone()
-        return None if row is None else _package(row)
+        return cursor.fetchone()
 
     def _page(
         self,
@@ -246,10 +228,11 @@ class ReadModel:
         return grouped
 
 
-def _package(row: Any) -> PackageRow:
-    package = PackageRow(*row)
-    package.api_managed = bool(package.api_managed)
-    return package
+def _add_search(query: ListQuery, conditions: list[str], params: list[Any]) -> None:
+    """``search``: a case-insensitive substring of the name."""
+    if query.search:
+        conditions.append("name_folded LIKE ? ESCAPE '\\'")
+        params.append(_contains(query.search))
 
 
 def tags_of(package: PackageRow) -> list[str]:

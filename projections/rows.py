@@ -68,6 +68,13 @@ class PackageRow(Row):
     updated_dttm: str
     version: int
 
+    @classmethod
+    def from_row(cls, row: Any) -> PackageRow:
+        """A stored row; SQLite keeps booleans as integers."""
+        package = cls(*row)
+        package.api_managed = bool(package.api_managed)
+        return package
+
 
 @dataclass(slots=True)
 class RevisionRow(Row):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -49,17 +49,15 @@ class EventLog:
         """Up to ``limit`` events after ``position`` (not after ``stop``), decoded. With
         ``types``, events of other types are not decoded: they come as ``None``."""
         topics = None if types is None else {get_topic(cls) for cls in types}
-        # The mapper reads only the four attributes of ``StoredRow`` from a stored event.
-        decode: Callable[[StoredRow], Any] = self.mapper.to_domain_event  # type: ignore[assignment]
         return [
-            (
-                row[0],
-                decode(StoredRow(row[1], row[2], row[3], row[4]))
-                if topics is None or row[3] in topics
-                else None,
-            )
+            (row[0], self._decode(row) if topics is None or row[3] in topics else None)
             for row in self._rows(position, limit, stop)
         ]
+
+    def _decode(self, row: tuple[Any, ...]) -> Any:
+        """The domain event of a raw row; the mapper reads only these four attributes."""
+        stored = StoredRow(row[1], row[2], row[3], row[4])
+        return self.mapper.to_domain_event(stored)  # type: ignore[arg-type]
 
     def head(self) -> int:
         """The position of the newest event (0 for an empty log)."""
