@@ -1,13 +1,15 @@
-"""The write side: one method per command, one ``save()`` (one transaction) per command."""
+"""The write side: one method per command; concurrent commands share transactions."""
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
@@ -17,6 +19,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    Recording,
     Transcoder,
 )
 from eventsourcing.utils import Environment
@@ -34,6 +37,7 @@ from commands.commands import (
 from commands.errors import (
     ApiKeyNotFoundError,
     ConcurrentChangeError,
+    ConflictError,
     DeploymentIdTakenError,
     DeploymentNotFoundError,
     LimitReachedError,
@@ -43,6 +47,8 @@ from commands.errors import (
     RevisionNotFoundError,
     StoreUnavailableError,
 )
+from commands.group_commit import Batch, Decide, Finish, Job, Writer
+from commands.idempotency import AnsweredBefore, Idempotency, IdempotencyRecord
 from commands.keys import ApiKey, Grant
 from commands.package import (
     AccountUsage,
@@ -57,6 +63,7 @@ from commands.package import (
 from commands.transcoding import FastJSONTranscoder
 
 T = TypeVar("T")
+logger = logging.getLogger("faas.commands")
 A = TypeVar("A")
 REVISION = "revision"
 DEPLOYMENT = "deployment"
@@ -64,6 +71,12 @@ DEPLOYMENT = "deployment"
 # between them (random, up to this many seconds times the attempt number).
 MAX_ATTEMPTS = 12
 RETRY_PAUSE_SECONDS = 0.003
+# A batch refused this many times is split: each command then meets only its own conflicts.
+SPLIT_AFTER_CONFLICTS = 3
+# Commands per transaction, at most (the events of a large batch make a long transaction).
+MAX_BATCH = 256
+# What a command's result says of the log position while the command is not yet committed.
+UNCOMMITTED = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +111,11 @@ class SavedDeployments:
     position: int
 
 
+class CommitFailedError(Exception):
+    """The batch this command was in could not be saved, for a reason that is not the
+    store's availability (logged where it happened); nothing of it was written."""
+
+
 @contextmanager
 def store_errors_as_unavailable() -> Iterator[None]:
     """Lost connections, pool timeouts and lock timeouts mean: try again later."""
@@ -119,12 +137,13 @@ class PackagesApplication(Application[UUID]):
         self,
         env: Mapping[str, str],
         limits: Limits | None = None,
-        on_saved: Callable[[int], None] | None = None,
+        on_saved: Callable[[list[Recording[UUID]]], None] | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self.on_saved = on_saved
-        self._account_locks: dict[int, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
+        # The batch the writer thread is deciding; other threads read only the store.
+        self._local = threading.local()
+        self._writer = Writer(self._run_batch, max_batch=MAX_BATCH)
         super().__init__(env)
 
     def construct_transcoder(self) -> Transcoder:
@@ -137,7 +156,12 @@ class PackagesApplication(Application[UUID]):
         # reconfigure the store behind the service's validated settings.
         return Environment(name, {**dict(env or {}), "IS_SNAPSHOTTING_ENABLED": "y"})
 
-    def create_package(self, command: CreatePackage, context: CommandContext) -> SavedPackage:
+    def create_package(
+        self,
+        command: CreatePackage,
+        context: CommandContext,
+        idempotency: Idempotency | None = None,
+    ) -> SavedPackage:
         """Save the package, its first revision, its functions and its name claim at once."""
         # Only ids a client chose can be taken already; random ones are new by construction.
         chosen = [i for i in (command.package_id, command.revision_id) if i is not None]
@@ -146,12 +170,12 @@ class PackagesApplication(Application[UUID]):
         command = replace(command, package_id=package_id, revision_id=revision_id)
         limit = self.limits.functions_per_revision
 
-        def attempt() -> SavedPackage:
+        def decide() -> Finish[SavedPackage]:
             package = Package.create(command, context, max_functions=limit)
             if package_id in chosen and self._stream_exists(package_id):
                 if self._is_this_write(package):
                     # The same create again, after its answer was lost: the same result.
-                    return SavedPackage(package, self.recorder.max_notification_id() or 0)
+                    return partial(SavedPackage, package)
                 raise PackageIdTakenError(package_id)
             if revision_id in chosen and self._stream_exists(revision_id):
                 raise RevisionIdTakenError(revision_id)
@@ -167,27 +191,29 @@ class PackagesApplication(Application[UUID]):
                     f"the account has {self.limits.packages_per_account} packages, its limit",
                 )
             usage.change(context, packages=1)
-            return SavedPackage(package, self._save(package, claim, locator, usage))
+            self._save(package, claim, locator, usage)
+            return partial(SavedPackage, package)
 
-        return self._attempt(attempt, context.account_id)
+        return self._command_once(decide, context, idempotency)
 
     def update_package(self, command: UpdatePackage, context: CommandContext) -> SavedPackage:
         """Replace name, description and tags (those given); a new name is claimed and the
         old one released in the same transaction."""
 
-        def attempt() -> SavedPackage:
+        def decide() -> Finish[SavedPackage]:
             package = self._owned_package(command.package_id, context.account_id)
             check_version(command.expected_version, package.version)
             claims = self._claims_for_rename(package, command.name, context)
             package.update(command.name, command.description, command.tags, context)
-            return SavedPackage(package, self._save(package, *claims))
+            self._save(package, *claims)
+            return partial(SavedPackage, package)
 
-        return self._attempt(attempt, context.account_id)
+        return self._command(decide)
 
     def delete_package(self, command: DeletePackage, context: CommandContext) -> int:
         """Delete the package and its revisions, freeing its name; the log position."""
 
-        def attempt() -> int:
+        def decide() -> Finish[int]:
             package = self._owned_package(command.package_id, context.account_id)
             check_version(command.expected_version, package.version)
             claim = self._get(PackageName, PackageName.id_for(package.account_id, package.name))
@@ -196,16 +222,22 @@ class PackagesApplication(Application[UUID]):
             package.delete(context)
             usage = self._usage(context)
             usage.change(context, packages=-1)
-            return self._save(package, claim, usage)
+            self._save(package, claim, usage)
+            return at_position
 
-        return self._attempt(attempt, context.account_id)
+        return self._command(decide)
 
-    def add_revision(self, command: AddRevision, context: CommandContext) -> SavedRevision:
+    def add_revision(
+        self,
+        command: AddRevision,
+        context: CommandContext,
+        idempotency: Idempotency | None = None,
+    ) -> SavedRevision:
         """A new revision of a package, with its functions."""
         revision_id = command.revision_id or uuid4()
         limit = self.limits.functions_per_revision
 
-        def attempt() -> SavedRevision:
+        def decide() -> Finish[SavedRevision]:
             if self._stream_exists(revision_id):
                 raise RevisionIdTakenError(revision_id)
             package = self._owned_package(command.package_id, context.account_id)
@@ -214,48 +246,53 @@ class PackagesApplication(Application[UUID]):
                 command.name, command.description, command.functions, context, revision_id
             )
             locator = Locator.locate(revision_id, REVISION, package.id, context)
-            position = self._save(package, locator)
-            return SavedRevision(package, str(revision_id), position)
+            self._save(package, locator)
+            return partial(SavedRevision, package, str(revision_id))
 
-        return self._attempt(attempt, context.account_id)
+        return self._command_once(decide, context, idempotency)
 
     def update_revision(self, command: UpdateRevision, context: CommandContext) -> SavedRevision:
-        def attempt() -> SavedRevision:
+        def decide() -> Finish[SavedRevision]:
             package, revision = self._owned_revision(command.revision_id, context.account_id)
             check_version(command.expected_version, revision.version)
             package.update_revision(
                 revision.revision_id, command.name, command.description, context
             )
-            return SavedRevision(package, revision.revision_id, self._save(package))
+            self._save(package)
+            return partial(SavedRevision, package, revision.revision_id)
 
-        return self._attempt(attempt, context.account_id)
+        return self._command(decide)
 
     def delete_revision(self, command: DeleteRevision, context: CommandContext) -> int:
-        def attempt() -> int:
+        def decide() -> Finish[int]:
             package, revision = self._owned_revision(command.revision_id, context.account_id)
             check_version(command.expected_version, revision.version)
             package.delete_revision(revision.revision_id, context)
-            return self._save(package)
+            self._save(package)
+            return at_position
 
-        return self._attempt(attempt, context.account_id)
+        return self._command(decide)
 
     def create_deployment(
-        self, command: CreateDeployment, context: CommandContext
+        self,
+        command: CreateDeployment,
+        context: CommandContext,
+        idempotency: Idempotency | None = None,
     ) -> SavedDeployments:
         """Put a revision on a keyset, stopped."""
         deployment_id = command.deployment_id or uuid4()
         limit = self.limits.deployments_per_revision
 
-        def attempt() -> SavedDeployments:
+        def decide() -> Finish[SavedDeployments]:
             if self._stream_exists(deployment_id):
                 raise DeploymentIdTakenError(deployment_id)
             package, revision = self._owned_revision(command.revision_id, context.account_id)
             package.deploy(deployment_id, revision.revision_id, command.keyset_id, limit, context)
             locator = Locator.locate(deployment_id, DEPLOYMENT, package.id, context)
-            position = self._save(package, locator)
-            return SavedDeployments(package, [str(deployment_id)], position)
+            self._save(package, locator)
+            return partial(SavedDeployments, package, [str(deployment_id)])
 
-        return self._attempt(attempt, context.account_id)
+        return self._command_once(decide, context, idempotency)
 
     def deployment_keyset(self, deployment_id: UUID, account_id: int) -> int:
         """The keyset of one of the account's deployments (to check the caller's grant)."""
@@ -263,11 +300,16 @@ class PackagesApplication(Application[UUID]):
             _, deployment = self._owned_deployment(deployment_id, account_id)
         return deployment.keyset_id
 
-    def start_deployment(self, deployment_id: UUID, context: CommandContext) -> SavedDeployments:
+    def start_deployment(
+        self,
+        deployment_id: UUID,
+        context: CommandContext,
+        idempotency: Idempotency | None = None,
+    ) -> SavedDeployments:
         """Start a deployment (restart it if running), within the account's running limit."""
         limit = self.limits.running_deployments_per_account
 
-        def attempt() -> SavedDeployments:
+        def decide() -> Finish[SavedDeployments]:
             package, deployment = self._owned_deployment(deployment_id, context.account_id)
             changed: list[Any] = [package]
             if not deployment.running:
@@ -279,18 +321,19 @@ class PackagesApplication(Application[UUID]):
                 usage.change(context, running=1)
                 changed.append(usage)
             package.start(deployment.deployment_id, context)
-            return SavedDeployments(package, [deployment.deployment_id], self._save(*changed))
+            self._save(*changed)
+            return partial(SavedDeployments, package, [deployment.deployment_id])
 
-        return self._attempt(attempt, context.account_id)
+        return self._command_once(decide, context, idempotency)
 
     def stop_deployment(self, deployment_id: UUID, context: CommandContext) -> SavedDeployments:
         """Stop a deployment; stopping a stopped one changes nothing."""
 
-        def attempt() -> SavedDeployments:
+        def decide() -> Finish[SavedDeployments]:
             package, deployment = self._owned_deployment(deployment_id, context.account_id)
             return self._stop(package, [deployment.deployment_id], context)
 
-        return self._attempt(attempt, context.account_id)
+        return self._command(decide)
 
     def stop_all(
         self,
@@ -300,7 +343,7 @@ class PackagesApplication(Application[UUID]):
     ) -> SavedDeployments:
         """Stop every running deployment of a package, or of one revision."""
 
-        def attempt() -> SavedDeployments:
+        def decide() -> Finish[SavedDeployments]:
             if revision_id is not None:
                 package, revision = self._owned_revision(revision_id, context.account_id)
                 running = package.running_deployments(revision.revision_id)
@@ -310,29 +353,30 @@ class PackagesApplication(Application[UUID]):
                 running = package.running_deployments()
             return self._stop(package, [d.deployment_id for d in running], context)
 
-        return self._attempt(attempt, context.account_id)
+        return self._command(decide)
 
     def delete_deployment(
         self, deployment_id: UUID, context: CommandContext, expected_version: int | None = None
     ) -> int:
-        def attempt() -> int:
+        def decide() -> Finish[int]:
             package, deployment = self._owned_deployment(deployment_id, context.account_id)
             check_version(expected_version, deployment.version)
             package.remove_deployment(deployment.deployment_id, context)
-            return self._save(package)
+            self._save(package)
+            return at_position
 
-        return self._attempt(attempt, context.account_id)
+        return self._command(decide)
 
     def _stop(
         self, package: Package, deployment_ids: list[str], context: CommandContext
-    ) -> SavedDeployments:
+    ) -> Finish[SavedDeployments]:
         stopped = [d for d in deployment_ids if package.stop(d, context)]
         if not stopped:
-            head = self.recorder.max_notification_id() or 0
-            return SavedDeployments(package, deployment_ids, head)
+            return partial(SavedDeployments, package, deployment_ids)
         usage = self._usage(context)
         usage.change(context, running=-len(stopped))
-        return SavedDeployments(package, stopped, self._save(package, usage))
+        self._save(package, usage)
+        return partial(SavedDeployments, package, stopped)
 
     def _usage(self, context: CommandContext) -> AccountUsage:
         existing = self._get(AccountUsage, AccountUsage.id_for(context.account_id))
@@ -355,35 +399,148 @@ class PackagesApplication(Application[UUID]):
         except PackageNotFoundError:
             return None
 
-    def _attempt(self, attempt: Callable[[], T], account_id: int) -> T:
-        """Run a command; when another writer changed the same streams first (the store
-        refuses the save), decide again on fresh state, after a short random pause.
+    def _command(self, decide: Decide[T]) -> T:
+        """Run a command in the writer's next batch and wait for its answer."""
+        return self._writer.submit(decide).result()
 
-        Commands of one account take turns within this process (they share the account's
-        usage stream, and would otherwise mostly refuse each other); across processes the
-        store's version check decides, and the pauses spread the retries."""
-        with self._account_lock(account_id), store_errors_as_unavailable():
-            for attempt_number in range(MAX_ATTEMPTS):
+    def _command_once(
+        self, decide: Decide[T], context: CommandContext, idempotency: Idempotency | None
+    ) -> T:
+        """A command that may carry an idempotency key (``AnsweredBefore`` if it was used
+        before for the same request)."""
+        if idempotency is None:
+            return self._command(decide)
+        return self._command(self._idempotent(decide, idempotency, context))
+
+    def _idempotent(
+        self, decide: Decide[T], idempotency: Idempotency, context: CommandContext
+    ) -> Decide[T]:
+        """The command once per key: a repeat answers what the first answered; the record of
+        the key is saved in the command's own transaction."""
+
+        def decide_once() -> Finish[T]:
+            record_id = IdempotencyRecord.id_for(
+                context.account_id, idempotency.scope, idempotency.key
+            )
+            if self._in_batch(record_id):
+                raise ConflictError(
+                    "FAAS-1032", "a request with this Idempotency-Key is still in progress"
+                )
+            record = self._get(IdempotencyRecord, record_id)
+            if record is not None and record.is_live(context.requested_at):
+                if record.fingerprint != idempotency.fingerprint:
+                    raise LimitReachedError(
+                        "FAAS-1031", "this Idempotency-Key was used with another request"
+                    )
+                raise AnsweredBefore(record.response)
+            finish = decide()
+            # No answer carries a log position: the result rendered before the commit is
+            # the one the client gets after it.
+            response = idempotency.render(finish(UNCOMMITTED))
+            self._save(IdempotencyRecord.record(record, idempotency, response, context))
+            return finish
+
+        return decide_once
+
+    def _run_batch(self, jobs: list[Job[Any]]) -> None:
+        """Decide the jobs and commit what they decided in one transaction. When another
+        process changed the same streams first, decide them again on fresh state; when that
+        keeps happening, give each job a transaction of its own."""
+        pending = jobs
+        for attempt_number in range(MAX_ATTEMPTS):
+            if attempt_number == SPLIT_AFTER_CONFLICTS and len(pending) > 1:
+                for job in pending:
+                    self._run_batch([job])
+                return
+            try:
+                pending = self._decide_and_commit(pending)
+            except (OperationalError, InterfaceError) as error:
+                self._fail(pending, StoreUnavailableError, error)
+                return
+            except Exception as error:
+                logger.exception("a batch of %d commands failed to commit", len(pending))
+                self._fail(pending, CommitFailedError, error)
+                return
+            if not pending:
+                return
+            time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * (attempt_number + 1)))
+        self._fail(pending, ConcurrentChangeError)
+
+    def _decide_and_commit(self, jobs: list[Job[Any]]) -> list[Job[Any]]:
+        """One attempt: answer every job, or return those to decide again (the store
+        refused the batch, because other writers changed the same streams first)."""
+        batch = Batch()
+        decided: list[tuple[Job[Any], Finish[Any], list[Any]]] = []
+        self._local.batch = batch
+        try:
+            for job in jobs:
                 try:
-                    return attempt()
-                except IntegrityError:
-                    time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * (attempt_number + 1)))
-        raise ConcurrentChangeError
+                    with store_errors_as_unavailable():
+                        finish = job.decide()
+                except BaseException as error:
+                    batch.discard()
+                    job.future.set_exception(error)
+                else:
+                    decided.append((job, finish, batch.keep()))
+        finally:
+            self._local.batch = None
+        positions: dict[tuple[UUID, int], int] = {}
+        if batch.events:
+            try:
+                # The aggregates, their events already collected, are named for snapshotting.
+                recordings = self.save(*batch.events, *batch.aggregates.values())
+            except IntegrityError:
+                return [job for job, _, _ in decided]
+            positions = {
+                (r.domain_event.originator_id, r.domain_event.originator_version): (
+                    r.notification.id
+                )
+                for r in recordings
+            }
+            if self.on_saved is not None:
+                self.on_saved(recordings)
+        head: int | None = None
+        for job, finish, events in decided:
+            if events:
+                position = max(positions[e.originator_id, e.originator_version] for e in events)
+            else:
+                if head is None:
+                    head = self.recorder.max_notification_id() or 0
+                position = head
+            job.future.set_result(finish(position))
+        return []
 
-    def _account_lock(self, account_id: int) -> threading.Lock:
-        with self._locks_lock:
-            return self._account_locks.setdefault(account_id, threading.Lock())
+    @staticmethod
+    def _fail(
+        jobs: list[Job[Any]],
+        error: Callable[[], BaseException],
+        cause: BaseException | None = None,
+    ) -> None:
+        """Answer each job still waiting with an error of its own (raised in its thread)."""
+        for job in jobs:
+            if not job.future.done():
+                raised = error()
+                raised.__cause__ = cause
+                job.future.set_exception(raised)
+
+    def _in_batch(self, stream_id: UUID) -> bool:
+        batch: Batch | None = getattr(self._local, "batch", None)
+        return batch is not None and batch.has(stream_id)
 
     def _get(self, kind: type[A], aggregate_id: UUID) -> A | None:
-        """The aggregate, if this id is one of ``kind``. Only snapshotted kinds go through the
-        repository: for the others its snapshot lookup would be one more query for nothing."""
-        if kind in self.snapshotting_intervals:
+        """The aggregate, if this id is one of ``kind``: as the batch being decided left it,
+        or from the store. Only snapshotted kinds go through the repository: for the others
+        its snapshot lookup would be one more query for nothing."""
+        batch: Batch | None = getattr(self._local, "batch", None)
+        found: object = None if batch is None else batch.get(aggregate_id)
+        if found is not None:
+            pass
+        elif kind in self.snapshotting_intervals:
             try:
-                found: object = self.repository.get(aggregate_id)
+                found = self.repository.get(aggregate_id)
             except AggregateNotFoundError:
                 return None
         else:
-            found = None
             for event in self.events.get(aggregate_id):
                 found = event.mutate(found)  # type: ignore[attr-defined]
         return found if isinstance(found, kind) else None
@@ -423,7 +580,7 @@ class PackagesApplication(Application[UUID]):
 
     def _stream_exists(self, stream_id: UUID) -> bool:
         """Whether any stream, of any kind, has this id (client-chosen ids must be new)."""
-        return bool(self.recorder.select_events(stream_id, limit=1))
+        return self._in_batch(stream_id) or bool(self.recorder.select_events(stream_id, limit=1))
 
     def _is_this_write(self, package: Package) -> bool:
         """Whether the stored creation of this package is exactly the one in hand."""
@@ -436,29 +593,38 @@ class PackagesApplication(Application[UUID]):
     ) -> tuple[ApiKey, str]:
         """A new key for ``context.account_id``, and its plain form (never stored)."""
         key, plain = ApiKey.issue(name, grants, expires_at, context)
-        with store_errors_as_unavailable():
+
+        def decide() -> Finish[tuple[ApiKey, str]]:
             self._save(key)
-        return key, plain
+            return lambda _position: (key, plain)
+
+        return self._command(decide)
 
     def revoke_api_key(self, key_id: UUID, context: CommandContext) -> ApiKey:
         """Revoke a key; revoking a revoked key changes nothing."""
-        with store_errors_as_unavailable():
-            try:
-                key: object = self.repository.get(key_id)
-            except AggregateNotFoundError:
-                raise ApiKeyNotFoundError(key_id) from None
-            if not isinstance(key, ApiKey):
+
+        def decide() -> Finish[ApiKey]:
+            key = self._get(ApiKey, key_id)
+            if key is None:
                 raise ApiKeyNotFoundError(key_id)
             key.revoke(context)
-            # Revoked at the same moment by someone else: the outcome is the same.
-            with suppress(IntegrityError):
-                self._save(key)
-        return key
+            self._save(key)
+            return lambda _position: key
 
-    def _save(self, *aggregates: Any) -> int:
-        """Save in one transaction; returns the log position of the last event saved."""
-        recordings = self.save(*aggregates)
-        position = recordings[-1].notification.id
-        if self.on_saved is not None:
-            self.on_saved(position)
-        return position
+        return self._command(decide)
+
+    def _save(self, *aggregates: Any) -> None:
+        """Put the aggregates' new events in the batch being decided: they are saved in its
+        transaction, with those of the batch's other commands."""
+        batch: Batch = self._local.batch
+        for aggregate in aggregates:
+            if aggregate is not None:
+                batch.stage(aggregate)
+
+    def close(self) -> None:
+        self._writer.stop()
+        super().close()
+
+
+def at_position(position: int) -> int:
+    return position

@@ -14,6 +14,7 @@ from eventsourcing.utils import register_topic
 
 if TYPE_CHECKING:
     from commands.commands import CommandContext
+    from commands.idempotency import IdempotencyRecord
     from commands.keys import ApiKey
     from commands.package import AccountUsage, Locator, Package, PackageName
 
@@ -276,3 +277,31 @@ class AccountUsageChanged(AuditedEvent):
     def apply(self, aggregate: AccountUsage) -> None:
         aggregate.packages = self.packages
         aggregate.running = self.running
+
+
+class _IdempotentAnswer(AuditedEvent):
+    """A request with an ``Idempotency-Key`` succeeded: what it was and what it answered,
+    committed with the command's own events."""
+
+    fingerprint: str
+    status: int
+    data: str
+    headers: dict[str, str]
+
+    def apply(self, aggregate: IdempotencyRecord) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.fingerprint = self.fingerprint
+        aggregate.status = self.status
+        aggregate.data = self.data
+        aggregate.headers = dict(self.headers)
+        aggregate.used_at = self.timestamp
+
+
+@stable_topic
+class IdempotencyKeyRecorded(_IdempotentAnswer, AggregateCreated):
+    """The first use of a key."""
+
+
+@stable_topic
+class IdempotencyKeyReused(_IdempotentAnswer):
+    """A use of a key whose earlier record had expired."""

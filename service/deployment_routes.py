@@ -6,6 +6,7 @@ its key has no grant for is a 403; one of another account is a 404.
 
 from __future__ import annotations
 
+from functools import partial
 from uuid import UUID
 
 import msgspec
@@ -15,18 +16,21 @@ from starlette.responses import Response
 
 from commands.application import SavedDeployments
 from commands.commands import CreateDeployment
+from commands.idempotency import StoredResponse
 from commands.keys import DEPLOYMENT_READ, DEPLOYMENT_WRITE, PACKAGE_READ
 from projections.queries import DEPLOYMENT_SORTS
 from service import responses
 from service.auth import Principal, forbidden
 from service.body import read_json_body
+from service.consistency import read_your_writes
 from service.context import caller, command_context, container_of, not_found
 from service.decoding import decode
 from service.envelope import success
 from service.errors import validation_failed
+from service.idempotency import answer, answer_once, stored
 from service.lifecycle_routes import expected_version, no_content, path_id
 from service.paging import NEWEST_FIRST, list_query
-from service.routes import BASE_PATH, read_your_writes
+from service.routes import BASE_PATH
 from service.validation import client_id_problems
 from service.wire import CreateDeploymentRequest, LimitResponse
 
@@ -44,12 +48,20 @@ def require(principal: Principal, permission: str, keyset: int | None) -> None:
         raise forbidden(permission)
 
 
-async def _answer(request: Request, saved: SavedDeployments, status: int) -> Response:
-    headers = await read_your_writes(request, saved.position)
+def _render_created(saved: SavedDeployments) -> StoredResponse:
+    location = f"{BASE_PATH}/package-deployments/{saved.deployment_ids[0]}"
+    return _render(saved, 201, {"Location": location})
+
+
+def _render_changed(saved: SavedDeployments) -> StoredResponse:
+    return _render(saved, 200, {})
+
+
+def _render(saved: SavedDeployments, status: int, headers: dict[str, str]) -> StoredResponse:
     deployment_id = saved.deployment_ids[0]
-    headers["ETag"] = f'"{saved.package.deployments[deployment_id].version}"'
+    version = saved.package.deployments[deployment_id].version
     data = responses.deployment_of(saved.package, deployment_id)
-    return success(request, status, data, headers=headers)
+    return stored(status, data, {**headers, "ETag": f'"{version}"'})
 
 
 async def create_deployment(request: Request) -> Response:
@@ -67,10 +79,12 @@ async def create_deployment(request: Request) -> Response:
         deployment_id=None if isinstance(wire.id, msgspec.UnsetType) else wire.id,
     )
     context = command_context(request, principal)
-    saved = await run_in_threadpool(container.packages.create_deployment, command, context)
-    response = await _answer(request, saved, 201)
-    response.headers["Location"] = f"{BASE_PATH}/package-deployments/{saved.deployment_ids[0]}"
-    return response
+    return await answer_once(
+        request,
+        body,
+        partial(container.packages.create_deployment, command, context),
+        _render_created,
+    )
 
 
 async def get_deployment(request: Request) -> Response:
@@ -110,8 +124,8 @@ async def start_deployment(request: Request) -> Response:
     principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
     context = command_context(request, principal)
     packages = container_of(request).packages
-    saved = await run_in_threadpool(packages.start_deployment, deployment_id, context)
-    return await _answer(request, saved, 200)
+    command = partial(packages.start_deployment, deployment_id, context)
+    return await answer_once(request, await request.body(), command, _render_changed)
 
 
 async def stop_deployment(request: Request) -> Response:
@@ -122,7 +136,7 @@ async def stop_deployment(request: Request) -> Response:
     context = command_context(request, principal)
     packages = container_of(request).packages
     saved = await run_in_threadpool(packages.stop_deployment, deployment_id, context)
-    return await _answer(request, saved, 200)
+    return await answer(request, saved, _render_changed)
 
 
 async def stop_all(request: Request) -> Response:

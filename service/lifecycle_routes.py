@@ -4,6 +4,7 @@ and DELETE; each honours ``If-Match`` and answers once the read model has the ch
 from __future__ import annotations
 
 import re
+from functools import partial
 from uuid import UUID
 
 import msgspec
@@ -11,14 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from commands.application import SavedRevision
 from commands.commands import DeletePackage, DeleteRevision
+from commands.idempotency import StoredResponse
 from commands.keys import PACKAGE_WRITE
 from service import responses
 from service.body import read_json_body
+from service.consistency import read_your_writes
 from service.context import caller, command_context, container_of, not_found
 from service.decoding import decode
 from service.envelope import CORRELATION_HEADER, correlation_id_of, success
-from service.routes import BASE_PATH, read_your_writes
+from service.idempotency import answer_once, stored
+from service.routes import BASE_PATH
 from service.validation import (
     add_revision_command,
     update_package_command,
@@ -89,11 +94,18 @@ async def create_revision(request: Request) -> Response:
         decode(create_revision_decoder, body), container.settings.max_code_bytes
     )
     context = command_context(request, principal)
-    saved = await run_in_threadpool(container.packages.add_revision, command, context)
-    headers = await read_your_writes(request, saved.position)
-    headers["Location"] = f"{BASE_PATH}/package-revisions/{saved.revision_id}"
+    return await answer_once(
+        request,
+        body,
+        partial(container.packages.add_revision, command, context),
+        _render_created_revision,
+    )
+
+
+def _render_created_revision(saved: SavedRevision) -> StoredResponse:
+    location = f"{BASE_PATH}/package-revisions/{saved.revision_id}"
     data = responses.revision_of(saved.package, saved.revision_id)
-    return success(request, 201, data, headers=headers)
+    return stored(201, data, {"Location": location})
 
 
 async def update_revision(request: Request) -> Response:

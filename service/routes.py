@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from commands.application import SavedPackage
+from commands.idempotency import StoredResponse
 from commands.keys import PACKAGE_READ, PACKAGE_WRITE
 from projections.queries import FUNCTION_SORTS, PACKAGE_SORTS, REVISION_SORTS
 from service import responses
@@ -16,34 +18,16 @@ from service.audit_routes import package_as_of_time, parse_as_of
 from service.body import read_json_body
 from service.context import caller, command_context, container_of, not_found
 from service.decoding import decode
-from service.envelope import correlation_id_of, success
+from service.envelope import success
+from service.idempotency import answer_once, stored
 from service.paging import NEWEST_FIRST, list_query
 from service.validation import create_package_command
 from service.wire import CreatePackageRequest
 
 BASE_PATH = "/v2/faas"
 IN_SORT_ORDER = (("sort_order", False), ("position", False))
-STALE_HEADER = "X-Read-Model-Stale"
-
-logger = logging.getLogger("faas.service")
 
 create_package_decoder = msgspec.json.Decoder(CreatePackageRequest)
-
-
-async def read_your_writes(request: Request, position: int) -> dict[str, str]:
-    """Wait until the read model includes ``position``; past the bound, answer anyway (the
-    write is durable) and say so in a header."""
-    container = container_of(request)
-    timeout = container.settings.read_your_writes_timeout_seconds
-    if await container.watch.wait_for(position, timeout):
-        return {}
-    logger.warning(
-        "read model behind position %s after %s s correlation_id=%s",
-        position,
-        timeout,
-        correlation_id_of(request),
-    )
-    return {STALE_HEADER: "true"}
 
 
 async def create_package(request: Request) -> Response:
@@ -53,10 +37,17 @@ async def create_package(request: Request) -> Response:
     wire = decode(create_package_decoder, body)
     command = create_package_command(wire, container.settings.max_code_bytes)
     context = command_context(request, principal)
-    saved = await run_in_threadpool(container.packages.create_package, command, context)
-    headers = await read_your_writes(request, saved.position)
-    headers["Location"] = f"{BASE_PATH}/packages/{saved.package.id}"
-    return success(request, 201, responses.created_package(saved.package), headers=headers)
+    return await answer_once(
+        request,
+        body,
+        partial(container.packages.create_package, command, context),
+        _render_created_package,
+    )
+
+
+def _render_created_package(saved: SavedPackage) -> StoredResponse:
+    location = f"{BASE_PATH}/packages/{saved.package.id}"
+    return stored(201, responses.created_package(saved.package), {"Location": location})
 
 
 async def list_packages(request: Request) -> Response:

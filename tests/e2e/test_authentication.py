@@ -106,7 +106,7 @@ def test_the_raw_key_without_bearer_is_accepted(world: Any) -> None:
 
 def test_a_revoked_key_is_401_faas_1002(world: Any) -> None:
     client, key, ids = world
-    container = client.app.state.container  # type: ignore[attr-defined]
+    container = client.app.state.container
     container.packages.revoke_api_key(uuid_of(key), context(key.account_id))
     container.keys.refresh()
     for method, path, _, body in endpoints(ids):
@@ -115,7 +115,7 @@ def test_a_revoked_key_is_401_faas_1002(world: Any) -> None:
 
 def test_an_expired_key_is_401_faas_1002(world: Any) -> None:
     client, key, ids = world
-    container = client.app.state.container  # type: ignore[attr-defined]
+    container = client.app.state.container
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
     expired = issue_key(container, key.account_id, expires_at=past)
     for method, path, _, body in endpoints(ids):
@@ -124,7 +124,7 @@ def test_an_expired_key_is_401_faas_1002(world: Any) -> None:
 
 def test_a_key_that_expires_later_works(world: Any) -> None:
     client, key, ids = world
-    container = client.app.state.container  # type: ignore[attr-defined]
+    container = client.app.state.container
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     later = issue_key(container, key.account_id, expires_at=future)
     response = client.get(f"{BASE}/packages/{ids['package']}", headers=later.headers)
@@ -142,7 +142,7 @@ def test_a_key_that_expires_later_works(world: Any) -> None:
 )
 def test_a_missing_grant_is_403(world: Any, grants: tuple[Grant, ...]) -> None:
     client, key, ids = world
-    container = client.app.state.container  # type: ignore[attr-defined]
+    container = client.app.state.container
     limited = issue_key(container, key.account_id, grants=grants)
     for method, path, _, body in endpoints(ids):
         assert_refused(call(client, method, path, body, limited.headers), 403, "FAAS-403")
@@ -150,7 +150,7 @@ def test_a_missing_grant_is_403(world: Any, grants: tuple[Grant, ...]) -> None:
 
 def test_read_and_write_are_granted_separately(world: Any) -> None:
     client, key, ids = world
-    container = client.app.state.container  # type: ignore[attr-defined]
+    container = client.app.state.container
     reader = issue_key(container, key.account_id, grants=(Grant(PACKAGE_READ),))
     writer = issue_key(container, key.account_id, grants=(Grant(PACKAGE_WRITE),))
 
@@ -162,7 +162,7 @@ def test_read_and_write_are_granted_separately(world: Any) -> None:
 
 def test_another_accounts_resources_are_404_like_unknown_ones(world: Any) -> None:
     client, _, ids = world
-    stranger = issue_key(client.app.state.container)  # type: ignore[attr-defined]
+    stranger = issue_key(client.app.state.container)
     unknown = {"package": str(uuid4()), "revision": str(uuid4())}
     for (method, path, _, body), (_, unknown_path, _, _) in zip(
         endpoints(ids), endpoints(unknown), strict=True
@@ -177,7 +177,7 @@ def test_another_accounts_resources_are_404_like_unknown_ones(world: Any) -> Non
 
 def test_the_key_id_is_the_actor_of_every_event(world: Any) -> None:
     client, key, ids = world
-    app = client.app.state.container.packages  # type: ignore[attr-defined]
+    app = client.app.state.container.packages
     events = list(app.events.get(UUID(ids["package"])))
     assert {event.actor for event in events} == {key.key_id}
     assert {event.account_id for event in events} == {key.account_id}

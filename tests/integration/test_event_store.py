@@ -17,7 +17,7 @@ from tests.support.concurrency import on_each, race
 def test_a_created_package_reads_back_from_the_store(container: Container) -> None:
     package = container.packages.create_package(create_package(functions=3), context()).package
 
-    stored = container.packages.repository.get(package.id)
+    stored: Package = container.packages.repository.get(package.id)
 
     assert isinstance(stored, Package)
     assert stored.name == package.name
@@ -61,7 +61,8 @@ def test_every_event_reads_back_with_account_actor_correlation_id_and_time(
 
     events = list(container.packages.events.get(package.id))
 
-    assert [type(e) for e in events] == [PackageCreated, RevisionAdded, FunctionsRegistered]
+    expected: list[type] = [PackageCreated, RevisionAdded, FunctionsRegistered]
+    assert [type(e) for e in events] == expected
     for event in events:
         assert isinstance(event, PackageCreated | RevisionAdded | FunctionsRegistered)
         assert event.account_id == caller.account_id
@@ -164,7 +165,8 @@ def test_a_name_claim_holds_the_package_id(container: Container) -> None:
     command = create_package()
     package = container.packages.create_package(command, caller).package
 
-    claim = container.packages.repository.get(PackageName.id_for(caller.account_id, command.name))
+    claim_id = PackageName.id_for(caller.account_id, command.name)
+    claim: PackageName = container.packages.repository.get(claim_id)
 
     assert isinstance(claim, PackageName)
     assert claim.package_id == str(package.id)
@@ -225,5 +227,5 @@ def test_the_account_usage_is_loaded_from_snapshots(container: Container) -> Non
     assert snapshots is not None
     usage_id = AccountUsage.id_for(caller.account_id)
     assert list(snapshots.get(usage_id, desc=True, limit=1))
-    usage = container.packages.repository.get(usage_id)
+    usage: AccountUsage = container.packages.repository.get(usage_id)
     assert usage.packages == 101

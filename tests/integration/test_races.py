@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from uuid import UUID
 
 import pytest
@@ -14,6 +14,7 @@ from commands.errors import (
     LimitReachedError,
     PackageNotFoundError,
 )
+from commands.package import Package
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from tests.support.commands import context, create_package
@@ -57,14 +58,14 @@ def test_racing_starts_never_pass_the_running_limit(limited: list[Container]) ->
 
     assert len(results) == 2
     assert all(isinstance(error, LimitReachedError) for error in errors), errors
-    package = limited[0].packages.repository.get(package_id)
+    package: Package = limited[0].packages.repository.get(package_id)
     assert len(package.running_deployments()) == 2
 
 
 def race_a_start_and_a_delete(first: Container, second: Container) -> None:
     package_id, (deployment,), account = deployed(first, [1])
     caller = context(account)
-    calls = iter(
+    calls: Iterator[Callable[[], object]] = iter(
         [
             lambda: first.packages.start_deployment(deployment, caller),
             lambda: second.packages.delete_package(DeletePackage(package_id), caller),
@@ -73,7 +74,7 @@ def race_a_start_and_a_delete(first: Container, second: Container) -> None:
 
     _, errors = race(2, lambda: next(calls)())
 
-    package = first.packages.repository.get(package_id)
+    package: Package = first.packages.repository.get(package_id)
     assert all(
         isinstance(e, ConflictError | DeploymentNotFoundError | PackageNotFoundError)
         for e in errors
@@ -100,5 +101,5 @@ def test_two_deployments_of_one_revision_to_one_keyset_make_one(container: Conta
 
     assert len(results) == 1
     assert all(isinstance(e, ConflictError) for e in errors), errors
-    package = container.packages.repository.get(saved.package.id)
+    package: Package = container.packages.repository.get(saved.package.id)
     assert len(package.deployments) == 1

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -115,6 +116,7 @@ def test_a_name_claim_records_which_package_holds_the_name() -> None:
 
 
 def test_event_topics_are_stable_names_independent_of_modules() -> None:
-    topics = [cls.TOPIC for cls in (PackageCreated, RevisionAdded, FunctionsRegistered)]  # type: ignore[attr-defined]
+    classes: list[Any] = [PackageCreated, RevisionAdded, FunctionsRegistered]
+    topics = [cls.TOPIC for cls in classes]
 
     assert topics == ["faas.PackageCreated", "faas.RevisionAdded", "faas.FunctionsRegistered"]

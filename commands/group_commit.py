@@ -1,0 +1,134 @@
+"""Group commit: commands that arrive while a transaction commits share the next one.
+
+One writer thread per process takes every command waiting in its queue, decides them one
+after another against the store plus what the earlier commands of the batch changed, and
+saves all their events in one transaction (one table lock, one fsync). A command the domain
+refuses is answered with its error and leaves nothing in the batch.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+T = TypeVar("T")
+
+logger = logging.getLogger("faas.commands")
+
+# A command decides; what it returns finishes its result once the log position of its last
+# event is known (after the commit).
+Finish = Callable[[int], T]
+Decide = Callable[[], Finish[T]]
+
+
+@dataclass(slots=True)
+class Job(Generic[T]):
+    decide: Decide[T]
+    future: Future[T] = field(default_factory=Future)
+
+
+class Batch:
+    """The aggregates the decided commands of one batch change, with their events in the
+    order of the commands; and the changes of the command being decided, until it is kept
+    or discarded."""
+
+    def __init__(self) -> None:
+        self.aggregates: dict[UUID, Any] = {}
+        self.events: list[Any] = []
+        self._command_aggregates: dict[UUID, Any] = {}
+        self._command_events: list[Any] = []
+
+    def get(self, aggregate_id: UUID) -> Any | None:
+        """The aggregate as the batch has it so far: the command's own copy, or a fresh copy
+        of what earlier commands left (so a refused command changes nothing shared)."""
+        found = self._command_aggregates.get(aggregate_id)
+        if found is not None:
+            return found
+        kept = self.aggregates.get(aggregate_id)
+        return None if kept is None else copy.deepcopy(kept)
+
+    def has(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self._command_aggregates or aggregate_id in self.aggregates
+
+    def stage(self, aggregate: Any) -> None:
+        self._command_events.extend(aggregate.collect_events())
+        self._command_aggregates[aggregate.id] = aggregate
+
+    def keep(self) -> list[Any]:
+        """The command is decided: its changes join the batch. Returns its events."""
+        events = self._command_events
+        self.aggregates.update(self._command_aggregates)
+        self.events.extend(events)
+        self.discard()
+        return events
+
+    def discard(self) -> None:
+        self._command_aggregates = {}
+        self._command_events = []
+
+
+class Writer:
+    """The queue of commands and the thread that runs them, in batches, through
+    ``run_batch`` (which must answer every job it is given)."""
+
+    def __init__(self, run_batch: Callable[[list[Job[Any]]], None], max_batch: int) -> None:
+        self._run_batch = run_batch
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[Job[Any] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._stopped = False
+
+    def submit(self, decide: Decide[T]) -> Future[T]:
+        job: Job[T] = Job(decide)
+        with self._start_lock:
+            if self._stopped:
+                raise RuntimeError("the writer is stopped")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
+                self._thread.start()
+            self._queue.put(job)
+        return job.future
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Answer what is queued, then stop."""
+        with self._start_lock:
+            self._stopped = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            jobs = [first]
+            stopping = False
+            while len(jobs) < self._max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stopping = True
+                    break
+                jobs.append(job)
+            try:
+                self._run_batch(jobs)
+            except BaseException as error:  # the thread must outlive any bug in one batch
+                logger.exception("a batch of %d commands failed", len(jobs))
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(error)
+            if stopping:
+                return
