@@ -143,7 +143,7 @@ class PackagesApplication(Application[UUID]):
         self.on_saved = on_saved
         # The batch the writer thread is deciding; other threads read only the store.
         self._local = threading.local()
-        self._writer = Writer(self._run_batch, max_batch=MAX_BATCH)
+        self.writer = Writer(self._run_batch, max_batch=MAX_BATCH)
         super().__init__(env)
 
     def construct_transcoder(self) -> Transcoder:
@@ -401,7 +401,7 @@ class PackagesApplication(Application[UUID]):
 
     def _command(self, decide: Decide[T]) -> T:
         """Run a command in the writer's next batch and wait for its answer."""
-        return self._writer.submit(decide).result()
+        return self.writer.submit(decide).result()
 
     def _command_once(
         self, decide: Decide[T], context: CommandContext, idempotency: Idempotency | None
@@ -622,7 +622,7 @@ class PackagesApplication(Application[UUID]):
                 batch.stage(aggregate)
 
     def close(self) -> None:
-        self._writer.stop()
+        self.writer.stop()
         super().close()
 
 

@@ -97,6 +97,11 @@ class Writer:
             self._queue.put(job)
         return job.future
 
+    @property
+    def backlog(self) -> int:
+        """Commands waiting for the next batch."""
+        return self._queue.qsize()
+
     def stop(self, timeout: float | None = None) -> None:
         """Answer what is queued, then stop."""
         with self._start_lock:

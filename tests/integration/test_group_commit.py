@@ -1,0 +1,164 @@
+"""Group commit: concurrent commands share transactions, and each is answered on its own."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from uuid import uuid4
+
+from commands.application import PackagesApplication, SavedPackage
+from commands.errors import LimitReachedError, PackageIdTakenError, PackageNameTakenError
+from commands.package import AccountUsage, Package
+from projections.rebuild import verify
+from service.bootstrap import Container, bootstrap
+from service.settings import Settings
+from tests.support.builders import unique_account, unique_name
+from tests.support.commands import context, create_package
+from tests.support.concurrency import race
+
+
+@contextmanager
+def one_batch(packages: PackagesApplication, expected: int) -> Iterator[None]:
+    """Hold the writer until ``expected`` commands wait, so that they are decided and
+    committed together."""
+    gate = threading.Event()
+
+    def held() -> Callable[[int], int]:
+        gate.wait(30)
+        return lambda position: position
+
+    first = packages.writer.submit(held)
+    try:
+        yield
+        deadline = time.monotonic() + 30
+        while packages.writer.backlog < expected and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert packages.writer.backlog == expected
+    finally:
+        gate.set()
+    first.result(30)
+
+
+def submit_all(calls: list[Callable[[], object]]) -> tuple[list[threading.Thread], list[object]]:
+    outcomes: list[object] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        try:
+            outcomes[index] = calls[index]()
+        except Exception as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    return threads, outcomes
+
+
+def counting_batches(container: Container) -> list[int]:
+    """The number of events of each transaction the application commits."""
+    sizes: list[int] = []
+    wake = container.packages.on_saved
+
+    def saved(recordings: list[object]) -> None:
+        sizes.append(len(recordings))
+        if wake is not None:
+            wake(recordings)  # type: ignore[arg-type]
+
+    container.packages.on_saved = saved  # type: ignore[assignment]
+    return sizes
+
+
+def test_a_refused_command_fails_alone_and_the_rest_of_its_batch_commits(
+    store_url: str,
+) -> None:
+    settings = Settings(database_url=store_url, max_packages_per_account=3)
+    container = bootstrap(settings)
+    try:
+        packages = container.packages
+        sizes = counting_batches(container)
+        caller = context(unique_account())
+        taken_name = unique_name()
+        first_id = uuid4()
+        calls: list[Callable[[], object]] = [
+            lambda: packages.create_package(create_package(taken_name, first_id), caller),
+            lambda: packages.create_package(create_package(taken_name), caller),
+            lambda: packages.create_package(create_package(package_id=first_id), caller),
+            lambda: packages.create_package(create_package(), caller),
+            lambda: packages.create_package(create_package(), caller),
+            lambda: packages.create_package(create_package(), caller),
+        ]
+        with one_batch(packages, len(calls)):
+            threads, outcomes = submit_all(calls)
+        for thread in threads:
+            thread.join(30)
+
+        kinds = [type(outcome) for outcome in outcomes]
+        # The calls queue in whatever order their threads ran: count by kind.
+        assert kinds.count(SavedPackage) == 3, outcomes
+        errors = {kind for kind in kinds if kind is not SavedPackage}
+        assert errors <= {PackageNameTakenError, PackageIdTakenError, LimitReachedError}
+        assert sizes == [sizes[0]], "one transaction for the whole batch"
+        usage: AccountUsage = packages.repository.get(AccountUsage.id_for(caller.account_id))
+        assert usage.packages == 3
+        for outcome in outcomes:
+            if isinstance(outcome, SavedPackage):
+                stored: Package = packages.repository.get(outcome.package.id)
+                assert len(stored.revisions) == 1
+        container.projector.catch_up()
+        assert verify(container.projector) == []
+    finally:
+        container.close()
+
+
+def test_concurrent_creates_of_one_account_share_transactions(container: Container) -> None:
+    sizes = counting_batches(container)
+    caller = context(unique_account())
+    creates = 24
+
+    results, errors = race(
+        creates, lambda: container.packages.create_package(create_package(), caller)
+    )
+
+    assert errors == []
+    assert len(results) == creates
+    # Each: the package (3 events), its name claim, its locator, a usage change; and once,
+    # the account's usage record.
+    assert sum(sizes) == creates * 6 + 1
+    assert len(sizes) < creates
+    usage: AccountUsage = container.packages.repository.get(AccountUsage.id_for(caller.account_id))
+    assert usage.packages == creates
+    positions = [result.position for result in results]  # type: ignore[attr-defined]
+    assert len(set(positions)) == creates, "each answer names its own last event"
+
+
+def test_the_same_name_from_many_commands_at_once_is_taken_once(
+    instances: list[Container],
+) -> None:
+    caller = context(unique_account())
+    name = unique_name()
+    turns = iter(range(1000))
+
+    def attempt() -> object:
+        packages = instances[next(turns) % len(instances)].packages
+        return packages.create_package(create_package(name), caller)
+
+    results, errors = race(12, attempt)
+
+    assert len(results) == 1
+    assert all(isinstance(error, PackageNameTakenError) for error in errors), errors
+
+
+def test_a_batch_never_passes_an_account_limit(store_url: str) -> None:
+    limit = 2
+    container = bootstrap(Settings(database_url=store_url, max_packages_per_account=limit))
+    try:
+        caller = context(unique_account())
+        results, errors = race(
+            8, lambda: container.packages.create_package(create_package(), caller)
+        )
+        assert len(results) == limit
+        assert all(isinstance(error, LimitReachedError) for error in errors), errors
+    finally:
+        container.close()
