@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -47,7 +49,7 @@ from commands.errors import (
     RevisionNotFoundError,
     StoreUnavailableError,
 )
-from commands.group_commit import Batch, Decide, Finish, Job, Writer
+from commands.group_commit import UNREAD, Batch, Decide, Finish, Job, Writer
 from commands.idempotency import AnsweredBefore, Idempotency, IdempotencyRecord
 from commands.keys import ApiKey, Grant
 from commands.package import (
@@ -60,6 +62,7 @@ from commands.package import (
     check_function_limit,
     check_version,
 )
+from commands.streams import load_streams
 from commands.transcoding import FastJSONTranscoder
 
 T = TypeVar("T")
@@ -75,6 +78,8 @@ RETRY_PAUSE_SECONDS = 0.003
 SPLIT_AFTER_CONFLICTS = 3
 # Commands per transaction, at most (the events of a large batch make a long transaction).
 MAX_BATCH = 256
+# Aggregates kept between batches (one per active account).
+COMMITTED_CACHE_SIZE = 10_000
 # What a command's result says of the log position while the command is not yet committed.
 UNCOMMITTED = 0
 
@@ -143,6 +148,10 @@ class PackagesApplication(Application[UUID]):
         self.on_saved = on_saved
         # The batch the writer thread is deciding; other threads read only the store.
         self._local = threading.local()
+        # Hot aggregates of snapshotted kinds (account usage) as this process last committed
+        # them; if another process changed one since, the store refuses the batch, and this
+        # is cleared before it is decided again.
+        self._committed: OrderedDict[UUID, Any] = OrderedDict()
         self.writer = Writer(self._run_batch, max_batch=MAX_BATCH)
         super().__init__(env)
 
@@ -169,6 +178,7 @@ class PackagesApplication(Application[UUID]):
         revision_id = command.revision_id or uuid4()
         command = replace(command, package_id=package_id, revision_id=revision_id)
         limit = self.limits.functions_per_revision
+        claim_id = PackageName.id_for(context.account_id, command.name)
 
         def decide() -> Finish[SavedPackage]:
             package = Package.create(command, context, max_functions=limit)
@@ -179,7 +189,6 @@ class PackagesApplication(Application[UUID]):
                 raise PackageIdTakenError(package_id)
             if revision_id in chosen and self._stream_exists(revision_id):
                 raise RevisionIdTakenError(revision_id)
-            claim_id = PackageName.id_for(context.account_id, command.name)
             claim = PackageName.claim_or_reclaim(
                 self._get(PackageName, claim_id), command.name, package_id, context
             )
@@ -194,7 +203,7 @@ class PackagesApplication(Application[UUID]):
             self._save(package, claim, locator, usage)
             return partial(SavedPackage, package)
 
-        return self._command_once(decide, context, idempotency)
+        return self._command_once(decide, context, idempotency, (claim_id, *chosen))
 
     def update_package(self, command: UpdatePackage, context: CommandContext) -> SavedPackage:
         """Replace name, description and tags (those given); a new name is claimed and the
@@ -399,30 +408,39 @@ class PackagesApplication(Application[UUID]):
         except PackageNotFoundError:
             return None
 
-    def _command(self, decide: Decide[T]) -> T:
-        """Run a command in the writer's next batch and wait for its answer."""
-        return self.writer.submit(decide).result()
+    def _command(self, decide: Decide[T], reads: tuple[UUID, ...] = ()) -> T:
+        """Run a command in the writer's next batch and wait for its answer. ``reads`` names
+        streams it reads, to be read with those of the other commands of the batch."""
+        return self.writer.submit(decide, reads).result()
 
     def _command_once(
-        self, decide: Decide[T], context: CommandContext, idempotency: Idempotency | None
+        self,
+        decide: Decide[T],
+        context: CommandContext,
+        idempotency: Idempotency | None,
+        reads: tuple[UUID, ...] = (),
     ) -> T:
         """A command that may carry an idempotency key (``AnsweredBefore`` if it was used
         before for the same request)."""
         if idempotency is None:
-            return self._command(decide)
-        return self._command(self._idempotent(decide, idempotency, context))
+            return self._command(decide, reads)
+        record_id = IdempotencyRecord.id_for(context.account_id, idempotency.scope, idempotency.key)
+        return self._command(
+            self._idempotent(decide, idempotency, record_id, context), (*reads, record_id)
+        )
 
     def _idempotent(
-        self, decide: Decide[T], idempotency: Idempotency, context: CommandContext
+        self,
+        decide: Decide[T],
+        idempotency: Idempotency,
+        record_id: UUID,
+        context: CommandContext,
     ) -> Decide[T]:
         """The command once per key: a repeat answers what the first answered; the record of
         the key is saved in the command's own transaction."""
 
         def decide_once() -> Finish[T]:
-            record_id = IdempotencyRecord.id_for(
-                context.account_id, idempotency.scope, idempotency.key
-            )
-            if self._in_batch(record_id):
+            if self._batch_changes(record_id):
                 raise ConflictError(
                     "FAAS-1032", "a request with this Idempotency-Key is still in progress"
                 )
@@ -469,7 +487,8 @@ class PackagesApplication(Application[UUID]):
     def _decide_and_commit(self, jobs: list[Job[Any]]) -> list[Job[Any]]:
         """One attempt: answer every job, or return those to decide again (the store
         refused the batch, because other writers changed the same streams first)."""
-        batch = Batch()
+        reads = {stream_id for job in jobs for stream_id in job.reads}
+        batch = Batch(load_streams(self.recorder, self.mapper, reads))
         decided: list[tuple[Job[Any], Finish[Any], list[Any]]] = []
         self._local.batch = batch
         try:
@@ -487,28 +506,59 @@ class PackagesApplication(Application[UUID]):
         positions: dict[tuple[UUID, int], int] = {}
         if batch.events:
             try:
-                # The aggregates, their events already collected, are named for snapshotting.
-                recordings = self.save(*batch.events, *batch.aggregates.values())
+                recordings = self.events.put(batch.events)
             except IntegrityError:
+                # Another process changed a stream first: what we keep may be stale too.
+                self._committed.clear()
                 return [job for job, _, _ in decided]
+            except BaseException:
+                self._committed.clear()
+                raise
             positions = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): (
                     r.notification.id
                 )
                 for r in recordings
             }
-            if self.on_saved is not None:
-                self.on_saved(recordings)
-        head: int | None = None
+            try:
+                self._after_commit(batch)
+                if self.on_saved is not None:
+                    self.on_saved(recordings)
+            except Exception:
+                # The batch is committed: its commands succeeded, whatever happens here.
+                logger.exception("after a commit of %d events", len(recordings))
+        # A command that changed nothing answers at the head of the log: after this batch's
+        # commit, its own last position (every position before it has committed).
+        if positions:
+            head = max(positions.values())
+        elif any(not events for _, _, events in decided):
+            head = self.recorder.max_notification_id() or 0
         for job, finish, events in decided:
             if events:
                 position = max(positions[e.originator_id, e.originator_version] for e in events)
             else:
-                if head is None:
-                    head = self.recorder.max_notification_id() or 0
                 position = head
             job.future.set_result(finish(position))
         return []
+
+    def _after_commit(self, batch: Batch) -> None:
+        """Keep what the batch left of the snapshotted kinds for the next batches, and
+        snapshot those whose new events passed a multiple of their interval (from memory:
+        a snapshot may be of any version)."""
+        due: dict[UUID, Any] = {}
+        for event in batch.events:
+            aggregate = batch.aggregates[event.originator_id]
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None:
+                continue
+            self._committed[aggregate.id] = aggregate
+            self._committed.move_to_end(aggregate.id)
+            if event.originator_version % interval == 0:
+                due[aggregate.id] = aggregate
+        while len(self._committed) > COMMITTED_CACHE_SIZE:
+            self._committed.popitem(last=False)
+        if due and self.snapshots is not None:
+            self.snapshots.put([Snapshot.take(aggregate) for aggregate in due.values()])
 
     @staticmethod
     def _fail(
@@ -523,24 +573,29 @@ class PackagesApplication(Application[UUID]):
                 raised.__cause__ = cause
                 job.future.set_exception(raised)
 
-    def _in_batch(self, stream_id: UUID) -> bool:
+    def _batch_changes(self, stream_id: UUID) -> bool:
         batch: Batch | None = getattr(self._local, "batch", None)
-        return batch is not None and batch.has(stream_id)
+        return batch is not None and batch.changes(stream_id)
 
     def _get(self, kind: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, if this id is one of ``kind``: as the batch being decided left it,
         or from the store. Only snapshotted kinds go through the repository: for the others
         its snapshot lookup would be one more query for nothing."""
         batch: Batch | None = getattr(self._local, "batch", None)
-        found: object = None if batch is None else batch.get(aggregate_id)
-        if found is not None:
+        found: object = UNREAD if batch is None else batch.get(aggregate_id)
+        if found is not UNREAD:
             pass
         elif kind in self.snapshotting_intervals:
-            try:
-                found = self.repository.get(aggregate_id)
-            except AggregateNotFoundError:
-                return None
+            kept = self._committed.get(aggregate_id)
+            if kept is not None:
+                found = copy.deepcopy(kept)
+            else:
+                try:
+                    found = self.repository.get(aggregate_id)
+                except AggregateNotFoundError:
+                    return None
         else:
+            found = None
             for event in self.events.get(aggregate_id):
                 found = event.mutate(found)  # type: ignore[attr-defined]
         return found if isinstance(found, kind) else None
@@ -580,7 +635,11 @@ class PackagesApplication(Application[UUID]):
 
     def _stream_exists(self, stream_id: UUID) -> bool:
         """Whether any stream, of any kind, has this id (client-chosen ids must be new)."""
-        return self._in_batch(stream_id) or bool(self.recorder.select_events(stream_id, limit=1))
+        batch: Batch | None = getattr(self._local, "batch", None)
+        known = None if batch is None else batch.exists(stream_id)
+        if known is not None:
+            return known
+        return bool(self.recorder.select_events(stream_id, limit=1))
 
     def _is_this_write(self, package: Package) -> bool:
         """Whether the stored creation of this package is exactly the one in hand."""

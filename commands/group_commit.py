@@ -31,7 +31,13 @@ Decide = Callable[[], Finish[T]]
 @dataclass(slots=True)
 class Job(Generic[T]):
     decide: Decide[T]
+    # Streams the command will read: the batch reads those of all its commands at once.
+    reads: tuple[UUID, ...] = ()
     future: Future[T] = field(default_factory=Future)
+
+
+# What ``Batch.get`` answers for a stream the batch has not read.
+UNREAD = object()
 
 
 class Batch:
@@ -39,23 +45,37 @@ class Batch:
     order of the commands; and the changes of the command being decided, until it is kept
     or discarded."""
 
-    def __init__(self) -> None:
+    def __init__(self, loaded: dict[UUID, Any] | None = None) -> None:
+        # Streams read for the batch, as the store has them (None: no such stream).
+        self.loaded = loaded or {}
         self.aggregates: dict[UUID, Any] = {}
         self.events: list[Any] = []
         self._command_aggregates: dict[UUID, Any] = {}
         self._command_events: list[Any] = []
 
-    def get(self, aggregate_id: UUID) -> Any | None:
-        """The aggregate as the batch has it so far: the command's own copy, or a fresh copy
-        of what earlier commands left (so a refused command changes nothing shared)."""
+    def get(self, aggregate_id: UUID) -> Any:
+        """The aggregate as the batch has it so far: the command's own copy, a fresh copy of
+        what earlier commands left (so a refused command changes nothing shared), or as it
+        was read for the batch (once: a command that changes it stages it); else UNREAD."""
         found = self._command_aggregates.get(aggregate_id)
         if found is not None:
             return found
         kept = self.aggregates.get(aggregate_id)
-        return None if kept is None else copy.deepcopy(kept)
+        if kept is not None:
+            return copy.deepcopy(kept)
+        return self.loaded.pop(aggregate_id, UNREAD)
 
-    def has(self, aggregate_id: UUID) -> bool:
+    def changes(self, aggregate_id: UUID) -> bool:
+        """Whether a command of the batch (decided or being decided) changes this stream."""
         return aggregate_id in self._command_aggregates or aggregate_id in self.aggregates
+
+    def exists(self, aggregate_id: UUID) -> bool | None:
+        """Whether the stream exists, as far as the batch knows (None: it does not know)."""
+        if self.changes(aggregate_id):
+            return True
+        if aggregate_id in self.loaded:
+            return self.loaded[aggregate_id] is not None
+        return None
 
     def stage(self, aggregate: Any) -> None:
         self._command_events.extend(aggregate.collect_events())
@@ -86,8 +106,8 @@ class Writer:
         self._start_lock = threading.Lock()
         self._stopped = False
 
-    def submit(self, decide: Decide[T]) -> Future[T]:
-        job: Job[T] = Job(decide)
+    def submit(self, decide: Decide[T], reads: tuple[UUID, ...] = ()) -> Future[T]:
+        job: Job[T] = Job(decide, reads)
         with self._start_lock:
             if self._stopped:
                 raise RuntimeError("the writer is stopped")

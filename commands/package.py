@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -373,6 +374,14 @@ class AccountUsage(BaseAggregate[UUID]):
 
     def __init__(self) -> None:
         """State is set by ``AccountUsageCreated.apply``."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AccountUsage:
+        # Every attribute is a number or a string (events replace them, never change them
+        # in place): a shallow copy with its own pending events is a deep one. It is copied
+        # for every command of a batch, so this matters.
+        clone = copy.copy(self)
+        clone._pending_events = list(self._pending_events)
+        return clone
 
     @staticmethod
     def id_for(account_id: int) -> UUID:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
 from eventsourcing.utils import retry
+from psycopg import Cursor
 from psycopg.conninfo import make_conninfo
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from service.settings import SettingsError
@@ -116,9 +120,40 @@ class DurableSQLiteFactory(SQLiteFactory):
 
 
 class BoundedRetryPostgresRecorder(PostgresApplicationRecorder):
-    """One retry on a lost connection instead of ten, so an unreachable store is
-    reported within seconds (as a 503) rather than after minutes."""
+    """The library's recorder, with two changes. One retry on a lost connection instead of
+    ten, so an unreachable store is reported within seconds (as a 503) rather than after
+    minutes. And events are sent as four arrays in binary rather than one array of a
+    composite type in text, which psycopg builds several times slower in Python: with
+    group commit a transaction holds hundreds of events. The table lock, the NOTIFY and the
+    positions returned in order are the library's."""
 
     insert_events = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.2)(
         PostgresApplicationRecorder.insert_events.__wrapped__
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.insert_columns_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=Identifier(self.datastore.originator_id_type),
+        )
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_columns_statement,
+            (
+                [event.originator_id for event in stored_events],
+                [event.originator_version for event in stored_events],
+                [event.topic for event in stored_events],
+                [event.state for event in stored_events],
+            ),
+        )
