@@ -15,20 +15,22 @@ from starlette.routing import Route
 
 from commands.errors import DomainError
 from projections.database import DatabaseUnavailableError
-from service import audit_routes, health, routes
+from service import audit_routes, health, metrics_routes, routes
 from service import deployment_routes as deployments
 from service import lifecycle_routes as lifecycle
 from service.bootstrap import bootstrap
 from service.envelope import correlation_id_of, failure
 from service.errors import ApiError, from_domain, from_http_status, store_unavailable
 from service.logs import configure_logging
+from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.middleware import RequestContextMiddleware
 from service.openapi import docs_page, openapi_json
 from service.settings import Settings
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The service for these settings; the store opens when the app starts, not before."""
+def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = None) -> Starlette:
+    """The service for these settings; the store opens when the app starts, not before. With
+    ``metrics_multiprocess_dir``, ``/metrics`` sums the counts every worker keeps there."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -42,7 +44,7 @@ def create_app(settings: Settings) -> Starlette:
             app.state.shutting_down = True
             container.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             *api_routes(),
             Route(f"{routes.BASE_PATH}/openapi.json", openapi_json),
@@ -57,6 +59,8 @@ def create_app(settings: Settings) -> Starlette:
         },
         lifespan=lifespan,
     )
+    app.state.metrics_multiprocess_dir = metrics_multiprocess_dir
+    return app
 
 
 def api_routes() -> list[Route]:
@@ -64,6 +68,7 @@ def api_routes() -> list[Route]:
     return [
         Route("/livez", health.livez, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
+        Route("/metrics", metrics_routes.metrics, methods=["GET"]),
         Route(f"{base}/packages", routes.create_package, methods=["POST"]),
         Route(f"{base}/packages", routes.list_packages, methods=["GET"]),
         Route(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),
@@ -136,7 +141,9 @@ def app_from_environment() -> Starlette:
     from this process's environment."""
     settings = Settings.from_env(os.environ)
     configure_logging(settings.log_level)
-    return create_app(settings)
+    return create_app(
+        settings, metrics_multiprocess_dir=os.environ.get(MULTIPROCESS_DIR_VARIABLE) or None
+    )
 
 
 async def api_error_handler(request: Request, error: Exception) -> Response:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, InternalError
+from eventsourcing.persistence import IntegrityError, InternalError, Recording
 
 from commands.application import Limits, PackagesApplication
 from projections.database import Database
@@ -18,6 +20,7 @@ from projections.runner import ProjectionRunner
 from projections.schema import ensure_schema, is_outdated
 from projections.source import EventLog
 from projections.watch import PositionListener, PositionWatch
+from service.metrics import count_appended
 from service.settings import Settings
 from service.store import library_env, read_model_database
 
@@ -75,6 +78,16 @@ def open_application(env: dict[str, str], limits: Limits) -> PackagesApplication
     return PackagesApplication(env, limits)
 
 
+def after_save(runner: ProjectionRunner) -> Callable[[list[Recording[UUID]]], None]:
+    """What follows each committed store transaction: wake the projection, count the events."""
+
+    def saved(recordings: list[Recording[UUID]]) -> None:
+        runner.wake(recordings[-1].notification.id)
+        count_appended(recording.notification.topic for recording in recordings)
+
+    return saved
+
+
 def bootstrap(settings: Settings) -> Container:
     """Open the event store and the read model named by the settings (making their tables
     on first start); nothing runs in the background until ``start()``."""
@@ -98,7 +111,7 @@ def bootstrap(settings: Settings) -> Container:
     runner = ProjectionRunner(
         projector, database, watch, channel, idle_seconds=IDLE_SECONDS[database.name]
     )
-    packages.on_saved = runner.wake
+    packages.on_saved = after_save(runner)
     conninfo = getattr(database, "conninfo", None)
     listener = PositionListener(conninfo, watch) if conninfo else None
     keys = KeyRing(packages)

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from projections.status import read_model_status
 from service.context import container_of
 from service.envelope import failure, success
 from service.errors import ApiError, store_unavailable
@@ -22,18 +23,12 @@ async def livez(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     container = container_of(request)
     try:
-        head, position = await run_in_threadpool(_positions, container)
+        status = await run_in_threadpool(read_model_status, container.projector)
     except Exception:  # whatever keeps us from reading the store means: not ready
         return _not_ready(request)
-    if getattr(request.app.state, "shutting_down", False) or head - position > MAX_LAG_EVENTS:
+    if getattr(request.app.state, "shutting_down", False) or status.lag_events > MAX_LAG_EVENTS:
         return _not_ready(request)
     return success(request, 200, {"status": "ready"})
-
-
-def _positions(container: object) -> tuple[int, int]:
-    head = container.projector.log.head()  # type: ignore[attr-defined]
-    position = container.projector.position()  # type: ignore[attr-defined]
-    return head, position
 
 
 def _not_ready(request: Request) -> Response:

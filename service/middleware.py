@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.envelope import failure
 from service.errors import ApiError, bad_correlation_id, internal_error, not_acceptable
+from service.metrics import observe_request
 from service.wire import now_to_the_millisecond
 
 logger = logging.getLogger("faas.service")
@@ -43,24 +44,27 @@ def _quality(parameters: list[str]) -> float:
     return 1.0
 
 
-def _log_request(scope: Scope, status: int, seconds: float) -> None:
-    """One line per request: never a key, a body or a query string."""
-    route = scope.get("route")
+def _record_request(scope: Scope, status: int, seconds: float) -> None:
+    """One log line and one count per request, both by route template: never a key, a body,
+    a path or a query string."""
+    method = scope.get("method")
+    route: str | None = getattr(scope.get("route"), "path", None)
     state = scope.get("state", {})
     access.info(
         "%s %s %s",
-        scope.get("method"),
-        getattr(route, "path", "(no route)"),
+        method,
+        route or "(no route)",
         status,
         extra={
             "correlation_id": state.get("correlation_id"),
             "account_id": state.get("account_id"),
-            "method": scope.get("method"),
-            "route": getattr(route, "path", None),
+            "method": method,
+            "route": route,
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
         },
     )
+    observe_request(method, route, status, seconds)
 
 
 class RequestContextMiddleware:
@@ -122,4 +126,4 @@ class RequestContextMiddleware:
             if not response_started:
                 await failure(correlation_id, internal_error())(scope, receive, send)
         finally:
-            _log_request(scope, status, time.perf_counter() - started)
+            _record_request(scope, status, time.perf_counter() - started)

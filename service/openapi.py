@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from service import audit_routes, deployment_routes, health, routes
+from service import audit_routes, deployment_routes, health, metrics_routes, routes
 from service import lifecycle_routes as lifecycle
 from service.envelope import JSON_MEDIA_TYPE
 from service.routes import BASE_PATH
@@ -66,6 +66,7 @@ class Operation:
     query: tuple[str, ...] = ()
     errors: tuple[int, ...] = (400, 401, 403, 404, 406, 500, 503)
     extra: dict[str, Any] = field(default_factory=dict)
+    text: bool = False
 
 
 WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 500, 503)
@@ -73,6 +74,9 @@ WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 500, 503)
 OPERATIONS: dict[Callable[..., Any], Operation] = {
     health.livez: Operation("The process answers", 200, errors=(400, 406)),
     health.readyz: Operation("The service is ready", 200, errors=(400, 406, 503)),
+    metrics_routes.metrics: Operation(
+        "Prometheus metrics (text format)", 200, errors=(400, 406), text=True
+    ),
     routes.create_package: Operation(
         "Create a package with its first revision", 201, PackageResponse, CreatePackageRequest,
         permission="functions.package:write", errors=WRITE_ERRORS,
@@ -240,6 +244,8 @@ def _operation(route: Route, operation: Operation) -> dict[str, Any]:
 def _success(operation: Operation) -> dict[str, Any]:
     if operation.status == 204:
         return {"description": "Done; no body"}
+    if operation.text:
+        return {"description": "Success", "content": {"text/plain": {"schema": {"type": "string"}}}}
     if isinstance(operation.response, type):
         data: dict[str, Any] = {"$ref": REF.format(name=operation.response.__name__)}
     else:
