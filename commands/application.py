@@ -64,6 +64,7 @@ from commands.package import (
 )
 from commands.streams import load_streams
 from commands.transcoding import FastJSONTranscoder
+from commands.write_lock import WriteLock, write_lock_for
 
 T = TypeVar("T")
 logger = logging.getLogger("faas.commands")
@@ -153,7 +154,9 @@ class PackagesApplication(Application[UUID]):
         # is cleared before it is decided again.
         self._committed: OrderedDict[UUID, Any] = OrderedDict()
         self.writer = Writer(self._run_batch, max_batch=MAX_BATCH)
+
         super().__init__(env)
+        self._write_lock: WriteLock = write_lock_for(self.recorder)
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = FastJSONTranscoder()
@@ -217,7 +220,7 @@ class PackagesApplication(Application[UUID]):
             self._save(package, *claims)
             return partial(SavedPackage, package)
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def delete_package(self, command: DeletePackage, context: CommandContext) -> int:
         """Delete the package and its revisions, freeing its name; the log position."""
@@ -234,7 +237,7 @@ class PackagesApplication(Application[UUID]):
             self._save(package, claim, usage)
             return at_position
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def add_revision(
         self,
@@ -270,7 +273,7 @@ class PackagesApplication(Application[UUID]):
             self._save(package)
             return partial(SavedRevision, package, revision.revision_id)
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def delete_revision(self, command: DeleteRevision, context: CommandContext) -> int:
         def decide() -> Finish[int]:
@@ -280,7 +283,7 @@ class PackagesApplication(Application[UUID]):
             self._save(package)
             return at_position
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def create_deployment(
         self,
@@ -342,7 +345,7 @@ class PackagesApplication(Application[UUID]):
             package, deployment = self._owned_deployment(deployment_id, context.account_id)
             return self._stop(package, [deployment.deployment_id], context)
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def stop_all(
         self,
@@ -362,7 +365,7 @@ class PackagesApplication(Application[UUID]):
                 running = package.running_deployments()
             return self._stop(package, [d.deployment_id for d in running], context)
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def delete_deployment(
         self, deployment_id: UUID, context: CommandContext, expected_version: int | None = None
@@ -374,7 +377,7 @@ class PackagesApplication(Application[UUID]):
             self._save(package)
             return at_position
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def _stop(
         self, package: Package, deployment_ids: list[str], context: CommandContext
@@ -408,10 +411,12 @@ class PackagesApplication(Application[UUID]):
         except PackageNotFoundError:
             return None
 
-    def _command(self, decide: Decide[T], reads: tuple[UUID, ...] = ()) -> T:
+    def _command(
+        self, decide: Decide[T], context: CommandContext, reads: tuple[UUID, ...] = ()
+    ) -> T:
         """Run a command in the writer's next batch and wait for its answer. ``reads`` names
         streams it reads, to be read with those of the other commands of the batch."""
-        return self.writer.submit(decide, reads).result()
+        return self.writer.submit(decide, context.account_id, reads).result()
 
     def _command_once(
         self,
@@ -423,10 +428,12 @@ class PackagesApplication(Application[UUID]):
         """A command that may carry an idempotency key (``AnsweredBefore`` if it was used
         before for the same request)."""
         if idempotency is None:
-            return self._command(decide, reads)
+            return self._command(decide, context, reads)
         record_id = IdempotencyRecord.id_for(context.account_id, idempotency.scope, idempotency.key)
         return self._command(
-            self._idempotent(decide, idempotency, record_id, context), (*reads, record_id)
+            self._idempotent(decide, idempotency, record_id, context),
+            context,
+            (*reads, record_id),
         )
 
     def _idempotent(
@@ -487,6 +494,10 @@ class PackagesApplication(Application[UUID]):
     def _decide_and_commit(self, jobs: list[Job[Any]]) -> list[Job[Any]]:
         """One attempt: answer every job, or return those to decide again (the store
         refused the batch, because other writers changed the same streams first)."""
+        with self._write_lock.hold({job.account_id for job in jobs}):
+            return self._decide_and_commit_locked(jobs)
+
+    def _decide_and_commit_locked(self, jobs: list[Job[Any]]) -> list[Job[Any]]:
         reads = {stream_id for job in jobs for stream_id in job.reads}
         batch = Batch(load_streams(self.recorder, self.mapper, reads))
         decided: list[tuple[Job[Any], Finish[Any], list[Any]]] = []
@@ -657,7 +668,7 @@ class PackagesApplication(Application[UUID]):
             self._save(key)
             return lambda _position: (key, plain)
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def revoke_api_key(self, key_id: UUID, context: CommandContext) -> ApiKey:
         """Revoke a key; revoking a revoked key changes nothing."""
@@ -670,7 +681,7 @@ class PackagesApplication(Application[UUID]):
             self._save(key)
             return lambda _position: key
 
-        return self._command(decide)
+        return self._command(decide, context)
 
     def _save(self, *aggregates: Any) -> None:
         """Put the aggregates' new events in the batch being decided: they are saved in its

@@ -31,6 +31,8 @@ Decide = Callable[[], Finish[T]]
 @dataclass(slots=True)
 class Job(Generic[T]):
     decide: Decide[T]
+    # The account the command acts for (its batch holds the account's write lock).
+    account_id: int = 0
     # Streams the command will read: the batch reads those of all its commands at once.
     reads: tuple[UUID, ...] = ()
     future: Future[T] = field(default_factory=Future)
@@ -106,8 +108,8 @@ class Writer:
         self._start_lock = threading.Lock()
         self._stopped = False
 
-    def submit(self, decide: Decide[T], reads: tuple[UUID, ...] = ()) -> Future[T]:
-        job: Job[T] = Job(decide, reads)
+    def submit(self, decide: Decide[T], account_id: int, reads: tuple[UUID, ...] = ()) -> Future[T]:
+        job: Job[T] = Job(decide, account_id, reads)
         with self._start_lock:
             if self._stopped:
                 raise RuntimeError("the writer is stopped")

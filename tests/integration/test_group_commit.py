@@ -24,12 +24,15 @@ def one_batch(packages: PackagesApplication, expected: int) -> Iterator[None]:
     """Hold the writer until ``expected`` commands wait, so that they are decided and
     committed together."""
     gate = threading.Event()
+    holding = threading.Event()
 
     def held() -> Callable[[int], int]:
+        holding.set()
         gate.wait(30)
         return lambda position: position
 
-    first = packages.writer.submit(held)
+    first = packages.writer.submit(held, account_id=0)
+    assert holding.wait(30), "the writer took the holding command"
     try:
         yield
         deadline = time.monotonic() + 30
