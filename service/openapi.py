@@ -45,13 +45,25 @@ ERRORS = {
     403: "The key lacks the permission (FAAS-403)",
     404: "Entity not found, or another account's (FAAS-404)",
     406: "Accept excludes JSON (FAAS-406)",
-    409: "Unique or state conflict: FAAS-409, FAAS-1014, FAAS-1015, FAAS-1016, FAAS-1017",
+    409: "Unique or state conflict: FAAS-409, FAAS-1014, FAAS-1015, FAAS-1016, FAAS-1017; "
+    "FAAS-1032 (a request with the same Idempotency-Key is still in progress)",
     412: "If-Match does not match the ETag (FAAS-412)",
     413: "Body over the size limit (FAAS-413)",
     415: "Content-Type is not JSON (FAAS-415)",
-    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033",
+    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033; FAAS-1031 (an Idempotency-Key "
+    "used with another request)",
     500: "Internal server error (FAAS-500)",
     503: "The store is unavailable; retry after Retry-After (FAAS-503)",
+}
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A repeat within 24 hours with the same key and request answers the first "
+    "response again and writes nothing (scoped to the account and the route).",
+    "schema": {"type": "string", "pattern": "^[\\x20-\\x7e]{1,255}$"},
 }
 
 
@@ -225,12 +237,16 @@ def _operation(route: Route, operation: Operation) -> dict[str, Any]:
         {"name": "X-Correlation-Id", "in": "header", "required": False,
          "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}
     )  # fmt: skip
+    errors = operation.errors
+    if "POST" in (route.methods or ()):
+        parameters.append(IDEMPOTENCY_KEY)
+        errors = tuple(sorted({*errors, 409, 422}))
     spec: dict[str, Any] = {
         "summary": operation.summary,
         "operationId": route.endpoint.__name__,
         "parameters": parameters,
         "responses": {str(operation.status): _success(operation)}
-        | {str(status): _error(status) for status in operation.errors},
+        | {str(status): _error(status) for status in errors},
     }
     if operation.permission:
         spec["security"] = [{"apiKey": []}]
