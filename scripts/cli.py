@@ -7,8 +7,10 @@ import getpass
 import os
 import signal
 import sys
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
@@ -22,6 +24,7 @@ from scripts import replay as replay_module
 from scripts.progress import ProgressLine
 from service.bootstrap import Container, bootstrap
 from service.logs import configure_logging
+from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.settings import Settings, SettingsError
 from service.store import is_embedded
 from service.wire import now_to_the_millisecond
@@ -64,20 +67,38 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     except Exception as error:
         print(f"faas-packages: cannot open the store: {error}", file=sys.stderr)
         return 1
-    uvicorn.run(
-        "service.app:app_from_environment",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # ours: JSON lines, or readable on a terminal
-        # On SIGTERM: stop accepting, let requests in flight finish (bounded), then stop the
-        # projection at a batch boundary and close the pools (the app's lifespan).
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-        access_log=False,  # the service logs each request itself, with its correlation id
-    )
+    with worker_metrics(args.workers):
+        uvicorn.run(
+            "service.app:app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=settings.log_level.lower(),
+            log_config=None,  # ours: JSON lines, or readable on a terminal
+            # On SIGTERM: stop accepting, let requests in flight finish (bounded), then stop
+            # the projection at a batch boundary and close the pools (the app's lifespan).
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            access_log=False,  # the service logs each request itself, with its correlation id
+        )
     return 0
+
+
+@contextmanager
+def worker_metrics(workers: int) -> Iterator[None]:
+    """With several workers, each keeps its counts in files of its own in a new private folder,
+    which ``/metrics`` sums; the folder goes when the server stops. A folder left by an earlier
+    run would add that run's counts, so one is never reused. Workers are new interpreters
+    (uvicorn spawns them), so they read the variable before they import the metrics library."""
+    if workers == 1:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="faas-metrics-") as folder:
+        os.environ[MULTIPROCESS_DIR_VARIABLE] = folder
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROCESS_DIR_VARIABLE]
 
 
 def _print_development_key(container: Container, args: argparse.Namespace) -> None:
@@ -258,6 +279,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     replay_module.add_arguments(replay_parser)
     replay_parser.set_defaults(handler=replay_module.replay)
+    _add_bench_command(commands)
     return parser
 
 
@@ -283,6 +305,16 @@ def _add_keys_commands(commands: Any) -> None:
     revoke = actions.add_parser("revoke", help="revoke a key at once, in every process")
     revoke.add_argument("key_id", type=_uuid, help="the key id (from create or list)")
     revoke.set_defaults(handler=keys_revoke)
+
+
+def _add_bench_command(commands: Any) -> None:
+    from scripts import bench_load  # the benchmark's own modules, loaded for this command only
+
+    bench = commands.add_parser(
+        "bench", help="load benchmark: creates/s and GETs/s of the service against baselines"
+    )
+    bench_load.add_arguments(bench)
+    bench.set_defaults(handler=lambda args, _settings: bench_load.run(args))
 
 
 def _grant(text: str) -> Grant:

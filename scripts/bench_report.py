@@ -1,0 +1,153 @@
+"""The report of ``scripts.bench_load``: a table and the target checks, or one JSON object."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from scripts.bench_generator import WRK_THREADS, LoadResult
+from scripts.bench_servers import Server
+
+PHASES = {
+    "ceiling_create": "ceiling create",
+    "ceiling_get": "ceiling GET",
+    "crud_create": "CRUD create",
+    "crud_get": "CRUD GET",
+    "service_create": "service create",
+    "service_get": "service GET",
+}
+EXPECTED = {"create": 201, "get": 200}
+# (name, phase, baseline phase, least ratio): requests/s of the phase over the baseline's.
+RATIO_TARGETS = (
+    ("creates / CRUD creates", "service_create", "crud_create", 1.5),
+    ("creates / ceiling creates", "service_create", "ceiling_create", 0.25),
+    ("GETs / ceiling GETs", "service_get", "ceiling_get", 0.5),
+)
+# (name, phase, most p99 milliseconds)
+P99_TARGETS = (("create p99 ms", "service_create", 50.0), ("GET p99 ms", "service_get", 50.0))
+
+
+@dataclass
+class Report:
+    workers: int
+    connections: int
+    duration: int
+    accounts: int
+    generator: str
+    phases: dict[str, LoadResult] = field(default_factory=dict)
+    log: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, phase: str, result: LoadResult, server: Server) -> None:
+        """Keep a phase's result; any unexpected answer is reported at once, loudly."""
+        self.phases[phase] = result
+        if result.errors:
+            expected = EXPECTED[phase.rsplit("_", 1)[1]]
+            print(
+                f"bench: ERROR in {PHASES[phase]}: {result.errors} request(s) failed "
+                f"(not {expected}: {result.statuses or 'none'}; "
+                f"socket errors: {result.socket_errors or 'none'}); "
+                f"first answer: {result.sample or '-'}\n"
+                f"bench: the server's last output:\n{server.output_tail()}",
+                file=sys.stderr,
+            )
+
+    @property
+    def errors(self) -> int:
+        return sum(result.errors for result in self.phases.values())
+
+    def checks(self) -> list[dict[str, Any]]:
+        """Each target with its measured value and PASS (True) or MISS (False)."""
+        checks = []
+        for name, phase, baseline, least in RATIO_TARGETS:
+            ratio = self.phases[phase].rate / (self.phases[baseline].rate or 1)
+            checks.append(
+                {"name": name, "value": ratio, "target": f">= {least}", "pass": ratio >= least}
+            )
+        for name, phase, most in P99_TARGETS:
+            p99 = self.phases[phase].p99_ms
+            checks.append(
+                {"name": name, "value": p99, "target": f"<= {most:g}", "pass": p99 <= most}
+            )
+        return checks
+
+    def as_dict(self) -> dict[str, Any]:
+        checks = self.checks()
+        return {
+            "config": {
+                "workers": self.workers,
+                "connections": self.connections,
+                "duration_seconds": self.duration,
+                "accounts": self.accounts,
+                "generator": self.generator,
+                "generator_threads": WRK_THREADS if self.generator == "wrk" else 1,
+                "cpus": os.cpu_count(),
+            },
+            "phases": {phase: _phase_dict(result) for phase, result in self.phases.items()},
+            "rebuild": self.log.get("rebuild"),
+            "replay": self.log.get("replay"),
+            "checks": checks,
+            "errors": self.errors,
+            "passed": all(check["pass"] for check in checks) and not self.errors,
+        }
+
+
+def _phase_dict(result: LoadResult) -> dict[str, Any]:
+    return {
+        "requests_per_second": result.rate,
+        "requests": result.requests,
+        "seconds": result.seconds,
+        "p50_ms": result.p50_ms,
+        "p90_ms": result.p90_ms,
+        "p99_ms": result.p99_ms,
+        "max_ms": result.max_ms,
+        "errors": result.errors,
+        "unexpected_statuses": {str(status): count for status, count in result.statuses.items()},
+        "socket_errors": result.socket_errors,
+    }
+
+
+def print_report(report: Report, *, as_json: bool) -> None:
+    """The table and the checks on stdout (or the JSON object); errors repeated on stderr."""
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        _print_table(report)
+    if report.errors:
+        print(
+            f"bench: FAILED: {report.errors} request(s) got an unexpected answer", file=sys.stderr
+        )
+
+
+def _print_table(report: Report) -> None:
+    generator = report.generator + (
+        f" ({WRK_THREADS} threads)" if report.generator == "wrk" else ""
+    )
+    print(
+        f"load: {report.workers} uvicorn worker(s) per server, {report.connections} connections, "
+        f"{report.duration} s per phase, {report.accounts} account(s), {generator}, "
+        f"{os.cpu_count()} CPUs shared by server, PostgreSQL and load generator\n"
+    )
+    print(f"{'phase':16} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for phase, result in report.phases.items():
+        print(
+            f"{PHASES[phase]:16} {result.rate:11,.0f} {result.p50_ms:8.1f} "
+            f"{result.p99_ms:8.1f} {result.errors:7}"
+        )
+    print()
+    for name, label in (("rebuild", "rebuild"), ("replay", "replay --json")):
+        log = report.log.get(name)
+        if log is not None:
+            started = " (start-up included)" if name == "replay" else ""
+            print(
+                f"{label}: {log['events']:,} events in {log['seconds']:.2f} s = "
+                f"{log['events_per_second']:,.0f} events/s{started}"
+            )
+    if report.log:
+        print()
+    print(f"{'check':28} {'value':>8} {'target':>8}  result")
+    for check in report.checks():
+        verdict = "PASS" if check["pass"] else "MISS"
+        print(f"{check['name']:28} {check['value']:8.2f} {check['target']:>8}  {verdict}")

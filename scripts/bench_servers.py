@@ -1,0 +1,143 @@
+"""Servers for ``scripts.bench_load``: the service and the baselines, each a uvicorn process
+group on a free loopback port, stopped (and, if need be, killed with its workers) on exit."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+START_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 15
+
+
+class BenchError(RuntimeError):
+    """The benchmark cannot go on: a server did not start, or a generator failed."""
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    output: IO[bytes]
+
+    def output_tail(self, size: int = 2000) -> str:
+        """The end of what the server printed, to show next to a failure."""
+        self.output.seek(0, os.SEEK_END)
+        self.output.seek(max(0, self.output.tell() - size))
+        return self.output.read().decode(errors="replace")
+
+
+def service_command(workers: int) -> list[str]:
+    """``faas-packages serve`` as users run it."""
+    return [sys.executable, "-m", "scripts.cli", "serve", "--host", HOST, "--workers", str(workers)]
+
+
+def baseline_command(factory: str, workers: int) -> list[str]:
+    """A baseline app of ``scripts.bench_baselines`` under uvicorn, with the service's defaults."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"scripts.bench_baselines:{factory}",
+        "--factory",
+        "--host",
+        HOST,
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """The caller's environment without its ``FAAS_*`` settings (the service runs on its
+    defaults), quiet logs, plus ``extra``."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("FAAS_")}
+    return {**env, "PYTHONPATH": str(ROOT), "FAAS_LOG_LEVEL": "WARNING", **extra}
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str]) -> Iterator[Server]:
+    """A server that answers ``/livez``; its whole process group is stopped afterwards."""
+    port = _free_port()
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us only; we stop the group ourselves
+        )
+        server = Server(f"http://{HOST}:{port}", output)
+        try:
+            _wait_until_answering(server, process)
+            yield server
+        finally:
+            _stop(process)
+
+
+def fetch(
+    base_url: str,
+    path: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: str = "",
+    timeout: float = 10,
+) -> tuple[int, str]:
+    """One request on its own connection: the status and the body."""
+    address = urlsplit(base_url)
+    connection = http.client.HTTPConnection(address.hostname or HOST, address.port, timeout=timeout)
+    try:
+        connection.request(method, path, body.encode() or None, headers or {})
+        response = connection.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        connection.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_answering(server: Server, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"server exited with {process.returncode}: {server.output_tail()}")
+        try:
+            fetch(server.base_url, "/livez", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise BenchError(f"server did not answer within {START_TIMEOUT_SECONDS} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the group (uvicorn stops its workers), then SIGKILL to whatever is left."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -1,0 +1,50 @@
+"""``faas-packages bench`` end to end: real servers, a real load generator, a real database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import POSTGRES_ADMIN_URL
+from tests.support.server import ROOT
+
+PHASES = {"ceiling_create", "ceiling_get", "crud_create", "crud_get"}
+PHASES |= {"service_create", "service_get"}
+PHASE_KEYS = {"requests_per_second", "p50_ms", "p99_ms", "errors"}
+TINY_RUN = ["--duration", "1", "--connections", "4", "--workers", "1", "--skip-rebuild"]
+
+
+@pytest.mark.slow
+def test_a_short_bench_measures_every_phase_without_errors(postgres_database: str) -> None:
+    # postgres_database: skip without PostgreSQL (fail in CI); the bench makes its own database.
+    command = [sys.executable, "-m", "scripts.cli", "bench", "--json", *TINY_RUN]
+    finished = subprocess.run(
+        [*command, "--database-url", POSTGRES_ADMIN_URL],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    report = json.loads(finished.stdout)
+    assert set(report["phases"]) == PHASES
+    for name, phase in report["phases"].items():
+        assert set(phase) >= PHASE_KEYS, name
+        assert phase["requests_per_second"] > 0, name
+        assert phase["errors"] == 0, (name, phase)
+    assert report["errors"] == 0
+    assert [check["name"] for check in report["checks"]] == [
+        "creates / CRUD creates",
+        "creates / ceiling creates",
+        "GETs / ceiling GETs",
+        "create p99 ms",
+        "GET p99 ms",
+    ]
+    assert report["rebuild"] is None
+    assert report["replay"] is None
+    assert report["config"]["generator"] in {"wrk", "httpx"}
