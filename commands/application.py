@@ -9,10 +9,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -414,9 +415,29 @@ class PackagesApplication(Application[UUID]):
     def _command(
         self, decide: Decide[T], context: CommandContext, reads: tuple[UUID, ...] = ()
     ) -> T:
-        """Run a command in the writer's next batch and wait for its answer. ``reads`` names
-        streams it reads, to be read with those of the other commands of the batch."""
-        return self.writer.submit(decide, context.account_id, reads).result()
+        """Run a command in the writer's next batch and wait for its answer (unless called
+        through ``submit``). ``reads`` names streams it reads, to be read with those of the
+        other commands of the batch."""
+        future = self.writer.submit(decide, context.account_id, reads)
+        if getattr(self._local, "submitting", False):
+            self._local.submitted = future
+            return cast(T, None)  # ``submit`` hands the caller the future instead
+        return future.result()
+
+    def submit(self, command: Callable[[], T]) -> Future[T]:
+        """Start a command (a call of one of the command methods) without waiting for it:
+        its answer, or its error, comes in the future. For callers that must not block,
+        such as an event loop; the call itself does no I/O."""
+        self._local.submitting = True
+        self._local.submitted = None
+        try:
+            command()
+        finally:
+            self._local.submitting = False
+        future: Future[T] | None = self._local.submitted
+        if future is None:
+            raise TypeError(f"{command!r} is not a command")
+        return future
 
     def _command_once(
         self,

@@ -22,6 +22,7 @@ from projections.queries import DEPLOYMENT_SORTS
 from service import responses
 from service.auth import Principal, forbidden
 from service.body import read_json_body
+from service.commanding import run_command
 from service.consistency import read_your_writes
 from service.context import caller, command_context, container_of, not_found
 from service.decoding import decode
@@ -114,8 +115,9 @@ async def delete_deployment(request: Request) -> Response:
     principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
     context = command_context(request, principal)
     packages = container_of(request).packages
-    position = await run_in_threadpool(
-        packages.delete_deployment, deployment_id, context, expected_version(request)
+    position = await run_command(
+        request,
+        partial(packages.delete_deployment, deployment_id, context, expected_version(request)),
     )
     return no_content(request, await read_your_writes(request, position))
 
@@ -135,7 +137,7 @@ async def stop_deployment(request: Request) -> Response:
         raise validation_failed("force: must be true or false")
     context = command_context(request, principal)
     packages = container_of(request).packages
-    saved = await run_in_threadpool(packages.stop_deployment, deployment_id, context)
+    saved = await run_command(request, partial(packages.stop_deployment, deployment_id, context))
     return await answer(request, saved, _render_changed)
 
 
@@ -145,8 +147,9 @@ async def stop_all(request: Request) -> Response:
     package_id, revision_id = _one_of(request, "package_id", "package_revision_id")
     context = command_context(request, principal)
     packages = container_of(request).packages
-    saved = await run_in_threadpool(
-        lambda: packages.stop_all(context, package_id=package_id, revision_id=revision_id)
+    saved = await run_command(
+        request,
+        lambda: packages.stop_all(context, package_id=package_id, revision_id=revision_id),
     )
     headers = await read_your_writes(request, saved.position)
     data = [responses.deployment_of(saved.package, d) for d in saved.deployment_ids]

@@ -6,14 +6,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import msgspec
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from commands.idempotency import AnsweredBefore, Idempotency, StoredResponse
+from service.commanding import run_command
 from service.consistency import read_your_writes
 from service.envelope import success
 from service.errors import validation_failed
@@ -69,7 +70,7 @@ async def answer_once(
     ``Idempotency-Key``, the first answer again, byte for byte in ``data``."""
     once = idempotency_of(request, body, render)
     try:
-        outcome = await run_in_threadpool(command, once)
+        outcome = await run_command(request, partial(command, once))
     except AnsweredBefore as repeat:
         headers = {**repeat.response.headers, REPLAYED_HEADER: "true"}
         return _respond(request, repeat.response, headers)

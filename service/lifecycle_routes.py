@@ -8,7 +8,6 @@ from functools import partial
 from uuid import UUID
 
 import msgspec
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,6 +17,7 @@ from commands.idempotency import StoredResponse
 from commands.keys import PACKAGE_WRITE
 from service import responses
 from service.body import read_json_body
+from service.commanding import run_command
 from service.consistency import read_your_writes
 from service.context import caller, command_context, container_of, not_found
 from service.decoding import decode
@@ -71,7 +71,7 @@ async def update_package(request: Request) -> Response:
         decode(update_package_decoder, body), package_id, expected_version(request)
     )
     context = command_context(request, principal)
-    saved = await run_in_threadpool(container.packages.update_package, command, context)
+    saved = await run_command(request, partial(container.packages.update_package, command, context))
     headers = await read_your_writes(request, saved.position)
     headers["ETag"] = f'"{saved.package.version}"'
     return success(request, 200, responses.created_package(saved.package), headers=headers)
@@ -82,7 +82,9 @@ async def delete_package(request: Request) -> Response:
     container = container_of(request)
     command = DeletePackage(path_id(request, "package_id"), expected_version(request))
     context = command_context(request, principal)
-    position = await run_in_threadpool(container.packages.delete_package, command, context)
+    position = await run_command(
+        request, partial(container.packages.delete_package, command, context)
+    )
     return no_content(request, await read_your_writes(request, position))
 
 
@@ -117,7 +119,9 @@ async def update_revision(request: Request) -> Response:
         decode(update_revision_decoder, body), revision_id, expected_version(request)
     )
     context = command_context(request, principal)
-    saved = await run_in_threadpool(container.packages.update_revision, command, context)
+    saved = await run_command(
+        request, partial(container.packages.update_revision, command, context)
+    )
     headers = await read_your_writes(request, saved.position)
     revision = saved.package.revisions[saved.revision_id]
     headers["ETag"] = f'"{revision.version}"'
@@ -131,5 +135,7 @@ async def delete_revision(request: Request) -> Response:
     container = container_of(request)
     command = DeleteRevision(path_id(request, "revision_id"), expected_version(request))
     context = command_context(request, principal)
-    position = await run_in_threadpool(container.packages.delete_revision, command, context)
+    position = await run_command(
+        request, partial(container.packages.delete_revision, command, context)
+    )
     return no_content(request, await read_your_writes(request, position))
