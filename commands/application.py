@@ -151,8 +151,7 @@ class PackagesApplication(Application[UUID]):
         # The batch the writer thread is deciding; other threads read only the store.
         self._local = threading.local()
         # Hot aggregates of snapshotted kinds (account usage) as this process last committed
-        # them; if another process changed one since, the store refuses the batch, and this
-        # is cleared before it is decided again.
+        # them, brought up to date with one query when a batch needs them.
         self._committed: OrderedDict[UUID, Any] = OrderedDict()
         self.writer = Writer(self._run_batch, max_batch=MAX_BATCH)
 
@@ -620,7 +619,10 @@ class PackagesApplication(Application[UUID]):
         elif kind in self.snapshotting_intervals:
             kept = self._committed.get(aggregate_id)
             if kept is not None:
+                # Another process may have changed it since: bring it up to date.
                 found = copy.deepcopy(kept)
+                for event in self.events.get(aggregate_id, gt=kept.version):
+                    found = event.mutate(found)  # type: ignore[attr-defined]
             else:
                 try:
                     found = self.repository.get(aggregate_id)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.sql import SQL, Literal
 
 # The class half of the two-part advisory-lock key (two-part keys never meet the one-part
 # keys the read model's writers take).
@@ -40,15 +41,18 @@ class PostgresWriteLock:
     def hold(self, accounts: Collection[int]) -> Iterator[None]:
         keys = sorted({account_key(account) for account in accounts})
         with self._datastore.get_connection() as connection, connection.transaction():
-            # As long as the store's writes wait for their table lock, and no longer.
+            # Waiting as long as the store's writes wait for their table lock, no longer. Two
+            # statements in one round trip (values are inlined: both are integers of ours).
             connection.execute(
-                "SELECT set_config('lock_timeout', %s, true)",
-                (f"{self._datastore.lock_timeout}s",),
-            )
-            connection.execute(
-                "SELECT count(pg_advisory_xact_lock(%s, k)) "
-                "FROM (SELECT unnest(%s::int4[]) AS k ORDER BY 1) AS ordered",
-                (ACCOUNT_LOCK_CLASS, keys),
+                SQL(
+                    "SET LOCAL lock_timeout = {timeout}; "
+                    "SELECT pg_advisory_xact_lock({lock_class}, k) "
+                    "FROM unnest({keys}::int4[]) AS k ORDER BY k"
+                ).format(
+                    timeout=Literal(f"{int(self._datastore.lock_timeout)}s"),
+                    lock_class=Literal(ACCOUNT_LOCK_CLASS),
+                    keys=Literal(keys),
+                )
             )
             yield
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import psycopg
@@ -15,19 +16,27 @@ from projections.projection import READ_MODEL_CHANNEL
 
 logger = logging.getLogger("faas.projections")
 
-# Between wake-ups, a waiter also reads the position from the database at this interval:
-# the way to learn of a projection running in another process on SQLite.
-POLL_SECONDS = 0.01
+# Between wake-ups, the position is also read from the database, once per interval for all
+# waiters of a process: the way to learn of a projection running in another process on
+# SQLite (on PostgreSQL, notifications come first and this is only a fallback).
+POLL_SECONDS = {"sqlite": 0.01, "postgres": 0.1}
 
 
 class PositionWatch:
     """The newest read-model position this process has heard of, with async waiters."""
 
-    def __init__(self, read_position: Callable[[], int]) -> None:
+    def __init__(self, read_position: Callable[[], int], poll_seconds: float = 0.01) -> None:
         self._read_position = read_position
+        self._poll_seconds = poll_seconds
         self._position = 0
         self._lock = threading.Lock()
         self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        # The read in flight (per event loop), and when the last one started: however many
+        # requests wait, a process reads the position at most once per interval.
+        self._polls: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[None]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._last_poll = 0.0
 
     @property
     def position(self) -> int:
@@ -58,13 +67,23 @@ class PositionWatch:
                     return True
                 self._waiters.append((target, loop, future))
             try:
-                await asyncio.wait_for(future, min(POLL_SECONDS, remaining))
+                await asyncio.wait_for(future, min(self._poll_seconds, remaining))
             except TimeoutError:
                 self._forget(future)
-                await self._poll()
+                await self._poll(loop)
         return True
 
-    async def _poll(self) -> None:
+    async def _poll(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Join the read in flight, or start one if the last began an interval ago."""
+        poll = self._polls.get(loop)
+        if poll is None or poll.done():
+            if time.monotonic() - self._last_poll < self._poll_seconds:
+                return
+            self._last_poll = time.monotonic()
+            poll = self._polls[loop] = asyncio.ensure_future(self._read())
+        await asyncio.shield(poll)
+
+    async def _read(self) -> None:
         try:
             self.advance(await asyncio.to_thread(self._read_position))
         except DatabaseUnavailableError as error:

@@ -19,7 +19,7 @@ from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.schema import ensure_schema, is_outdated
 from projections.source import EventLog
-from projections.watch import PositionListener, PositionWatch
+from projections.watch import POLL_SECONDS, PositionListener, PositionWatch
 from service.metrics import count_appended
 from service.settings import Settings
 from service.store import library_env, read_model_database
@@ -106,7 +106,7 @@ def bootstrap(settings: Settings) -> Container:
     if is_outdated(database):
         logger.warning("the read model has an older table shape: rebuilding it from the log")
         rebuild(projector)
-    watch = PositionWatch(projector.position)
+    watch = PositionWatch(projector.position, POLL_SECONDS[database.name])
     channel = str(getattr(packages.recorder, "channel_name", ""))
     runner = ProjectionRunner(
         projector, database, watch, channel, idle_seconds=IDLE_SECONDS[database.name]

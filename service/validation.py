@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from uuid import UUID
@@ -238,10 +239,16 @@ def _duplicate_problems(
 def _given_fields(struct: msgspec.Struct) -> set[str]:
     """The wire names of the fields that the request sent."""
     return {
-        field.encode_name
-        for field in msgspec.structs.fields(struct)
-        if getattr(struct, field.name) is not UNSET
+        encode_name
+        for name, encode_name in _field_names(type(struct))
+        if getattr(struct, name) is not UNSET
     }
+
+
+@functools.cache
+def _field_names(kind: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
+    # msgspec works the fields out from the annotations on every call: once is enough.
+    return tuple((field.name, field.encode_name) for field in msgspec.structs.fields(kind))
 
 
 def _function_spec(function: FunctionRequest, position: int) -> FunctionSpec:
