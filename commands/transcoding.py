@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder
 
 TYPE_MARK = b'"_type_"'
+DATETIME = DatetimeAsISO.name
+JSON_SCALARS = (str, int, bool, float, type(None))
 
 
 class FastJSONTranscoder(JSONTranscoder):
-    """Reads exactly what the library's ``JSONTranscoder`` writes (typed values as
-    ``{"_type_": name, "_data_": value}``), several times faster; writes with the library."""
+    """The library's ``JSONTranscoder`` format (typed values as ``{"_type_": name,
+    "_data_": value}``), read and written several times faster with msgspec. Writing takes
+    the fast way for what our events hold (JSON values, and datetimes at the top level, such
+    as ``timestamp``); anything else is written by the library."""
 
     _decoder = msgspec.json.Decoder()
+    _encoder = msgspec.json.Encoder()
+
+    def encode(self, obj: Any) -> bytes:
+        if type(obj) is not dict:
+            return super().encode(obj)
+        plain: dict[str, Any] = {}
+        for key, value in obj.items():
+            if type(value) is datetime:
+                value = {"_type_": DATETIME, "_data_": value.isoformat()}
+            elif type(key) is not str or not _is_json(value):
+                return super().encode(obj)
+            plain[key] = value
+        return self._encoder.encode(plain)
 
     def decode(self, data: bytes) -> Any:
         value = self._decoder.decode(data)
@@ -42,3 +60,16 @@ class FastJSONTranscoder(JSONTranscoder):
         if isinstance(value, list):
             return [self._revive(item) for item in value]
         return value
+
+
+def _is_json(value: Any) -> bool:
+    """Whether the value is made of JSON types only (exact types: a subclass may be
+    something the library writes differently)."""
+    kind = type(value)
+    if kind in JSON_SCALARS:
+        return True
+    if kind is list:
+        return all(_is_json(item) for item in value)
+    if kind is dict:
+        return all(type(key) is str and _is_json(item) for key, item in value.items())
+    return False
