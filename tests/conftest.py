@@ -78,8 +78,8 @@ def client(keyed: tuple[TestClient, IssuedKey]) -> TestClient:
 
 @pytest.fixture
 def instances(settings: Settings) -> Iterator[list[Container]]:
-    """Three service instances on one store: commands of one account take turns within an
-    instance, so races between instances are the ones the store itself must settle."""
+    """Three service instances on one store, as three processes would be: each has its own
+    writer, so their batches meet only in the store (write locks and version checks)."""
     built = [bootstrap(settings) for _ in range(3)]
     yield built
     for instance in built:
