@@ -7,7 +7,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -198,12 +198,23 @@ class PostgresDatabase:
     def __init__(self, conninfo: str, *, timeout_seconds: float, max_connections: int = 8) -> None:
         self.conninfo = conninfo
         self.timeout_seconds = timeout_seconds
-        self.pool = psycopg_pool.ConnectionPool(
-            conninfo,
+        self.pool = self._pool(max_connections)
+        # Reads have a pool of their own, whose connections begin every transaction as a
+        # read-only snapshot in the BEGIN itself: one round trip fewer per GET.
+        self.read_pool = self._pool(max_connections, configure=_read_only_snapshots)
+
+    def _pool(
+        self,
+        max_connections: int,
+        configure: Callable[[psycopg.Connection[Any]], None] | None = None,
+    ) -> psycopg_pool.ConnectionPool:
+        return psycopg_pool.ConnectionPool(
+            self.conninfo,
             min_size=1,
             max_size=max_connections,
-            timeout=timeout_seconds,
+            timeout=self.timeout_seconds,
             check=psycopg_pool.ConnectionPool.check_connection,
+            configure=configure,
             open=True,
         )
 
@@ -269,18 +280,22 @@ class PostgresDatabase:
     def read(self) -> Iterator[psycopg.Cursor[Any]]:
         with (
             unavailable_as_error(),
-            self.pool.connection() as connection,
+            self.read_pool.connection() as connection,
             connection.transaction(force_rollback=True),
         ):
-            cursor = connection.cursor()
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield cursor
+            yield connection.cursor()
 
     def leader_lock(self, channel: str) -> AdvisoryLeaderLock:
         return AdvisoryLeaderLock(self.conninfo, channel, self.timeout_seconds)
 
     def close(self) -> None:
+        self.read_pool.close()
         self.pool.close()
+
+
+def _read_only_snapshots(connection: psycopg.Connection[Any]) -> None:
+    connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    connection.read_only = True
 
 
 def _upsert_statement(
