@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -15,6 +16,7 @@ from typing import Any, NoReturn
 from uuid import UUID, uuid4
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from commands.commands import CommandContext
 from commands.errors import ApiKeyNotFoundError
@@ -67,21 +69,45 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     except Exception as error:
         print(f"faas-packages: cannot open the store: {error}", file=sys.stderr)
         return 1
+    config = uvicorn.Config(
+        "service.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # ours: JSON lines, or readable on a terminal
+        # On SIGTERM: stop accepting, let requests in flight finish (bounded), then stop the
+        # projection at a batch boundary and close the pools (the app's lifespan).
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        access_log=False,  # the service logs each request itself, with its correlation id
+    )
     with worker_metrics(args.workers):
-        uvicorn.run(
-            "service.app:app_from_environment",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=settings.log_level.lower(),
-            log_config=None,  # ours: JSON lines, or readable on a terminal
-            # On SIGTERM: stop accepting, let requests in flight finish (bounded), then stop
-            # the projection at a batch boundary and close the pools (the app's lifespan).
-            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-            access_log=False,  # the service logs each request itself, with its correlation id
-        )
+        if args.workers == 1:
+            server = uvicorn.Server(config)
+            server.run()
+            if not server.started:
+                return 1
+        else:
+            Supervisor(config, sockets=[config.bind_socket()]).run()
     return 0
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor of worker processes, closing its own copy of the listening
+    socket the moment it is told to stop. The workers close theirs as their graceful
+    shutdown begins; without this, the port would keep queueing new connections that no
+    process will ever accept, instead of refusing them."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets)
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, self._stop_listening)
+
+    def _stop_listening(self, received: int, _frame: object) -> None:
+        for sock in self.sockets:
+            sock.close()
+        self.signal_queue.append(received)
 
 
 @contextmanager

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +21,7 @@ from projections.database import DatabaseUnavailableError
 from service import audit_routes, health, metrics_routes, routes
 from service import deployment_routes as deployments
 from service import lifecycle_routes as lifecycle
-from service.bootstrap import bootstrap
+from service.bootstrap import Container, bootstrap
 from service.envelope import correlation_id_of, failure
 from service.errors import ApiError, from_domain, from_http_status, store_unavailable
 from service.logs import configure_logging
@@ -27,6 +30,11 @@ from service.middleware import RequestContextMiddleware
 from service.openapi import docs_page, openapi_json
 from service.settings import Settings
 
+logger = logging.getLogger("faas.service")
+# A worker that could not open the store tries again after these pauses (doubling).
+REOPEN_FIRST_PAUSE_SECONDS = 0.5
+REOPEN_MAX_PAUSE_SECONDS = 5.0
+
 
 def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = None) -> Starlette:
     """The service for these settings; the store opens when the app starts, not before. With
@@ -34,15 +42,30 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        container = bootstrap(settings)
-        app.state.container = container
         app.state.shutting_down = False
-        container.start()
+        app.state.container = None
+        opened: list[Container] = []  # what this start opened, and its end must close
+        opening: asyncio.Task[None] | None = None
+        try:
+            opened.append(await asyncio.to_thread(bootstrap, settings))
+        except Exception as error:
+            # A worker (re)started while the store is away keeps serving 503s and opens the
+            # store when it is back, rather than failing its start (which would make uvicorn
+            # stop every worker).
+            logger.warning("cannot open the store yet, trying again in the background: %s", error)
+            opening = asyncio.create_task(_open_when_reachable(app, settings, opened))
+        else:
+            _serve_with(app, opened[0])
         try:
             yield
         finally:
             app.state.shutting_down = True
-            container.close()
+            if opening is not None:
+                opening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await opening
+            for container in opened:
+                container.close()
 
     app = Starlette(
         routes=[
@@ -61,6 +84,27 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
     )
     app.state.metrics_multiprocess_dir = metrics_multiprocess_dir
     return app
+
+
+def _serve_with(app: Starlette, container: Container) -> None:
+    container.start()
+    app.state.container = container
+
+
+async def _open_when_reachable(app: Starlette, settings: Settings, opened: list[Container]) -> None:
+    pause = REOPEN_FIRST_PAUSE_SECONDS
+    while True:
+        await asyncio.sleep(pause)
+        try:
+            container = await asyncio.to_thread(bootstrap, settings)
+        except Exception as error:
+            logger.info("the store is still unreachable: %s", error)
+            pause = min(pause * 2, REOPEN_MAX_PAUSE_SECONDS)
+        else:
+            opened.append(container)
+            _serve_with(app, container)
+            logger.warning("the store is reachable again: serving")
+            return
 
 
 def api_routes() -> list[Route]:

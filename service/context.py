@@ -8,11 +8,19 @@ from commands.commands import CommandContext
 from service.auth import Principal, authenticate, authorize
 from service.bootstrap import Container
 from service.envelope import correlation_id_of
-from service.errors import ApiError
+from service.errors import ApiError, store_unavailable
 
 
 def container_of(request: Request) -> Container:
-    container: Container = request.app.state.container
+    """What the service runs on; a 503 while this process has not reached the store yet."""
+    container = opened_container(request)
+    if container is None:
+        raise store_unavailable("The event store has not been reached yet. Retry later.")
+    return container
+
+
+def opened_container(request: Request) -> Container | None:
+    container: Container | None = getattr(request.app.state, "container", None)
     return container
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from projections.projector import Projector
 from projections.status import oldest_unprojected_age, read_model_status
-from service.context import container_of
+from service.context import opened_container
 from service.metrics import COUNTED_HERE
 
 logger = logging.getLogger("faas.service")
@@ -80,7 +80,7 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
 
 
-def exposition(projector: Projector, multiprocess_dir: str | None) -> bytes:
+def exposition(projector: Projector | None, multiprocess_dir: str | None) -> bytes:
     """Every metric in the text format: this process's counts, or every worker's summed."""
     registry = CollectorRegistry()
     if multiprocess_dir is None:
@@ -88,13 +88,15 @@ def exposition(projector: Projector, multiprocess_dir: str | None) -> bytes:
             registry.register(metric)
     else:
         MultiProcessCollector(registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
-    registry.register(ReadModelCollector(projector))
+    if projector is not None:  # None while the store has not been reached yet
+        registry.register(ReadModelCollector(projector))
     return generate_latest(registry)
 
 
 async def metrics(request: Request) -> Response:
     """``GET /metrics``: no key, like the health endpoints; it shows no key, body or path."""
-    projector = container_of(request).projector
+    container = opened_container(request)
+    projector = None if container is None else container.projector
     multiprocess_dir = getattr(request.app.state, "metrics_multiprocess_dir", None)
     body = await run_in_threadpool(exposition, projector, multiprocess_dir)
     return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2 as httpx
@@ -55,20 +54,6 @@ def test_no_development_key_is_made_on_postgres(postgres_database: str, tmp_path
         output = (tmp_path / "server.log").read_text()
 
     assert "faaspk_" not in output
-
-
-def test_several_workers_share_one_store_and_its_uniqueness(store_url: str) -> None:
-    body, key = package_body(), issue_key_in(store_url)
-    with running_server(store_url, workers=2) as base, ThreadPoolExecutor(4) as pool:
-        responses = pool.map(
-            lambda _: httpx.post(
-                f"{base}/v2/faas/packages", json=body, headers=key.headers, timeout=10
-            ),
-            range(4),
-        )
-        answers = [(response.status_code, response.text) for response in responses]
-
-    assert sorted(status for status, _ in answers) == [201, 409, 409, 409], answers
 
 
 def test_a_create_answered_by_one_server_is_read_by_another(store_url: str) -> None:

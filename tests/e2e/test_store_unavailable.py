@@ -5,14 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from service.settings import Settings
 from tests.support.builders import package_body
 from tests.support.keys import keyed_client
-from tests.support.tcp_proxy import TcpProxy
+from tests.support.postgres_outage import ProxiedStore, proxied
 
 URL = "/v2/faas/packages"
 
@@ -40,27 +39,24 @@ def test_a_locked_sqlite_store_is_503_and_the_create_is_not_written(tmp_path: Pa
 
 
 @pytest.fixture
-def proxied_postgres(postgres_database: str) -> Iterator[tuple[str, TcpProxy]]:
-    target = urlsplit(postgres_database)
-    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5432)
-    url = postgres_database.replace(target.netloc, f"{target.username}@127.0.0.1:{proxy.port}")
-    yield url, proxy
-    proxy.cut()
+def proxied_postgres(postgres_database: str) -> Iterator[ProxiedStore]:
+    with proxied(postgres_database) as store:
+        yield store
 
 
 def test_an_unreachable_postgres_is_503_and_the_service_recovers_without_restart(
-    proxied_postgres: tuple[str, TcpProxy],
+    proxied_postgres: ProxiedStore,
 ) -> None:
-    url, proxy = proxied_postgres
-    settings = Settings(database_url=url, store_timeout_seconds=1)
+    store = proxied_postgres
+    settings = Settings(database_url=store.url, store_timeout_seconds=1)
     with keyed_client(settings) as (client, _):
         created = client.post(URL, json=package_body())
         assert created.status_code == 201
-        proxy.cut()
+        store.down()
         body = package_body()
 
         assert_unavailable(client.post(URL, json=body))
         assert_unavailable(client.get(f"{URL}/{created.json()['data']['id']}"))
 
-        proxy.restore()
+        store.up()
         assert client.post(URL, json=body).status_code == 201

@@ -17,6 +17,7 @@ from projections.schema import live_generation
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from tests.support.commands import context, create_package
+from tests.support.server import run_module
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ListQuery(page=0, size=100, sort=(("created_dttm", False),))
@@ -28,17 +29,6 @@ def create(container: Container, count: int, account_id: int | None = None) -> i
     for _ in range(count):
         container.packages.create_package(create_package(functions=2), caller)
     return caller.account_id
-
-
-def run_module(module: str, store_url: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", module, store_url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_the_projection_builds_packages_revisions_and_functions(container: Container) -> None:
