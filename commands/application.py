@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, ClassVar, TypeVar, cast
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Snapshot
@@ -52,6 +52,7 @@ from commands.errors import (
 )
 from commands.group_commit import UNREAD, Batch, Decide, Finish, Job, Writer
 from commands.idempotency import AnsweredBefore, Idempotency, IdempotencyRecord
+from commands.ids import new_id
 from commands.keys import ApiKey, Grant
 from commands.package import (
     AccountUsage,
@@ -177,8 +178,8 @@ class PackagesApplication(Application[UUID]):
         """Save the package, its first revision, its functions and its name claim at once."""
         # Only ids a client chose can be taken already; random ones are new by construction.
         chosen = [i for i in (command.package_id, command.revision_id) if i is not None]
-        package_id = command.package_id or uuid4()
-        revision_id = command.revision_id or uuid4()
+        package_id = command.package_id or new_id()
+        revision_id = command.revision_id or new_id()
         command = replace(command, package_id=package_id, revision_id=revision_id)
         limit = self.limits.functions_per_revision
         claim_id = PackageName.id_for(context.account_id, command.name)
@@ -246,7 +247,7 @@ class PackagesApplication(Application[UUID]):
         idempotency: Idempotency | None = None,
     ) -> SavedRevision:
         """A new revision of a package, with its functions."""
-        revision_id = command.revision_id or uuid4()
+        revision_id = command.revision_id or new_id()
         limit = self.limits.functions_per_revision
 
         def decide() -> Finish[SavedRevision]:
@@ -292,7 +293,7 @@ class PackagesApplication(Application[UUID]):
         idempotency: Idempotency | None = None,
     ) -> SavedDeployments:
         """Put a revision on a keyset, stopped."""
-        deployment_id = command.deployment_id or uuid4()
+        deployment_id = command.deployment_id or new_id()
         limit = self.limits.deployments_per_revision
 
         def decide() -> Finish[SavedDeployments]:

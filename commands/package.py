@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import BaseAggregate
 
@@ -39,6 +39,7 @@ from commands.events import (
     audit,
     stable_topic,
 )
+from commands.ids import new_id
 
 PACKAGE_NAME_NAMESPACE = uuid5(NAMESPACE_URL, "urn:faas-packages:package-name")
 
@@ -169,7 +170,7 @@ class Package(BaseAggregate[UUID]):
         check_function_limit(command.functions, max_functions)
         package = cls._create(
             PackageCreated,
-            id=command.package_id or uuid4(),
+            id=command.package_id or new_id(),
             name=command.name,
             description=command.description,
             tags=list(command.tags),
@@ -195,21 +196,21 @@ class Package(BaseAggregate[UUID]):
         revision_id: UUID | None = None,
     ) -> str:
         """Record a new revision and its functions; returns the revision id."""
-        new_id = str(revision_id or uuid4())
+        added = str(revision_id or new_id())
         self.trigger_event(
             RevisionAdded,
-            revision_id=new_id,
+            revision_id=added,
             name=name,
             description=description,
             **audit(context),
         )
         self.trigger_event(
             FunctionsRegistered,
-            revision_id=new_id,
+            revision_id=added,
             functions=[_function_payload(spec) for spec in functions],
             **audit(context),
         )
-        return new_id
+        return added
 
     def update(
         self,
@@ -345,8 +346,8 @@ def check_function_limit(functions: tuple[FunctionSpec, ...], max_functions: int
 
 def _function_payload(spec: FunctionSpec) -> dict[str, Any]:
     return {
-        "function_id": str(spec.function_id or uuid4()),
-        "function_revision_id": str(uuid4()),
+        "function_id": str(spec.function_id or new_id()),
+        "function_revision_id": str(new_id()),
         "name": spec.name,
         "type": spec.type,
         "language": spec.language,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import time
-from uuid import uuid4
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from commands.ids import new_id
 from service.envelope import failure
 from service.errors import ApiError, bad_correlation_id, internal_error, not_acceptable
 from service.metrics import observe_request
@@ -82,7 +82,7 @@ class RequestContextMiddleware:
         headers = Headers(scope=scope)
         given = headers.get("x-correlation-id")
         valid = given is not None and CORRELATION_ID.fullmatch(given) is not None
-        correlation_id = given if valid and given is not None else str(uuid4())
+        correlation_id = given if valid and given is not None else str(new_id())
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation_id
         state["received_at"] = now_to_the_millisecond()
