@@ -689,8 +689,11 @@ class PackagesApplication(Application[UUID]):
         key, plain = ApiKey.issue(name, grants, expires_at, context)
 
         def decide() -> Finish[tuple[ApiKey, str]]:
-            self._save(key)
-            return lambda _position: (key, plain)
+            # A copy each time: staging takes the key's pending events, and a batch may be
+            # decided again.
+            issued = copy.deepcopy(key)
+            self._save(issued)
+            return lambda _position: (issued, plain)
 
         return self._command(decide, context)
 

@@ -113,7 +113,7 @@ class Writer:
         with self._start_lock:
             if self._stopped:
                 raise RuntimeError("the writer is stopped")
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
                 self._thread.start()
             self._queue.put(job)
@@ -139,9 +139,9 @@ class Writer:
             first = self._queue.get()
             if first is None:
                 return
-            jobs = [first]
+            taken = [first]
             stopping = False
-            while len(jobs) < self._max_batch:
+            while len(taken) < self._max_batch:
                 try:
                     job = self._queue.get_nowait()
                 except queue.Empty:
@@ -149,7 +149,10 @@ class Writer:
                 if job is None:
                     stopping = True
                     break
-                jobs.append(job)
+                taken.append(job)
+            # A job whose caller gave up (its future cancelled) is dropped here; the others
+            # can no longer be cancelled, so answering them never fails.
+            jobs = [job for job in taken if job.future.set_running_or_notify_cancel()]
             try:
                 self._run_batch(jobs)
             except BaseException as error:  # the thread must outlive any bug in one batch

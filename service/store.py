@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
-from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import DictRow
@@ -83,7 +82,7 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
         raise SettingsError("FAAS_DATABASE_URL: the port must be a number") from None
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": f"{__name__}:BoundedRetryPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": f"{__name__}:ServicePostgresRecorder",
         "POSTGRES_DBNAME": dbname,
         # Always TCP, never the unix socket: psycopg's pipeline mode has been seen to
         # hang over the socket on statements of about 1 MB (a maximum-size create).
@@ -119,17 +118,21 @@ class DurableSQLiteFactory(SQLiteFactory):
         given.close()
 
 
-class BoundedRetryPostgresRecorder(PostgresApplicationRecorder):
-    """The library's recorder, with two changes. One retry on a lost connection instead of
-    ten, so an unreachable store is reported within seconds (as a 503) rather than after
-    minutes. And events are sent as four arrays in binary rather than one array of a
-    composite type in text, which psycopg builds several times slower in Python: with
-    group commit a transaction holds hundreds of events. The table lock, the NOTIFY and the
-    positions returned in order are the library's."""
+class ServicePostgresRecorder(PostgresApplicationRecorder):
+    """The library's recorder, with two changes.
 
-    insert_events = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.2)(
-        PostgresApplicationRecorder.insert_events.__wrapped__
-    )
+    A write is never retried: when the connection is lost during a commit, the commit may
+    have happened with only its acknowledgement lost, and a retry would then meet its own
+    events and answer something wrong (a taken id, a second start). The command answers
+    503 instead, within seconds; a stale pooled connection is found before use by the
+    pool's check on checkout.
+
+    Events are sent as four arrays in binary rather than one array of a composite type in
+    text, which psycopg builds several times slower in Python: with group commit a
+    transaction holds hundreds of events. The table lock, the NOTIFY and the positions
+    returned in order are the library's."""
+
+    insert_events = PostgresApplicationRecorder.insert_events.__wrapped__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from uuid import uuid4
 
 from commands.application import PackagesApplication, SavedPackage
+from commands.commands import CommandContext
 from commands.errors import LimitReachedError, PackageIdTakenError, PackageNameTakenError
-from commands.package import AccountUsage, Package
+from commands.package import AccountUsage, Package, PackageName
 from projections.rebuild import verify
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
@@ -165,3 +166,28 @@ def test_a_batch_never_passes_an_account_limit(store_url: str) -> None:
         assert all(isinstance(error, LimitReachedError) for error in errors), errors
     finally:
         container.close()
+
+
+def test_a_command_whose_caller_gave_up_is_dropped_and_its_batch_still_commits(
+    container: Container,
+) -> None:
+    packages = container.packages
+    caller = context(unique_account())
+    kept_name, dropped_name = unique_name(), unique_name()
+    with one_batch(packages, 2):
+        kept = packages.submit(lambda: packages.create_package(create_package(kept_name), caller))
+        dropped = packages.submit(
+            lambda: packages.create_package(create_package(dropped_name), caller)
+        )
+        assert dropped.cancel()
+
+    saved = kept.result(30)
+
+    assert isinstance(saved, SavedPackage)
+    claimed = {name for name in (kept_name, dropped_name) if _claimed(packages, caller, name)}
+    assert claimed == {kept_name}
+
+
+def _claimed(packages: PackagesApplication, caller: CommandContext, name: str) -> bool:
+    claim_id = PackageName.id_for(caller.account_id, name)
+    return bool(packages.recorder.select_events(claim_id, limit=1))
