@@ -7,7 +7,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -54,10 +54,6 @@ class Database(Protocol):
 
     def read(self) -> Any:
         """A context manager: one read-only snapshot."""
-
-    def fetch_one(self, statement: str, params: Params) -> Any:
-        """The first row of one statement (written with ``?``), or ``None``: the cheapest
-        read, for a single lookup (one statement sees one snapshot by itself)."""
 
     def sql(self, statement: str) -> str:
         """The statement in this database's placeholder style (written with ``?``)."""
@@ -160,11 +156,6 @@ class SQLiteDatabase:
             finally:
                 connection.rollback()
 
-    def fetch_one(self, statement: str, params: Params) -> Any:
-        with self.read() as cursor:
-            cursor.execute(statement, params)
-            return cursor.fetchone()
-
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         if not self._slots.acquire(timeout=self.timeout_seconds):
@@ -207,29 +198,12 @@ class PostgresDatabase:
     def __init__(self, conninfo: str, *, timeout_seconds: float, max_connections: int = 8) -> None:
         self.conninfo = conninfo
         self.timeout_seconds = timeout_seconds
-        self.pool = self._pool(max_connections)
-        # Reads have a pool of their own, whose connections begin every transaction as a
-        # read-only snapshot in the BEGIN itself: one round trip fewer per GET.
-        self.read_pool = self._pool(max_connections, configure=_read_only_snapshots)
-        # Single lookups: autocommit (no BEGIN, no ROLLBACK) and no check on checkout; a
-        # connection the server dropped fails the lookup, which is then tried once more.
-        self.lookup_pool = self._pool(max_connections, configure=_autocommit, check=None)
-
-    def _pool(
-        self,
-        max_connections: int,
-        configure: Callable[[psycopg.Connection[Any]], None] | None = None,
-        check: Callable[[psycopg.Connection[Any]], None] | None = (
-            psycopg_pool.ConnectionPool.check_connection
-        ),
-    ) -> psycopg_pool.ConnectionPool:
-        return psycopg_pool.ConnectionPool(
-            self.conninfo,
+        self.pool = psycopg_pool.ConnectionPool(
+            conninfo,
             min_size=1,
             max_size=max_connections,
-            timeout=self.timeout_seconds,
-            check=check,
-            configure=configure,
+            timeout=timeout_seconds,
+            check=psycopg_pool.ConnectionPool.check_connection,
             open=True,
         )
 
@@ -295,38 +269,18 @@ class PostgresDatabase:
     def read(self) -> Iterator[psycopg.Cursor[Any]]:
         with (
             unavailable_as_error(),
-            self.read_pool.connection() as connection,
+            self.pool.connection() as connection,
             connection.transaction(force_rollback=True),
         ):
-            yield connection.cursor()
-
-    def fetch_one(self, statement: str, params: Params) -> Any:
-        with unavailable_as_error():
-            try:
-                return self._fetch_one(statement, params)
-            except psycopg.OperationalError:
-                return self._fetch_one(statement, params)
-
-    def _fetch_one(self, statement: str, params: Params) -> Any:
-        with self.lookup_pool.connection() as connection:
-            return connection.execute(self.sql(statement), params).fetchone()
+            cursor = connection.cursor()
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield cursor
 
     def leader_lock(self, channel: str) -> AdvisoryLeaderLock:
         return AdvisoryLeaderLock(self.conninfo, channel, self.timeout_seconds)
 
     def close(self) -> None:
-        self.lookup_pool.close()
-        self.read_pool.close()
         self.pool.close()
-
-
-def _autocommit(connection: psycopg.Connection[Any]) -> None:
-    connection.autocommit = True
-
-
-def _read_only_snapshots(connection: psycopg.Connection[Any]) -> None:
-    connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-    connection.read_only = True
 
 
 def _upsert_statement(

@@ -54,10 +54,6 @@ class DeploymentView:
 DEPLOYMENT_SORTS = {"createdDttm": "created_dttm", "updatedDttm": "updated_dttm"}
 
 
-# One row of the account by id (another account's row is not found either).
-OWNED_ROW = "SELECT * FROM {view} WHERE id = ? AND account_id = ?"
-
-
 class ReadModel:
     """Reads the active generation through the ``rm_*`` views."""
 
@@ -65,10 +61,8 @@ class ReadModel:
         self.database = database
 
     def package(self, account_id: int, package_id: str) -> PackageRow | None:
-        row = self.database.fetch_one(
-            OWNED_ROW.format(view="rm_packages"), (package_id, account_id)
-        )
-        return None if row is None else PackageRow.from_row(row)
+        with self.database.read() as cursor:
+            return self._package(cursor, account_id, package_id)
 
     def packages(self, account_id: int, query: ListQuery) -> Page[PackageRow]:
         conditions: list[str] = ["account_id = ?"]
@@ -182,7 +176,10 @@ class ReadModel:
 
     def _owned(self, cursor: Cursor, view: str, account_id: int, row_id: str) -> Any:
         """One row of the account by id, or ``None`` (another account's is ``None`` too)."""
-        cursor.execute(self.database.sql(OWNED_ROW.format(view=view)), (row_id, account_id))
+        cursor.execute(
+            self.database.sql(f"SELECT * FROM {view} WHERE id = ? AND account_id = ?"),
+            (row_id, account_id),
+        )
         return cursor.fetchone()
 
     def _page(
