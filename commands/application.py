@@ -605,15 +605,20 @@ class PackagesApplication(Application[UUID]):
                 raised.__cause__ = cause
                 job.future.set_exception(raised)
 
-    def _batch_changes(self, stream_id: UUID) -> bool:
+    def _batch(self) -> Batch | None:
+        """The batch this thread is deciding (only the writer's thread has one)."""
         batch: Batch | None = getattr(self._local, "batch", None)
+        return batch
+
+    def _batch_changes(self, stream_id: UUID) -> bool:
+        batch = self._batch()
         return batch is not None and batch.changes(stream_id)
 
     def _get(self, kind: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, if this id is one of ``kind``: as the batch being decided left it,
         or from the store. Only snapshotted kinds go through the repository: for the others
         its snapshot lookup would be one more query for nothing."""
-        batch: Batch | None = getattr(self._local, "batch", None)
+        batch = self._batch()
         found: object = UNREAD if batch is None else batch.get(aggregate_id)
         if found is not UNREAD:
             pass
@@ -670,7 +675,7 @@ class PackagesApplication(Application[UUID]):
 
     def _stream_exists(self, stream_id: UUID) -> bool:
         """Whether any stream, of any kind, has this id (client-chosen ids must be new)."""
-        batch: Batch | None = getattr(self._local, "batch", None)
+        batch = self._batch()
         known = None if batch is None else batch.exists(stream_id)
         if known is not None:
             return known
