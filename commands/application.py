@@ -71,6 +71,8 @@ from commands.write_lock import WriteLock, write_lock_for
 T = TypeVar("T")
 logger = logging.getLogger("faas.commands")
 A = TypeVar("A")
+# A job the batch decided: its answer once the log position is known, and its events.
+Decided = tuple[Job[Any], Finish[Any], list[Any]]
 REVISION = "revision"
 DEPLOYMENT = "deployment"
 # Attempts of a command whose streams other writers keep changing first, and the pause
@@ -514,14 +516,54 @@ class PackagesApplication(Application[UUID]):
 
     def _decide_and_commit(self, jobs: list[Job[Any]]) -> list[Job[Any]]:
         """One attempt: answer every job, or return those to decide again (the store
-        refused the batch, because other writers changed the same streams first)."""
-        with self._write_lock.hold({job.account_id for job in jobs}):
-            return self._decide_and_commit_locked(jobs)
+        refused the batch, because other writers changed the same streams first). The
+        accounts' write lock is held from the first read to the commit, no longer."""
+        decided: list[Decided] = []
+        try:
+            with self._write_lock.hold({job.account_id for job in jobs}):
+                batch = self._decide(jobs, decided)
+                recordings = self.events.put(batch.events) if batch.events else []
+                # A command that changed nothing answers at the head of the log: after this
+                # batch's commit, its own last position (every position before has committed).
+                if recordings:
+                    head = max(recording.notification.id for recording in recordings)
+                elif decided:
+                    head = self.recorder.max_notification_id() or 0
+        except IntegrityError:
+            # Another process changed a stream first: what we keep may be stale too.
+            self._committed.clear()
+            return [job for job, _, _ in decided]
+        except BaseException:
+            self._committed.clear()
+            raise
+        if recordings:
+            try:
+                self._after_commit(batch)
+                if self.on_saved is not None:
+                    self.on_saved(recordings)
+            except Exception:
+                # The batch is committed: its commands succeeded, whatever happens here.
+                logger.exception("after a commit of %d events", len(recordings))
+        positions = {
+            (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+            for r in recordings
+        }
+        for job, finish, events in decided:
+            if events:
+                position = max(positions[e.originator_id, e.originator_version] for e in events)
+            else:
+                position = head
+            job.future.set_result(finish(position))
+        return []
 
-    def _decide_and_commit_locked(self, jobs: list[Job[Any]]) -> list[Job[Any]]:
+    def _decide(self, jobs: list[Job[Any]], decided: list[Decided]) -> Batch:
+        """Decide each job on what the store holds and what the jobs before it changed; a
+        job the domain refuses gets its error now, and changes nothing."""
         reads = {stream_id for job in jobs for stream_id in job.reads}
-        batch = Batch(load_streams(self.recorder, self.mapper, reads))
-        decided: list[tuple[Job[Any], Finish[Any], list[Any]]] = []
+        # Account usage kept from earlier batches is brought up to date in the same query.
+        usages = {AccountUsage.id_for(job.account_id) for job in jobs}
+        known = {usage: self._committed[usage] for usage in usages if usage in self._committed}
+        batch = Batch(load_streams(self.recorder, self.mapper, reads - known.keys(), known))
         self._local.batch = batch
         try:
             for job in jobs:
@@ -535,43 +577,7 @@ class PackagesApplication(Application[UUID]):
                     decided.append((job, finish, batch.keep()))
         finally:
             self._local.batch = None
-        positions: dict[tuple[UUID, int], int] = {}
-        if batch.events:
-            try:
-                recordings = self.events.put(batch.events)
-            except IntegrityError:
-                # Another process changed a stream first: what we keep may be stale too.
-                self._committed.clear()
-                return [job for job, _, _ in decided]
-            except BaseException:
-                self._committed.clear()
-                raise
-            positions = {
-                (r.domain_event.originator_id, r.domain_event.originator_version): (
-                    r.notification.id
-                )
-                for r in recordings
-            }
-            try:
-                self._after_commit(batch)
-                if self.on_saved is not None:
-                    self.on_saved(recordings)
-            except Exception:
-                # The batch is committed: its commands succeeded, whatever happens here.
-                logger.exception("after a commit of %d events", len(recordings))
-        # A command that changed nothing answers at the head of the log: after this batch's
-        # commit, its own last position (every position before it has committed).
-        if positions:
-            head = max(positions.values())
-        elif any(not events for _, _, events in decided):
-            head = self.recorder.max_notification_id() or 0
-        for job, finish, events in decided:
-            if events:
-                position = max(positions[e.originator_id, e.originator_version] for e in events)
-            else:
-                position = head
-            job.future.set_result(finish(position))
-        return []
+        return batch
 
     def _after_commit(self, batch: Batch) -> None:
         """Keep what the batch left of the snapshotted kinds for the next batches, and

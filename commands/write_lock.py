@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Literal
+
+from commands.postgres_recorder import ServicePostgresRecorder
 
 # The class half of the two-part advisory-lock key (two-part keys never meet the one-part
 # keys the read model's writers take).
@@ -32,28 +33,27 @@ class WriteLock(Protocol):
 
 class PostgresWriteLock:
     """Transaction-scoped advisory locks, one per account, taken in one order (so two
-    batches never wait on each other in a circle) and released however the batch ends."""
+    batches never wait on each other in a circle). They open the batch's transaction, which
+    the batch's reads and insert share, and are released when it commits or rolls back."""
 
-    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
+    def __init__(self, recorder: ServicePostgresRecorder) -> None:
         self._datastore = recorder.datastore
 
     @contextmanager
     def hold(self, accounts: Collection[int]) -> Iterator[None]:
         keys = sorted({account_key(account) for account in accounts})
-        with self._datastore.get_connection() as connection, connection.transaction():
-            # Waiting as long as the store's writes wait for their table lock, no longer. Two
-            # statements in one round trip (values are inlined: both are integers of ours).
-            connection.execute(
-                SQL(
-                    "SET LOCAL lock_timeout = {timeout}; "
-                    "SELECT pg_advisory_xact_lock({lock_class}, k) "
-                    "FROM unnest({keys}::int4[]) AS k ORDER BY k"
-                ).format(
-                    timeout=Literal(f"{int(self._datastore.lock_timeout)}s"),
-                    lock_class=Literal(ACCOUNT_LOCK_CLASS),
-                    keys=Literal(keys),
-                )
-            )
+        # Waiting as long as the store's writes wait for their table lock, no longer. Three
+        # statements in one round trip (values are inlined: all are integers of ours).
+        opening = SQL(
+            "BEGIN; SET LOCAL lock_timeout = {timeout}; "
+            "SELECT pg_advisory_xact_lock({lock_class}, k) "
+            "FROM unnest({keys}::int4[]) AS k ORDER BY k"
+        ).format(
+            timeout=Literal(f"{int(self._datastore.lock_timeout)}s"),
+            lock_class=Literal(ACCOUNT_LOCK_CLASS),
+            keys=Literal(keys),
+        )
+        with self._datastore.batch(opening):
             yield
 
 
@@ -89,7 +89,7 @@ def account_key(account_id: int) -> int:
 
 
 def write_lock_for(recorder: ApplicationRecorder) -> WriteLock:
-    if isinstance(recorder, PostgresApplicationRecorder):
+    if isinstance(recorder, ServicePostgresRecorder):
         return PostgresWriteLock(recorder)
     if isinstance(recorder, SQLiteApplicationRecorder):
         datastore = recorder.datastore

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
-from psycopg import Cursor
 from psycopg.conninfo import make_conninfo
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
 
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from service.settings import SettingsError
@@ -82,7 +76,7 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
         raise SettingsError("FAAS_DATABASE_URL: the port must be a number") from None
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": f"{__name__}:ServicePostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "commands.postgres_recorder:ServicePostgresRecorder",
         "POSTGRES_DBNAME": dbname,
         # Always TCP, never the unix socket: psycopg's pipeline mode has been seen to
         # hang over the socket on statements of about 1 MB (a maximum-size create).
@@ -116,47 +110,3 @@ class DurableSQLiteFactory(SQLiteFactory):
             db_name=given.db_name, lock_timeout=given.lock_timeout
         )
         given.close()
-
-
-class ServicePostgresRecorder(PostgresApplicationRecorder):
-    """The library's recorder, with two changes.
-
-    A write is never retried: when the connection is lost during a commit, the commit may
-    have happened with only its acknowledgement lost, and a retry would then meet its own
-    events and answer something wrong (a taken id, a second start). The command answers
-    503 instead, within seconds; a stale pooled connection is found before use by the
-    pool's check on checkout.
-
-    Events are sent as four arrays in binary rather than one array of a composite type in
-    text, which psycopg builds several times slower in Python: with group commit a
-    transaction holds hundreds of events. The table lock, the NOTIFY and the positions
-    returned in order are the library's."""
-
-    insert_events = PostgresApplicationRecorder.insert_events.__wrapped__
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.insert_columns_statement = SQL(
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
-            "RETURNING notification_id"
-        ).format(
-            schema=Identifier(self.datastore.schema),
-            table=Identifier(self.events_table_name),
-            id_type=Identifier(self.datastore.originator_id_type),
-        )
-
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
-    ) -> None:
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        curs.execute(
-            self.insert_columns_statement,
-            (
-                [event.originator_id for event in stored_events],
-                [event.originator_version for event in stored_events],
-                [event.topic for event in stored_events],
-                [event.state for event in stored_events],
-            ),
-        )

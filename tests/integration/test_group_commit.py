@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from uuid import uuid4
 
+import pytest
+
 from commands.application import PackagesApplication, SavedPackage
 from commands.commands import CommandContext
 from commands.errors import LimitReachedError, PackageIdTakenError, PackageNameTakenError
@@ -166,6 +168,25 @@ def test_a_batch_never_passes_an_account_limit(store_url: str) -> None:
         assert all(isinstance(error, LimitReachedError) for error in errors), errors
     finally:
         container.close()
+
+
+def test_account_usage_kept_between_batches_sees_other_instances_commands(
+    store_url: str,
+) -> None:
+    limit = Settings(database_url=store_url, max_packages_per_account=3)
+    first, second = bootstrap(limit), bootstrap(limit)
+    try:
+        caller = context(unique_account())
+        for instance in (first, second, first):
+            instance.packages.create_package(create_package(), caller)
+        # The second instance last saw two packages: it must read the third before deciding.
+        with pytest.raises(LimitReachedError):
+            second.packages.create_package(create_package(), caller)
+        with pytest.raises(LimitReachedError):
+            first.packages.create_package(create_package(), caller)
+    finally:
+        first.close()
+        second.close()
 
 
 def test_a_command_whose_caller_gave_up_is_dropped_and_its_batch_still_commits(

@@ -28,6 +28,17 @@ def die_after(original: Any) -> Any:
     return wrapper
 
 
+def inserted_at_the_server(insert: Any) -> Any:
+    """The insert, then a query whose answer comes after the insert's: in pipeline mode
+    the statements are queued until a result is needed, and the COMMIT is not sent yet."""
+
+    def wrapper(cursor: Any, *args: Any, **kwargs: Any) -> None:
+        insert(cursor, *args, **kwargs)
+        cursor.connection.execute("SELECT 1").fetchall()
+
+    return wrapper
+
+
 def main(database_url: str, package_id: str, name: str) -> None:
     container = bootstrap(Settings(database_url=database_url))
     recorder = container.packages.recorder
@@ -35,8 +46,8 @@ def main(database_url: str, package_id: str, name: str) -> None:
     if isinstance(recorder, SQLiteApplicationRecorder):
         recorder._insert_events = die_after(recorder._insert_events)  # type: ignore[method-assign]
     elif isinstance(recorder, PostgresApplicationRecorder):
-        recorder._fetch_ids_after_insert_events = die_after(  # type: ignore[method-assign]
-            recorder._fetch_ids_after_insert_events
+        recorder._insert_stored_events = die_after(  # type: ignore[method-assign]
+            inserted_at_the_server(recorder._insert_stored_events)
         )
     command = create_package(name=name, package_id=UUID(package_id))
     container.packages.create_package(command, context(account_id=1))

@@ -1,0 +1,173 @@
+"""The event store's PostgreSQL recorder as the writer uses it: a batch of commands is one
+transaction on one connection, from its write lock to its commit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, cast
+
+import psycopg
+from eventsourcing import persistence
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Connection, Cursor
+from psycopg.abc import Query
+from psycopg.pq import TransactionStatus
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+# psycopg's errors as the library raises them, most specific first (as its datastore does).
+LIBRARY_ERRORS: tuple[tuple[type[Exception], type[Exception]], ...] = (
+    (psycopg.InterfaceError, persistence.InterfaceError),
+    (psycopg.OperationalError, persistence.OperationalError),
+    (psycopg.DataError, persistence.DataError),
+    (psycopg.IntegrityError, persistence.IntegrityError),
+    (psycopg.InternalError, persistence.InternalError),
+    (psycopg.ProgrammingError, persistence.ProgrammingError),
+    (psycopg.NotSupportedError, persistence.NotSupportedError),
+    (psycopg.DatabaseError, persistence.DatabaseError),
+    (psycopg.Error, persistence.PersistenceError),
+)
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """psycopg's errors raised as the library's, which the application handles."""
+    try:
+        yield
+    except psycopg.Error as error:
+        for raised, library in LIBRARY_ERRORS:
+            if isinstance(error, raised):
+                raise library(str(error)) from error
+        raise
+
+
+class BatchDatastore:
+    """The library's datastore, except on a thread inside ``batch``: there every read and
+    write of the recorder goes through the batch's one connection and transaction, so that
+    the batch costs one connection checkout and no transaction of its own per statement."""
+
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        self._datastore = datastore
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._datastore, name)
+
+    @property
+    def _batch_connection(self) -> Connection[DictRow] | None:
+        return cast("Connection[DictRow] | None", getattr(self._local, "connection", None))
+
+    @contextmanager
+    def batch(self, opening: Query) -> Iterator[Connection[DictRow]]:
+        """One transaction: begun together with ``opening`` (the write lock) in one round
+        trip, and committed with the batch's insert (``ServicePostgresRecorder``), or on a
+        normal exit when there was none; rolled back on an error."""
+        with self._datastore.get_connection() as connection, library_errors():
+            connection.execute(opening)
+            self._local.connection = connection
+            try:
+                yield connection
+            except BaseException:
+                with suppress(psycopg.Error):  # a lost connection: its transaction is gone
+                    connection.rollback()
+                raise
+            finally:
+                self._local.connection = None
+            status = connection.info.transaction_status
+            if status == TransactionStatus.INERROR:
+                # A statement failed and its error was not raised here: COMMIT would roll
+                # back in silence.
+                raise persistence.OperationalError("the batch's transaction had failed")
+            if status == TransactionStatus.INTRANS:  # the batch inserted nothing
+                connection.commit()
+
+    @contextmanager
+    def get_connection(self) -> Iterator[Connection[DictRow]]:
+        connection = self._batch_connection
+        if connection is None:
+            with self._datastore.get_connection() as connection:
+                yield connection
+        else:
+            with library_errors():
+                yield connection
+
+    @contextmanager
+    def transaction(self, *, commit: bool = False) -> Iterator[Cursor[DictRow]]:
+        connection = self._batch_connection
+        if connection is None:
+            with self._datastore.transaction(commit=commit) as cursor:
+                yield cursor
+        else:
+            # Part of the batch's transaction: committed (or not) with the batch.
+            with library_errors(), connection.cursor() as cursor:
+                yield cursor
+
+
+class ServicePostgresRecorder(PostgresApplicationRecorder):
+    """The library's recorder, with three changes.
+
+    A batch is one transaction (``BatchDatastore.batch``): its lock, its reads and its
+    insert share one connection, and it commits once.
+
+    A write is never retried: when the connection is lost during a commit, the commit may
+    have happened with only its acknowledgement lost, and a retry would then meet its own
+    events and answer something wrong (a taken id, a second start). The command answers
+    503 instead, within seconds; a stale pooled connection is found before use by the
+    pool's check on checkout.
+
+    Events are sent as four arrays in binary rather than one array of a composite type in
+    text, which psycopg builds several times slower in Python: with group commit a
+    transaction holds hundreds of events. The table lock, the NOTIFY and the positions
+    returned in order are the library's."""
+
+    datastore: BatchDatastore  # type: ignore[assignment]
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.datastore = BatchDatastore(datastore)
+        self.insert_columns_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=Identifier(datastore.originator_id_type),
+        )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if self.datastore._batch_connection is None:
+            return PostgresApplicationRecorder.insert_events.__wrapped__(  # type: ignore[no-any-return]
+                self, stored_events, **kwargs
+            )
+        # The batch's last statement: sent with its COMMIT, in one round trip. When the
+        # insert fails, the COMMIT is skipped and the batch rolls back.
+        with (
+            self.datastore.get_connection() as connection,
+            connection.pipeline() as pipeline,
+            connection.cursor() as cursor,
+        ):
+            self._insert_stored_events(cursor, stored_events)
+            connection.execute("COMMIT")
+            pipeline.sync()
+            return self._fetch_ids_after_insert_events(cursor, stored_events)
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_columns_statement,
+            (
+                [event.originator_id for event in stored_events],
+                [event.originator_version for event in stored_events],
+                [event.topic for event in stored_events],
+                [event.state for event in stored_events],
+            ),
+        )
