@@ -8,13 +8,15 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from typing import Any, Protocol
 
+import msgspec
 import psycopg
 import psycopg_pool
 
 Params = Sequence[Any]
+_json = msgspec.json.Encoder()
 # One advisory-lock key for "a projection batch is writing": batches and the rebuild's
 # switch-over take it inside their transactions, so they never interleave.
 PROJECTION_WRITE_LOCK = 0x46414153  # "FAAS"
@@ -55,6 +57,10 @@ class Database(Protocol):
     def read(self) -> Any:
         """A context manager: one read-only snapshot."""
 
+    def query(self, statement: str, params: Params = ()) -> list[Any]:
+        """The rows of one statement (written with ``?``), which is its own snapshot: no
+        transaction around it, so one round trip."""
+
     def sql(self, statement: str) -> str:
         """The statement in this database's placeholder style (written with ``?``)."""
 
@@ -77,6 +83,10 @@ class Database(Protocol):
 
     def delete(self, cursor: Any, table: str, column: str, values: Sequence[Any]) -> None:
         """Delete the rows whose ``column`` is one of ``values``."""
+
+    def pipelined(self, cursor: Any) -> Any:
+        """A context manager: the writes made in it are sent together (PostgreSQL's pipeline
+        mode), and their errors raised when it ends. No results can be read in it."""
 
     def leader_lock(self, channel: str) -> LeaderLock:
         """The lock that elects the one runner of the live projection."""
@@ -156,6 +166,10 @@ class SQLiteDatabase:
             finally:
                 connection.rollback()
 
+    def query(self, statement: str, params: Params = ()) -> list[Any]:
+        with unavailable_as_error(), self._connection() as connection:
+            return connection.execute(statement, params).fetchall()
+
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         if not self._slots.acquire(timeout=self.timeout_seconds):
@@ -177,6 +191,9 @@ class SQLiteDatabase:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
         return connection
+
+    def pipelined(self, cursor: sqlite3.Cursor) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def leader_lock(self, channel: str) -> FileLeaderLock:
         return FileLeaderLock(f"{self.path}.projector.lock")
@@ -220,22 +237,10 @@ class PostgresDatabase:
         *,
         replace: bool = True,
     ) -> None:
-        """COPY into a temporary table, then one INSERT … SELECT: the fastest way in."""
-        if not rows:
-            return
-        stage = f"stage_{table}"
-        names = ", ".join(columns)
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "
-            f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
-        with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            _upsert_statement(table, columns, key, replace, source=f"SELECT {names} FROM {stage}")
-        )
-        cursor.execute(f"TRUNCATE {stage}")
+        if rows:
+            source = _rows_from_json(table, columns)
+            statement = _upsert_statement(table, columns, key, replace, source=source)
+            cursor.execute(statement, (_as_json(columns, rows),))
 
     def insert(
         self,
@@ -245,14 +250,19 @@ class PostgresDatabase:
         rows: Sequence[Params],
     ) -> None:
         if rows:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            statement = f"INSERT INTO {table} ({', '.join(columns)}) "
+            cursor.execute(statement + _rows_from_json(table, columns), (_as_json(columns, rows),))
 
     def delete(
         self, cursor: psycopg.Cursor[Any], table: str, column: str, values: Sequence[Any]
     ) -> None:
-        delete_rows(self, cursor, table, column, values)
+        if values:
+            cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", (list(values),))
+
+    @contextmanager
+    def pipelined(self, cursor: psycopg.Cursor[Any]) -> Iterator[None]:
+        with cursor.connection.pipeline():
+            yield
 
     @contextmanager
     def write(self) -> Iterator[psycopg.Cursor[Any]]:
@@ -276,11 +286,30 @@ class PostgresDatabase:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield cursor
 
+    def query(self, statement: str, params: Params = ()) -> list[Any]:
+        with unavailable_as_error(), self.pool.connection() as connection:
+            connection.autocommit = True
+            try:
+                return connection.execute(self.sql(statement), params).fetchall()
+            finally:
+                with suppress(psycopg.Error):  # a broken connection is dropped by the pool
+                    connection.autocommit = False
+
     def leader_lock(self, channel: str) -> AdvisoryLeaderLock:
         return AdvisoryLeaderLock(self.conninfo, channel, self.timeout_seconds)
 
     def close(self) -> None:
         self.pool.close()
+
+
+def _rows_from_json(table: str, columns: Sequence[str]) -> str:
+    """Rows given as one JSON array of objects, typed by the table's own row type: a whole
+    table's rows in one statement, which (unlike COPY) can be pipelined."""
+    return f"SELECT {', '.join(columns)} FROM json_populate_recordset(NULL::{table}, %s::json)"
+
+
+def _as_json(columns: Sequence[str], rows: Sequence[Params]) -> str:
+    return _json.encode([dict(zip(columns, row, strict=True)) for row in rows]).decode()
 
 
 def _upsert_statement(

@@ -264,11 +264,12 @@ def apply_batch(
     _load_revisions(database, cursor, generation, batch, handled)
     for stream_id, event in handled:
         HANDLERS[type(event)](batch, stream_id, event)
-    _write(database, cursor, generation, batch)
     position = events[-1][0]
-    set_position(database, cursor, generation.number, position)
-    if database.name == "postgres":
-        cursor.execute(f"SELECT pg_notify('{READ_MODEL_CHANNEL}', %s)", (str(position),))
+    with database.pipelined(cursor):
+        _write(database, cursor, generation, batch)
+        set_position(database, cursor, generation.number, position)
+        if database.name == "postgres":
+            cursor.execute(f"SELECT pg_notify('{READ_MODEL_CHANNEL}', %s)", (str(position),))
     return position
 
 
@@ -328,8 +329,8 @@ def _select_by_id(database: Database, cursor: Cursor, table: str, ids: set[str])
 
 
 def _write(database: Database, cursor: Cursor, generation: Generation, batch: Batch) -> None:
-    """Deletions first; then new rows are inserted (by COPY on PostgreSQL) and rows that
-    existed are replaced; tags are rewritten for the packages whose tags were set."""
+    """Deletions first; then new rows are inserted and rows that existed are replaced; tags
+    are rewritten for the packages whose tags were set."""
     gone = _delete(database, cursor, generation, batch)
     for row_type, entity, rows, new, changed in (
         (PackageRow, "packages", batch.packages, batch.new_packages, batch.changed_packages),

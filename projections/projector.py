@@ -22,12 +22,19 @@ class Projector:
             current = self._current(cursor, generation)
         return 0 if current is None else current.position
 
-    def step(self, generation: Generation | None = None, stop: int | None = None) -> int | None:
+    def step(
+        self,
+        generation: Generation | None = None,
+        stop: int | None = None,
+        after: int | None = None,
+    ) -> int | None:
         """Apply one batch; the new position, or ``None`` when there was nothing to apply.
+        ``after`` is the position the last step returned, if the caller knows it.
 
         Events are read before the transaction; inside it the position is checked again, so
-        a batch that another writer (or a switch to a new generation) overtook is dropped."""
-        seen = self.position(generation)
+        a batch that another writer (or a switch to a new generation) overtook is dropped,
+        and the position it had is returned."""
+        seen = self.position(generation) if after is None else after
         events = self.log.after(seen, self.batch_size, stop=stop, types=HANDLERS)
         if not events:
             return None
@@ -39,7 +46,8 @@ class Projector:
 
     def catch_up(self, generation: Generation | None = None, stop: int | None = None) -> int:
         """Apply batches until nothing is left (up to ``stop``); the final position."""
-        while (position := self.step(generation, stop)) is not None:
+        position = None
+        while (position := self.step(generation, stop, position)) is not None:
             if stop is not None and position >= stop:
                 return position
         return self.position(generation)

@@ -66,9 +66,11 @@ class ProjectionRunner:
     def _lead(self) -> None:
         self.is_leader = True
         logger.info("projecting the read model from this process")
+        position = None
         while not self._stopped.is_set():
-            position = self.projector.step()
-            if position is not None:
+            stepped = self.projector.step(after=position)
+            if stepped is not None:
+                position = stepped
                 self.watch.advance(position)
             else:
                 self.lock.wait_for_events(self.idle_seconds)
