@@ -61,15 +61,19 @@ class BatchDatastore:
         return cast("Connection[DictRow] | None", getattr(self._local, "connection", None))
 
     @contextmanager
-    def batch(self, opening: Query) -> Iterator[Connection[DictRow]]:
-        """One transaction: begun together with ``opening`` (the write lock) in one round
-        trip, and committed with the batch's insert (``ServicePostgresRecorder``), or on a
-        normal exit when there was none; rolled back on an error."""
+    def batch(self, opening: Sequence[Query]) -> Iterator[Connection[DictRow]]:
+        """One transaction in pipeline mode: ``opening`` (BEGIN and the write lock) goes
+        out with the batch's first read, in one round trip; the transaction commits with the
+        batch's insert (``ServicePostgresRecorder``), or on a normal exit when there was
+        none, and rolls back on an error. Every read in it uses a cursor of its own, so that
+        no result waiting in the pipeline is taken for another."""
         with self._datastore.get_connection() as connection, library_errors():
-            connection.execute(opening)
             self._local.connection = connection
             try:
-                yield connection
+                with connection.pipeline():
+                    for statement in opening:
+                        connection.execute(statement)
+                    yield connection
             except BaseException:
                 with suppress(psycopg.Error):  # a lost connection: its transaction is gone
                     connection.rollback()

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.abc import Query
 from psycopg.sql import SQL, Literal
 
 from commands.postgres_recorder import ServicePostgresRecorder
@@ -42,17 +43,18 @@ class PostgresWriteLock:
     @contextmanager
     def hold(self, accounts: Collection[int]) -> Iterator[None]:
         keys = sorted({account_key(account) for account in accounts})
-        # Waiting as long as the store's writes wait for their table lock, no longer. Three
-        # statements in one round trip (values are inlined: all are integers of ours).
-        opening = SQL(
-            "BEGIN; SET LOCAL lock_timeout = {timeout}; "
-            "SELECT pg_advisory_xact_lock({lock_class}, k) "
-            "FROM unnest({keys}::int4[]) AS k ORDER BY k"
-        ).format(
-            timeout=Literal(f"{int(self._datastore.lock_timeout)}s"),
-            lock_class=Literal(ACCOUNT_LOCK_CLASS),
-            keys=Literal(keys),
-        )
+        # Waiting as long as the store's writes wait for their table lock, no longer. Values
+        # are inlined: all are integers of ours.
+        opening: list[Query] = [
+            SQL("BEGIN"),
+            SQL("SET LOCAL lock_timeout = {timeout}").format(
+                timeout=Literal(f"{int(self._datastore.lock_timeout)}s")
+            ),
+            SQL(
+                "SELECT pg_advisory_xact_lock({lock_class}, k) "
+                "FROM unnest({keys}::int4[]) AS k ORDER BY k"
+            ).format(lock_class=Literal(ACCOUNT_LOCK_CLASS), keys=Literal(keys)),
+        ]
         with self._datastore.batch(opening):
             yield
 
