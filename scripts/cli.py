@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -31,7 +34,12 @@ from service.settings import Settings, SettingsError
 from service.store import is_embedded
 from service.wire import now_to_the_millisecond
 
+logger = logging.getLogger("faas.service")
+
 DEVELOPMENT_ACCOUNT = 1
+PROJECTION_VARIABLE = "FAAS_PROJECTION"
+PROJECTION_RESTART_SECONDS = 2.0
+PROJECTION_STOP_SECONDS = 15.0
 EXAMPLE_BODY = (
     '{"name":"hello","functions":[{"name":"hello","type":"ON_REQUEST",'
     '"code":"export default () => 1;","config":{"path":"hello"}}]}'
@@ -89,8 +97,21 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             if not server.started:
                 return 1
         else:
-            Supervisor(config, sockets=[config.bind_socket()]).run()
+            projection = _projection_process(settings)
+            Supervisor(config, [config.bind_socket()], projection).run()
     return 0
+
+
+def _projection_process(settings: Settings) -> list[str] | None:
+    """With several workers on PostgreSQL, the inline projection runs in a process of its
+    own (``faas-packages project``) rather than in one of the workers, where it would share
+    an interpreter lock with a busy event loop and every round trip to the database would
+    wait its turn. On SQLite, only the process that wrote hears of its writes at once, so the
+    projection stays in the workers."""
+    if settings.projection != "inline" or is_embedded(settings.database_url):
+        return None
+    os.environ[PROJECTION_VARIABLE] = "off"  # the workers', which uvicorn spawns after this
+    return [sys.executable, "-m", "scripts.cli", "project"]
 
 
 class Supervisor(Multiprocess):
@@ -99,8 +120,16 @@ class Supervisor(Multiprocess):
     shutdown begins; without this, the port would keep queueing new connections that no
     process will ever accept, instead of refusing them."""
 
-    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        sockets: list[socket.socket],
+        projection: list[str] | None = None,
+    ) -> None:
         super().__init__(config, sockets)
+        self._projection_command = projection
+        self._projection: subprocess.Popen[bytes] | None = None
+        self._projection_started = 0.0
         for stop in (signal.SIGINT, signal.SIGTERM):
             signal.signal(stop, self._stop_listening)
 
@@ -108,6 +137,39 @@ class Supervisor(Multiprocess):
         for sock in self.sockets:
             sock.close()
         self.signal_queue.append(received)
+
+    def init_processes(self) -> None:
+        self._start_projection()
+        super().init_processes()
+
+    def keep_subprocess_alive(self) -> None:
+        """Workers as uvicorn keeps them; the projection process restarted when it ends,
+        at most once per pause (it may end because the store is away)."""
+        super().keep_subprocess_alive()
+        ended = None if self._projection is None else self._projection.poll()
+        paused = time.monotonic() - self._projection_started >= PROJECTION_RESTART_SECONDS
+        if ended is not None and paused and not self.should_exit.is_set():
+            logger.warning("projection process ended (%s); restarting it", ended)
+            self._start_projection()
+
+    def terminate_all(self) -> None:
+        if self._projection is not None and self._projection.poll() is None:
+            self._projection.terminate()  # it stops at a batch boundary
+        super().terminate_all()
+
+    def join_all(self) -> None:
+        super().join_all()
+        if self._projection is not None:
+            try:
+                self._projection.wait(PROJECTION_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._projection.kill()
+                self._projection.wait()
+
+    def _start_projection(self) -> None:
+        if self._projection_command is not None:
+            self._projection_started = time.monotonic()
+            self._projection = subprocess.Popen(self._projection_command)  # noqa: S603 - ours
 
 
 @contextmanager
