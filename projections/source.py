@@ -99,6 +99,27 @@ class EventLog:
                 except queue.Empty:
                     continue
 
+    def streams_between(self, after: int, upto: int) -> set[str]:
+        """The ids of the streams with an event after position ``after``, up to ``upto``."""
+        recorder = self.recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            rows = _postgres_query(
+                recorder,
+                "SELECT DISTINCT originator_id FROM {events} "
+                "WHERE notification_id > %s AND notification_id <= %s",
+                (after, upto),
+            )
+            return {str(row[0]) for row in rows}
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            text = (
+                f"SELECT DISTINCT originator_id FROM {recorder.events_table_name} "
+                "WHERE rowid > ? AND rowid <= ?"
+            )
+            with recorder.datastore.transaction(commit=False) as lite:
+                lite.execute(text, (after, upto))
+                return {str(recorder.convert_originator_id(row[0])) for row in lite.fetchall()}
+        return {str(row[1]) for row in self._rows(after, upto - after, upto)}
+
     def rows(self, position: int, limit: int) -> list[tuple[Any, ...]]:
         """Raw ``(position, stream id, version, topic, state)`` rows after ``position``."""
         return self._rows(position, limit, None)
@@ -139,18 +160,13 @@ class EventLog:
     def _stream_query(self, tail: str, stream_id: UUID, *params: Any) -> list[tuple[Any, ...]]:
         recorder = self.recorder
         if isinstance(recorder, PostgresApplicationRecorder):
-            statement = SQL(
+            return _postgres_query(
+                recorder,
                 "SELECT notification_id, originator_id, originator_version, topic, state "
-                "FROM {schema}.{table} WHERE originator_id = %s "
-                + tail.format(position="notification_id").replace("?", "%s")
-            ).format(
-                schema=Identifier(recorder.datastore.schema),
-                table=Identifier(recorder.events_table_name),
+                "FROM {events} WHERE originator_id = %s "
+                + tail.format(position="notification_id").replace("?", "%s"),
+                (stream_id, *params),
             )
-            with recorder.datastore.get_connection() as connection:
-                cursor = connection.cursor(row_factory=tuple_row)
-                cursor.execute(statement, (stream_id, *params))
-                return cursor.fetchall()
         if isinstance(recorder, SQLiteApplicationRecorder):
             text = (
                 "SELECT rowid, originator_id, originator_version, topic, state "
@@ -191,17 +207,26 @@ class EventLog:
 def _postgres_rows(
     recorder: PostgresApplicationRecorder, position: int, limit: int
 ) -> list[tuple[Any, ...]]:
-    statement = SQL(
+    return _postgres_query(
+        recorder,
         "SELECT notification_id, originator_id, originator_version, topic, state "
-        "FROM {schema}.{table} WHERE notification_id > %s "
-        "ORDER BY notification_id LIMIT %s"
-    ).format(
-        schema=Identifier(recorder.datastore.schema),
-        table=Identifier(recorder.events_table_name),
+        "FROM {events} WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
+        (position, limit),
+    )
+
+
+def _postgres_query(
+    recorder: PostgresApplicationRecorder, text: str, params: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    """The rows of ``text``, where ``{events}`` names the library's events table."""
+    statement = SQL(text).format(
+        events=SQL("{}.{}").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+        )
     )
     with recorder.datastore.get_connection() as connection:
         cursor = connection.cursor(row_factory=tuple_row)
-        cursor.execute(statement, (position, limit))
+        cursor.execute(statement, params)
         return cursor.fetchall()
 
 

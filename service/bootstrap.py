@@ -21,6 +21,7 @@ from projections.schema import ensure_schema, is_outdated
 from projections.source import EventLog
 from projections.watch import POLL_SECONDS, PositionListener, PositionWatch
 from service.metrics import count_appended
+from service.package_cache import PackageCache
 from service.settings import Settings
 from service.store import library_env, read_model_database
 
@@ -46,6 +47,7 @@ class Container:
     watch: PositionWatch
     listener: PositionListener | None
     keys: KeyRing
+    package_cache: PackageCache
 
     def start(self) -> None:
         """Start the background work this process does: projecting (if configured here) and
@@ -116,6 +118,16 @@ def bootstrap(settings: Settings) -> Container:
     listener = PositionListener(conninfo, watch) if conninfo else None
     keys = KeyRing(packages)
     keys.refresh()
+    read_model = ReadModel(database)
     return Container(
-        settings, packages, database, ReadModel(database), projector, runner, watch, listener, keys
+        settings,
+        packages,
+        database,
+        read_model,
+        projector,
+        runner,
+        watch,
+        listener,
+        keys,
+        PackageCache(read_model, projector.log),
     )

@@ -69,9 +69,7 @@ async def get_package(request: Request) -> Response:
             package_as_of_time, container, principal.account_id, package_id, parse_as_of(as_of)
         )
     else:
-        row = await run_in_threadpool(
-            container.read_model.package, principal.account_id, package_id
-        )
+        row = await container.package_cache.package(principal.account_id, package_id)
     if row is None:
         raise not_found()
     return success(request, 200, responses.package(row), headers={"ETag": f'"{row.version}"'})

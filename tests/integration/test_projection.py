@@ -17,6 +17,7 @@ from projections.schema import live_generation
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from tests.support.commands import context, create_package
+from tests.support.drift import drift_revisions_total
 from tests.support.server import run_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,15 +147,7 @@ def test_verify_lists_a_drifted_row(container: Container) -> None:
     account = create(container, 2)
     container.projector.catch_up()
     drifted = container.read_model.packages(account, EVERYTHING).items[0]
-    with container.database.write() as cursor:
-        live = live_generation(container.database, cursor)
-        assert live is not None
-        cursor.execute(
-            container.database.sql(
-                f"UPDATE {live.table('packages')} SET revisions_total = 9 WHERE id = ?"
-            ),
-            (drifted.id,),
-        )
+    drift_revisions_total(container, drifted.id, 9)
 
     differences = verify(container.projector)
 

@@ -1,0 +1,163 @@
+"""Packages read by id, kept in memory and still read-your-writes across processes.
+
+A GET by id answers from this process's copy of the package when the read model has not
+changed it since the copy was read. To know that without reading the row, each GET waits for
+a *check* that began after the GET arrived: it reads where the live read model stands, and
+drops the copies of the packages whose streams have events between the last check and that
+point. One check serves every GET that arrived before it began, so under load a process
+makes one small query per round of GETs rather than one per GET; and whatever any process's
+answer had waited for (a command waits until the read model has its change) is in the read
+model before the check, so no GET answers older than an answer already given.
+
+A rebuild switches to a new generation: the next check drops every copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+
+from projections.queries import ReadModel, ReadPoint
+from projections.rows import PackageRow
+from projections.source import EventLog
+
+# Copies kept per process, the least recently read dropped first.
+CACHED_PACKAGES = 10_000
+# Past this many events since the last check, drop every copy instead of listing streams.
+MAX_CHECKED_EVENTS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    account_id: int
+    row: PackageRow
+
+
+class PackageCache:
+    """The packages this process read by id, valid as of ``checked``."""
+
+    def __init__(self, read_model: ReadModel, log: EventLog, size: int = CACHED_PACKAGES) -> None:
+        self._read_model = read_model
+        self._log = log
+        self._size = size
+        self._copies: OrderedDict[str, Copy] = OrderedDict()
+        self._checked: ReadPoint | None = None
+        self._lock = threading.Lock()
+        self._barrier = Barrier(self._check)
+
+    async def package(self, account_id: int, package_id: str) -> PackageRow | None:
+        """The account's package as the read model has it now (``None``: not found)."""
+        await self._barrier.wait()
+        with self._lock:
+            kept = self._copies.get(package_id)
+            if kept is not None and kept.account_id == account_id:
+                self._copies.move_to_end(package_id)
+                return kept.row
+        row, point = await run_in_threadpool(
+            self._read_model.package_at_point, account_id, package_id
+        )
+        if row is not None and point is not None:
+            self._keep(account_id, row, point)
+        return row
+
+    def _keep(self, account_id: int, row: PackageRow, point: ReadPoint) -> None:
+        """Keep a copy read at ``point``, unless a check has passed that point since: the
+        changes it dropped copies for may include this package's."""
+        with self._lock:
+            checked = self._checked
+            if checked is None or point.generation != checked.generation:
+                return
+            if point.position < checked.position:
+                return
+            self._copies[row.id] = Copy(account_id, row)
+            self._copies.move_to_end(row.id)
+            while len(self._copies) > self._size:
+                self._copies.popitem(last=False)
+
+    def _check(self) -> None:
+        """Bring the copies up to where the live read model stands now (in a thread)."""
+        point = self._read_model.live_point()
+        with self._lock:
+            checked = self._checked
+        if point is None or point == checked:
+            return
+        changed: set[str] | None = None
+        if (
+            checked is not None
+            and point.generation == checked.generation
+            and 0 < point.position - checked.position <= MAX_CHECKED_EVENTS
+        ):
+            changed = self._log.streams_between(checked.position, point.position)
+        with self._lock:
+            if self._checked != checked:
+                # Another event loop of this process checked meanwhile: keep no copy, and
+                # stand at the newer point of the two.
+                self._copies.clear()
+                newer = self._checked
+                if newer is None or newer.generation != point.generation or newer < point:
+                    self._checked = point
+                return
+            if changed is None:
+                self._copies.clear()
+            else:
+                for stream_id in changed:
+                    self._copies.pop(stream_id, None)
+            self._checked = point
+
+
+class Barrier:
+    """Awaiting ``wait`` returns once a run of ``check`` that began after the call has
+    ended; the callers that arrive while a run is in flight share the next one."""
+
+    def __init__(self, check: Callable[[], None]) -> None:
+        self._check = check
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Round] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        state = self._loops.get(loop)
+        if state is None:
+            state = self._loops[loop] = _Round()
+        if state.next is None:
+            state.next = loop.create_future()
+            state.next.add_done_callback(_retrieved)
+            if not state.running:
+                state.running = True
+                state.task = loop.create_task(self._run(state))
+        await asyncio.shield(state.next)
+
+    async def _run(self, state: _Round) -> None:
+        try:
+            while state.next is not None:
+                done, state.next = state.next, None
+                try:
+                    await asyncio.to_thread(self._check)
+                except Exception as error:  # every waiter of this round gets it (503)
+                    done.set_exception(error)
+                else:
+                    done.set_result(None)
+        finally:
+            state.running = False
+
+
+class _Round:
+    """A loop's next run of the check, and whether one is in flight."""
+
+    def __init__(self) -> None:
+        self.next: asyncio.Future[None] | None = None
+        self.running = False
+        self.task: asyncio.Task[None] | None = None
+
+
+def _retrieved(future: asyncio.Future[None]) -> None:
+    """An error nobody waits for any more is not worth a warning."""
+    if not future.cancelled():
+        future.exception()
