@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
                 with contextlib.suppress(asyncio.CancelledError):
                     await opening
             for container in opened:
+                await container.package_cache.close()
                 container.close()
 
     app = Starlette(

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, InternalError, Recording
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from commands.application import Limits, PackagesApplication
-from projections.database import Database
+from projections.changes import Changes, PostgresChanges, ThreadedChanges
+from projections.database import Database, PostgresDatabase
 from projections.keyring import KeyRing
 from projections.projector import Projector
 from projections.queries import ReadModel
@@ -65,6 +67,16 @@ class Container:
             self.listener.stop()
         self.packages.close()
         self.database.close()
+
+
+def changes_of(read_model: ReadModel, log: EventLog, database: Database) -> Changes:
+    """How kept rows are checked: one statement on PostgreSQL, where the read model and the
+    log share a database; else two queries in a thread."""
+    recorder = log.recorder
+    if isinstance(database, PostgresDatabase) and isinstance(recorder, PostgresApplicationRecorder):
+        schema = recorder.datastore.schema
+        return PostgresChanges(database.conninfo, schema, recorder.events_table_name)
+    return ThreadedChanges(read_model, log)
 
 
 def open_application(env: dict[str, str], limits: Limits) -> PackagesApplication:
@@ -129,5 +141,5 @@ def bootstrap(settings: Settings) -> Container:
         watch,
         listener,
         keys,
-        PackageCache(read_model, projector.log),
+        PackageCache(read_model, changes_of(read_model, projector.log, database)),
     )

@@ -4,10 +4,11 @@ A GET by id answers from this process's copy of the package when the read model 
 changed it since the copy was read. To know that without reading the row, each GET waits for
 a *check* that began after the GET arrived: it reads where the live read model stands, and
 drops the copies of the packages whose streams have events between the last check and that
-point. One check serves every GET that arrived before it began, so under load a process
-makes one small query per round of GETs rather than one per GET; and whatever any process's
-answer had waited for (a command waits until the read model has its change) is in the read
-model before the check, so no GET answers older than an answer already given.
+point (``projections/changes.py``: one statement on PostgreSQL). One check serves every GET
+that arrived before it began, so under load a process makes one small query per round of GETs
+rather than one per GET; and whatever any process's answer had waited for (a command waits
+until the read model has its change) is in the read model before the check, so no GET
+answers older than an answer already given.
 
 A rebuild switches to a new generation: the next check drops every copy.
 """
@@ -18,19 +19,17 @@ import asyncio
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
+from projections.changes import Changes
 from projections.queries import ReadModel, ReadPoint
 from projections.rows import PackageRow
-from projections.source import EventLog
 
 # Copies kept per process, the least recently read dropped first.
 CACHED_PACKAGES = 10_000
-# Past this many events since the last check, drop every copy instead of listing streams.
-MAX_CHECKED_EVENTS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +41,11 @@ class Copy:
 class PackageCache:
     """The packages this process read by id, valid as of ``checked``."""
 
-    def __init__(self, read_model: ReadModel, log: EventLog, size: int = CACHED_PACKAGES) -> None:
+    def __init__(
+        self, read_model: ReadModel, changes: Changes, size: int = CACHED_PACKAGES
+    ) -> None:
         self._read_model = read_model
-        self._log = log
+        self._changes = changes
         self._size = size
         self._copies: OrderedDict[str, Copy] = OrderedDict()
         self._checked: ReadPoint | None = None
@@ -80,20 +81,13 @@ class PackageCache:
             while len(self._copies) > self._size:
                 self._copies.popitem(last=False)
 
-    def _check(self) -> None:
-        """Bring the copies up to where the live read model stands now (in a thread)."""
-        point = self._read_model.live_point()
+    async def _check(self) -> None:
+        """Bring the copies up to where the live read model stands now."""
         with self._lock:
             checked = self._checked
-        if point is None or point == checked:
+        point, changed = await self._changes.since(checked)
+        if point is None:
             return
-        changed: set[str] | None = None
-        if (
-            checked is not None
-            and point.generation == checked.generation
-            and 0 < point.position - checked.position <= MAX_CHECKED_EVENTS
-        ):
-            changed = self._log.streams_between(checked.position, point.position)
         with self._lock:
             if self._checked != checked:
                 # Another event loop of this process checked meanwhile: keep no copy, and
@@ -110,12 +104,16 @@ class PackageCache:
                     self._copies.pop(stream_id, None)
             self._checked = point
 
+    async def close(self) -> None:
+        """Let go of what the running event loop holds (its connection for checks)."""
+        await self._changes.close()
+
 
 class Barrier:
     """Awaiting ``wait`` returns once a run of ``check`` that began after the call has
     ended; the callers that arrive while a run is in flight share the next one."""
 
-    def __init__(self, check: Callable[[], None]) -> None:
+    def __init__(self, check: Callable[[], Awaitable[None]]) -> None:
         self._check = check
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Round] = (
             weakref.WeakKeyDictionary()
@@ -139,7 +137,7 @@ class Barrier:
             while state.next is not None:
                 done, state.next = state.next, None
                 try:
-                    await asyncio.to_thread(self._check)
+                    await self._check()
                 except Exception as error:  # every waiter of this round gets it (503)
                     done.set_exception(error)
                 else:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
+import pytest
+
 from commands.commands import DeletePackage, UpdatePackage
+from projections.database import DatabaseUnavailableError
 from projections.rebuild import rebuild
 from projections.rows import PackageRow
 from service.bootstrap import Container
@@ -14,7 +18,13 @@ from tests.support.drift import drift_revisions_total
 
 
 def read(container: Container, account_id: int, package_id: str) -> PackageRow | None:
-    return asyncio.run(container.package_cache.package(account_id, package_id))
+    async def on_a_loop_of_its_own() -> PackageRow | None:
+        try:
+            return await container.package_cache.package(account_id, package_id)
+        finally:
+            await container.package_cache.close()
+
+    return asyncio.run(on_a_loop_of_its_own())
 
 
 def test_a_package_read_twice_unchanged_is_the_kept_copy(container: Container) -> None:
@@ -76,3 +86,39 @@ def test_a_rebuild_replaces_every_kept_copy(container: Container) -> None:
     rebuilt = read(container, caller.account_id, package_id)
     assert rebuilt is not None
     assert rebuilt.revisions_total == 1
+
+
+def test_a_check_whose_connection_was_lost_fails_once_then_reconnects(
+    container: Container, store_url: str
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("SQLite checks open no connection of their own")
+    caller = context()
+    saved = container.packages.create_package(create_package(), caller)
+    container.projector.catch_up()
+    package_id = str(saved.package.id)
+    cache = container.package_cache
+
+    async def across_a_lost_connection() -> list[str]:
+        outcomes = []
+        try:
+            await cache.package(caller.account_id, package_id)
+            with psycopg.connect(store_url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND query LIKE %s",
+                    ("%rm_generations g%",),
+                )
+            for _ in range(2):
+                try:
+                    row = await cache.package(caller.account_id, package_id)
+                except DatabaseUnavailableError:
+                    outcomes.append("unavailable")
+                else:
+                    outcomes.append("found" if row is not None else "missing")
+        finally:
+            await cache.close()
+        return outcomes
+
+    assert asyncio.run(across_a_lost_connection()) == ["unavailable", "found"]

@@ -1,0 +1,109 @@
+"""Where the live read model stands, and which streams the log holds events of since a point:
+what a process needs to know that a row it keeps is still the row the read model has."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any, Protocol
+
+import psycopg
+from psycopg.sql import SQL, Identifier
+
+from projections.database import DatabaseUnavailableError
+from projections.queries import ReadModel, ReadPoint
+from projections.schema import LIVE
+from projections.source import EventLog
+
+# Past this many events since the last point, "every stream" is the cheaper answer.
+MAX_LISTED_EVENTS = 10_000
+# No stream has an event after this position: for a point that lists no changes.
+NO_EVENTS_AFTER = 2**62
+
+
+class Changes(Protocol):
+    async def since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
+        """The live point now, and the ids of the streams with events between ``checked``
+        and it; ``None`` for "any stream may have changed" (a new generation, no earlier
+        point, or too many events to list)."""
+
+    async def close(self) -> None:
+        """Let go of what this event loop holds."""
+
+
+def comparable(checked: ReadPoint | None, point: ReadPoint) -> bool:
+    return (
+        checked is not None
+        and checked.generation == point.generation
+        and 0 <= point.position - checked.position <= MAX_LISTED_EVENTS
+    )
+
+
+class ThreadedChanges:
+    """Two queries in a worker thread: the read model's point, then the log (they may be two
+    SQLite files)."""
+
+    def __init__(self, read_model: ReadModel, log: EventLog) -> None:
+        self._read_model = read_model
+        self._log = log
+
+    async def since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
+        return await asyncio.to_thread(self._since, checked)
+
+    def _since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
+        point = self._read_model.live_point()
+        if point is None or checked is None or not comparable(checked, point):
+            return point, None
+        if point.position == checked.position:
+            return point, set()
+        return point, self._log.streams_between(checked.position, point.position)
+
+    async def close(self) -> None:
+        return None
+
+
+class PostgresChanges:
+    """One statement on the event loop's own connection (read model and log share the
+    database): no worker thread and no pool check in the way of every round of GETs. A lost
+    connection is the round's error (503) and is opened again by the next round."""
+
+    def __init__(self, conninfo: str, schema: str, events_table: str) -> None:
+        self._conninfo = conninfo
+        self._statement = SQL(
+            "SELECT g.generation, g.position, ARRAY("
+            "SELECT DISTINCT e.originator_id::text FROM {events} e "
+            "WHERE e.notification_id > %s AND e.notification_id <= g.position LIMIT %s) "
+            "FROM rm_generations g WHERE g.purpose = %s"
+        ).format(events=SQL("{}.{}").format(Identifier(schema), Identifier(events_table)))
+        self._connections: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, psycopg.AsyncConnection[Any]
+        ] = weakref.WeakKeyDictionary()
+
+    async def since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
+        after = NO_EVENTS_AFTER if checked is None else checked.position
+        try:
+            connection = await self._connection()
+            cursor = await connection.execute(self._statement, (after, MAX_LISTED_EVENTS, LIVE))
+            row = await cursor.fetchone()
+        except psycopg.Error as error:
+            await self.close()
+            raise DatabaseUnavailableError(str(error)) from error
+        if row is None:
+            return None, None
+        point = ReadPoint(int(row[0]), int(row[1]))
+        if not comparable(checked, point) or len(row[2]) >= MAX_LISTED_EVENTS:
+            return point, None
+        return point, set(row[2])
+
+    async def _connection(self) -> psycopg.AsyncConnection[Any]:
+        loop = asyncio.get_running_loop()
+        connection = self._connections.get(loop)
+        if connection is None or connection.closed:
+            connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            self._connections[loop] = connection
+        return connection
+
+    async def close(self) -> None:
+        connection = self._connections.pop(asyncio.get_running_loop(), None)
+        if connection is not None:
+            await connection.close()
