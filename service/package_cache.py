@@ -22,20 +22,30 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import msgspec
 from starlette.concurrency import run_in_threadpool
 
 from projections.changes import Changes
 from projections.queries import ReadModel, ReadPoint
 from projections.rows import PackageRow
+from service import responses
 
+_encoder = msgspec.json.Encoder()
 # Copies kept per process, the least recently read dropped first.
 CACHED_PACKAGES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class Copy:
+    """A package as kept: its row, and the ``data`` of its GET, encoded once."""
+
     account_id: int
     row: PackageRow
+    data: msgspec.Raw
+
+    @classmethod
+    def of(cls, account_id: int, row: PackageRow) -> Copy:
+        return cls(account_id, row, msgspec.Raw(_encoder.encode(responses.package(row))))
 
 
 class PackageCache:
@@ -52,22 +62,24 @@ class PackageCache:
         self._lock = threading.Lock()
         self._barrier = Barrier(self._check)
 
-    async def package(self, account_id: int, package_id: str) -> PackageRow | None:
+    async def package(self, account_id: int, package_id: str) -> Copy | None:
         """The account's package as the read model has it now (``None``: not found)."""
         await self._barrier.wait()
         with self._lock:
             kept = self._copies.get(package_id)
             if kept is not None and kept.account_id == account_id:
                 self._copies.move_to_end(package_id)
-                return kept.row
+                return kept
         row, point = await run_in_threadpool(
             self._read_model.package_at_point, account_id, package_id
         )
-        if row is not None and point is not None:
-            self._keep(account_id, row, point)
-        return row
+        if row is None or point is None:
+            return None
+        read = Copy.of(account_id, row)
+        self._keep(read, point)
+        return read
 
-    def _keep(self, account_id: int, row: PackageRow, point: ReadPoint) -> None:
+    def _keep(self, read: Copy, point: ReadPoint) -> None:
         """Keep a copy read at ``point``, unless a check has passed that point since: the
         changes it dropped copies for may include this package's."""
         with self._lock:
@@ -76,8 +88,9 @@ class PackageCache:
                 return
             if point.position < checked.position:
                 return
-            self._copies[row.id] = Copy(account_id, row)
-            self._copies.move_to_end(row.id)
+            package_id = read.row.id
+            self._copies[package_id] = read
+            self._copies.move_to_end(package_id)
             while len(self._copies) > self._size:
                 self._copies.popitem(last=False)
 

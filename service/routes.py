@@ -64,12 +64,14 @@ async def get_package(request: Request) -> Response:
     container = container_of(request)
     package_id = request.path_params["package_id"]
     as_of = request.query_params.get("asOf")
-    if as_of is not None:
-        row = await run_in_threadpool(
-            package_as_of_time, container, principal.account_id, package_id, parse_as_of(as_of)
-        )
-    else:
-        row = await container.package_cache.package(principal.account_id, package_id)
+    if as_of is None:
+        kept = await container.package_cache.package(principal.account_id, package_id)
+        if kept is None:
+            raise not_found()
+        return success(request, 200, kept.data, headers={"ETag": f'"{kept.row.version}"'})
+    row = await run_in_threadpool(
+        package_as_of_time, container, principal.account_id, package_id, parse_as_of(as_of)
+    )
     if row is None:
         raise not_found()
     return success(request, 200, responses.package(row), headers={"ETag": f'"{row.version}"'})

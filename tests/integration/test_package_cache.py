@@ -20,7 +20,8 @@ from tests.support.drift import drift_revisions_total
 def read(container: Container, account_id: int, package_id: str) -> PackageRow | None:
     async def on_a_loop_of_its_own() -> PackageRow | None:
         try:
-            return await container.package_cache.package(account_id, package_id)
+            kept = await container.package_cache.package(account_id, package_id)
+            return None if kept is None else kept.row
         finally:
             await container.package_cache.close()
 
@@ -112,11 +113,11 @@ def test_a_check_whose_connection_was_lost_fails_once_then_reconnects(
                 )
             for _ in range(2):
                 try:
-                    row = await cache.package(caller.account_id, package_id)
+                    kept = await cache.package(caller.account_id, package_id)
                 except DatabaseUnavailableError:
                     outcomes.append("unavailable")
                 else:
-                    outcomes.append("found" if row is not None else "missing")
+                    outcomes.append("found" if kept is not None else "missing")
         finally:
             await cache.close()
         return outcomes
