@@ -16,7 +16,7 @@ from psycopg import Connection, Cursor
 from psycopg.abc import Query
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 
 # psycopg's errors as the library raises them, most specific first (as its datastore does).
 LIBRARY_ERRORS: tuple[tuple[type[Exception], type[Exception]], ...] = (
@@ -132,14 +132,24 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.datastore = BatchDatastore(datastore)
-        self.insert_columns_statement = SQL(
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
-            "RETURNING notification_id"
-        ).format(
-            schema=Identifier(datastore.schema),
-            table=Identifier(self.events_table_name),
-            id_type=Identifier(datastore.originator_id_type),
+        # Rendered once: a composed statement is rendered again at every execution.
+        self.notify_statement = SQL("NOTIFY {0}").format(Identifier(self.channel_name)).as_string()
+        self.lock_table_statements = [
+            statement.as_string() if isinstance(statement, Composable) else statement
+            for statement in self.lock_table_statements
+        ]
+        self.insert_columns_statement = (
+            SQL(
+                "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+                "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+                "RETURNING notification_id"
+            )
+            .format(
+                schema=Identifier(datastore.schema),
+                table=Identifier(self.events_table_name),
+                id_type=Identifier(datastore.originator_id_type),
+            )
+            .as_string()
         )
 
     def insert_events(
@@ -160,6 +170,9 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
             connection.execute("COMMIT")
             pipeline.sync()
             return self._fetch_ids_after_insert_events(cursor, stored_events)
+
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
+        curs.execute(self.notify_statement)
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
