@@ -3,8 +3,10 @@ again, the read model equals a full rebuild and every answered create reads back
 
 from __future__ import annotations
 
+import os
 import random
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -19,7 +21,13 @@ from tests.support.read_back import (
     verify_problems,
     whole_problems,
 )
-from tests.support.server import cli_process, kill_group, run_module, server_process
+from tests.support.server import (
+    cli_process,
+    kill_group,
+    projection_pids,
+    run_module,
+    server_process,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +41,8 @@ PROJECTION_OFF = {
     "FAAS_READ_YOUR_WRITES_TIMEOUT_SECONDS": "1",
 }
 KILLS = 3
+# Answers past this wait say the read model is stale: the load does not count them as fresh.
+PROJECTION_KILLED = {**LOAD_ENV, "FAAS_READ_YOUR_WRITES_TIMEOUT_SECONDS": "1"}
 
 
 def test_a_projection_worker_killed_mid_batch_resumes_to_what_a_rebuild_makes(
@@ -64,3 +74,41 @@ def test_a_projection_worker_killed_mid_batch_resumes_to_what_a_rebuild_makes(
             packages = account_packages(base, key)
             assert whole_problems(base, key, packages, outcomes.sent) == []
             assert verify_problems(store_url) == []
+
+
+def test_the_projection_process_of_a_server_is_restarted_when_killed(
+    store_url: str, tmp_path: Path
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("on SQLite the projection runs in the workers")
+    key = issue_key_in(store_url)
+    with (
+        server_process(store_url, workers=2, env=PROJECTION_KILLED, log=tmp_path / "log") as (
+            base,
+            server,
+        ),
+        CreateLoad(base, key, clients=4) as load,
+    ):
+        load.wait_for_answers(2, timeout=30, fresh=True)
+        (projection,) = projection_pids(server)
+        os.kill(projection, signal.SIGKILL)
+        again = restarted(server, projection, timeout=15)
+        # Answers wait for the read model: fresh ones again mean the new process projects.
+        load.wait_for_answers(4, timeout=30, fresh=True)
+        outcomes = load.stop()
+
+        assert again != projection
+        assert outcomes.failures == []
+        assert answered_problems(base, key, outcomes.answered) == []
+        assert verify_problems(store_url) == []
+
+
+def restarted(server: subprocess.Popen[bytes], killed: int, timeout: float) -> int:
+    """The server's projection process that replaced ``killed``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = [pid for pid in projection_pids(server) if pid != killed]
+        if running:
+            return running[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no projection process replaced {killed} within {timeout} s")

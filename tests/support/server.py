@@ -166,13 +166,22 @@ def run_module(
 
 def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
     """The uvicorn worker processes of a server run with ``--workers`` 2 or more."""
+    return _children_running(server, b"spawn_main")
+
+
+def projection_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The projection process a server runs beside its workers (PostgreSQL, 2 or more)."""
+    return _children_running(server, b"scripts.cli\x00project")
+
+
+def _children_running(server: subprocess.Popen[bytes], command: bytes) -> list[int]:
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    workers = []
+    found = []
     for child in children:
         with contextlib.suppress(OSError):  # gone meanwhile
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                workers.append(int(child))
-    return workers
+            if command in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(int(child))
+    return found
 
 
 def _wait_until_serving(
