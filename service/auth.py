@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from commands.keys import Grant, parse_key, secret_digest
-from projections.keyring import KeyRing
+from projections.keyring import KeyRecord, KeyRing
 from service.errors import ApiError
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="faas"'}
@@ -18,6 +18,10 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="faas"'}
 _NO_SUCH_DIGEST = secret_digest("no such key")
 # A key made by another process a moment ago is looked for at most this often.
 UNKNOWN_KEY_REFRESH_SECONDS = 0.1
+# Authorization headers whose secret matched, with their key's record: a client sends the
+# same one with every request, and its digest need not be taken again while the record stands.
+CHECKED_HEADERS = 1024
+_checked: dict[str, tuple[KeyRecord, Principal]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,14 @@ async def authenticate(request: Request, keys: KeyRing) -> Principal:
     header = request.headers.get("authorization")
     if header is None or not header.strip():
         raise missing_credentials()
+    checked = _checked.get(header)
+    if checked is not None:
+        known, principal = checked
+        # The ring replaces a record that changes (a revocation): then the key is checked
+        # again from the start.
+        if keys.get(known.key_id) is known and known.usable_at(datetime.now(UTC)):
+            return principal
+        _checked.pop(header, None)
     scheme, _, rest = header.strip().partition(" ")
     token = rest.strip() if scheme.lower() == "bearer" else header.strip()
     parsed = parse_key(token)
@@ -79,7 +91,11 @@ async def authenticate(request: Request, keys: KeyRing) -> Principal:
     matches = hmac.compare_digest(secret_digest(secret), expected)
     if record is None or not matches or not record.usable_at(datetime.now(UTC)):
         raise invalid_credentials()
-    return Principal(record.account_id, str(key_id), record.grants)
+    principal = Principal(record.account_id, str(key_id), record.grants)
+    if len(_checked) >= CHECKED_HEADERS:
+        _checked.clear()
+    _checked[header] = (record, principal)
+    return principal
 
 
 async def authorize(request: Request, keys: KeyRing, permission: str) -> Principal:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 
@@ -43,10 +45,21 @@ COUNTED_HERE = (REQUESTS, REQUEST_SECONDS, EVENTS_APPENDED)
 
 def observe_request(method: str | None, route: str | None, status: int, seconds: float) -> None:
     """Count one answered request under its route template (never its path)."""
+    count, timing = _request_instruments(method, route, status)
+    count.inc()
+    timing.observe(seconds)
+
+
+@lru_cache(maxsize=1024)
+def _request_instruments(method: str | None, route: str | None, status: int) -> tuple[Any, Any]:
+    """The labelled counter and histogram of a method, route template and status (few:
+    methods are a closed set, routes are templates)."""
     method_label = method if method is not None and method in METHODS else OTHER_METHOD
     route_label = route or UNMATCHED_ROUTE
-    REQUESTS.labels(method_label, route_label, str(status)).inc()
-    REQUEST_SECONDS.labels(method_label, route_label).observe(seconds)
+    return (
+        REQUESTS.labels(method_label, route_label, str(status)),
+        REQUEST_SECONDS.labels(method_label, route_label),
+    )
 
 
 def count_appended(topics: Iterable[str]) -> None:

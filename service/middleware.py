@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import lru_cache
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,7 @@ CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 JSON_RANGES = frozenset({"application/json", "application/*", "*/*"})
 
 
+@lru_cache(maxsize=256)
 def accepts_json(accept: str | None) -> bool:
     """Whether an ``Accept`` header admits ``application/json`` (no header admits all)."""
     if accept is None or not accept.strip():
@@ -49,21 +51,22 @@ def _record_request(scope: Scope, status: int, seconds: float) -> None:
     a path or a query string."""
     method = scope.get("method")
     route: str | None = getattr(scope.get("route"), "path", None)
-    state = scope.get("state", {})
-    access.info(
-        "%s %s %s",
-        method,
-        route or "(no route)",
-        status,
-        extra={
-            "correlation_id": state.get("correlation_id"),
-            "account_id": state.get("account_id"),
-            "method": method,
-            "route": route,
-            "status": status,
-            "duration_ms": round(seconds * 1000, 3),
-        },
-    )
+    if access.isEnabledFor(logging.INFO):
+        state = scope.get("state", {})
+        access.info(
+            "%s %s %s",
+            method,
+            route or "(no route)",
+            status,
+            extra={
+                "correlation_id": state.get("correlation_id"),
+                "account_id": state.get("account_id"),
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+            },
+        )
     observe_request(method, route, status, seconds)
 
 
