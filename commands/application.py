@@ -64,6 +64,7 @@ from commands.package import (
     check_function_limit,
     check_version,
 )
+from commands.postgres_recorder import BatchAbortedError
 from commands.streams import load_streams
 from commands.transcoding import FastJSONTranscoder
 from commands.write_lock import WriteLock, write_lock_for
@@ -502,7 +503,7 @@ class PackagesApplication(Application[UUID]):
                 return
             try:
                 pending = self._decide_and_commit(pending)
-            except (OperationalError, InterfaceError) as error:
+            except (OperationalError, InterfaceError, BatchAbortedError) as error:
                 self._fail(pending, StoreUnavailableError, error)
                 return
             except Exception as error:
@@ -570,6 +571,8 @@ class PackagesApplication(Application[UUID]):
                 try:
                     with store_errors_as_unavailable():
                         finish = job.decide()
+                except BatchAbortedError:
+                    raise  # the transaction is gone: so is the batch
                 except BaseException as error:
                     batch.discard()
                     job.future.set_exception(error)

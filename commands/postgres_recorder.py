@@ -3,6 +3,7 @@ transaction on one connection, from its write lock to its commit."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -17,6 +18,8 @@ from psycopg.abc import Query
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier
+
+logger = logging.getLogger("faas.commands")
 
 # psycopg's errors as the library raises them, most specific first (as its datastore does).
 LIBRARY_ERRORS: tuple[tuple[type[Exception], type[Exception]], ...] = (
@@ -44,6 +47,12 @@ def library_errors() -> Iterator[None]:
         raise
 
 
+class BatchAbortedError(Exception):
+    """A statement of the batch's transaction failed (often: the connection was lost). The
+    transaction can neither read nor write any more: the whole batch is given up at once,
+    never retried statement by statement on the same connection."""
+
+
 class BatchDatastore:
     """The library's datastore, except on a thread inside ``batch``: there every read and
     write of the recorder goes through the batch's one connection and transaction, so that
@@ -69,13 +78,23 @@ class BatchDatastore:
         no result waiting in the pipeline is taken for another."""
         with self._datastore.get_connection() as connection, library_errors():
             self._local.connection = connection
+            self._local.failed = None
+            self._local.committed = False
             try:
                 with connection.pipeline():
                     for statement in opening:
                         connection.execute(statement)
                     yield connection
-            except BaseException:
+            except psycopg.Error as error:
+                if self._local.committed:
+                    # Lost after the COMMIT was answered: the batch is saved all the same.
+                    logger.warning("connection lost after a batch committed: %s", error)
+                    return
                 with suppress(psycopg.Error):  # a lost connection: its transaction is gone
+                    connection.rollback()
+                raise
+            except BaseException:
+                with suppress(psycopg.Error):
                     connection.rollback()
                 raise
             finally:
@@ -88,6 +107,10 @@ class BatchDatastore:
             if status == TransactionStatus.INTRANS:  # the batch inserted nothing
                 connection.commit()
 
+    def committed(self) -> None:
+        """The batch's COMMIT was answered."""
+        self._local.committed = True
+
     @contextmanager
     def get_connection(self) -> Iterator[Connection[DictRow]]:
         connection = self._batch_connection
@@ -95,7 +118,7 @@ class BatchDatastore:
             with self._datastore.get_connection() as connection:
                 yield connection
         else:
-            with library_errors():
+            with self._in_batch():
                 yield connection
 
     @contextmanager
@@ -106,8 +129,26 @@ class BatchDatastore:
                 yield cursor
         else:
             # Part of the batch's transaction: committed (or not) with the batch.
-            with library_errors(), connection.cursor() as cursor:
+            with self._in_batch(), connection.cursor() as cursor:
                 yield cursor
+
+    @contextmanager
+    def _in_batch(self) -> Iterator[None]:
+        """A statement of the batch. Once one has failed, the transaction is aborted (and
+        the connection maybe gone): the batch ends there, and the library does not retry."""
+        failed = self._local.failed
+        if failed is not None:
+            raise BatchAbortedError(str(failed)) from failed
+        try:
+            with library_errors():
+                yield
+        except persistence.IntegrityError as error:
+            # Another writer changed a stream first: the batch is decided again.
+            self._local.failed = error
+            raise
+        except persistence.PersistenceError as error:
+            self._local.failed = error
+            raise BatchAbortedError(str(error)) from error
 
 
 class ServicePostgresRecorder(PostgresApplicationRecorder):
@@ -169,6 +210,7 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
             self._insert_stored_events(cursor, stored_events)
             connection.execute("COMMIT")
             pipeline.sync()
+            self.datastore.committed()
             return self._fetch_ids_after_insert_events(cursor, stored_events)
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from contextlib import suppress
 from typing import Any, Protocol
 
 import psycopg
@@ -67,8 +68,9 @@ class PostgresChanges:
     database): no worker thread and no pool check in the way of every round of GETs. A lost
     connection is the round's error (503) and is opened again by the next round."""
 
-    def __init__(self, conninfo: str, schema: str, events_table: str) -> None:
+    def __init__(self, conninfo: str, schema: str, events_table: str, timeout: float) -> None:
         self._conninfo = conninfo
+        self._timeout = timeout
         self._statement = SQL(
             "SELECT g.generation, g.position, ARRAY("
             "SELECT DISTINCT e.originator_id::text FROM {events} e "
@@ -82,18 +84,29 @@ class PostgresChanges:
     async def since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
         after = NO_EVENTS_AFTER if checked is None else checked.position
         try:
-            connection = await self._connection()
-            cursor = await connection.execute(self._statement, (after, MAX_LISTED_EVENTS, LIVE))
-            row = await cursor.fetchone()
-        except psycopg.Error as error:
-            await self.close()
-            raise DatabaseUnavailableError(str(error)) from error
+            # Bounded: a connection whose peer went silent would otherwise hold every GET.
+            row = await asyncio.wait_for(self._read(after), self._timeout)
+        except (psycopg.Error, TimeoutError) as error:
+            await self._drop()
+            raise DatabaseUnavailableError(str(error) or "the check timed out") from error
         if row is None:
             return None, None
         point = ReadPoint(int(row[0]), int(row[1]))
         if not comparable(checked, point) or len(row[2]) >= MAX_LISTED_EVENTS:
             return point, None
         return point, set(row[2])
+
+    async def _read(self, after: int) -> Any:
+        connection = await self._connection()
+        cursor = await connection.execute(self._statement, (after, MAX_LISTED_EVENTS, LIVE))
+        return await cursor.fetchone()
+
+    async def _drop(self) -> None:
+        """Forget the loop's connection (closing it may itself fail or hang: not waited)."""
+        connection = self._connections.pop(asyncio.get_running_loop(), None)
+        if connection is not None:
+            with suppress(psycopg.Error, TimeoutError):
+                await asyncio.wait_for(connection.close(), self._timeout)
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
         loop = asyncio.get_running_loop()
@@ -104,6 +117,4 @@ class PostgresChanges:
         return connection
 
     async def close(self) -> None:
-        connection = self._connections.pop(asyncio.get_running_loop(), None)
-        if connection is not None:
-            await connection.close()
+        await self._drop()

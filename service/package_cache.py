@@ -146,6 +146,7 @@ class Barrier:
         await asyncio.shield(state.next)
 
     async def _run(self, state: _Round) -> None:
+        done: asyncio.Future[None] | None = None
         try:
             while state.next is not None:
                 done, state.next = state.next, None
@@ -157,6 +158,11 @@ class Barrier:
                     done.set_result(None)
         finally:
             state.running = False
+            # Cancelled (the loop is closing): nobody is left waiting for a round forever.
+            for left in (done, state.next):
+                if left is not None and not left.done():
+                    left.cancel()
+            state.next = None
 
 
 class _Round:

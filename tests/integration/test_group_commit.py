@@ -6,14 +6,23 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 from uuid import uuid4
 
+import psycopg
 import pytest
 
 from commands.application import PackagesApplication, SavedPackage
 from commands.commands import CommandContext
-from commands.errors import LimitReachedError, PackageIdTakenError, PackageNameTakenError
+from commands.errors import (
+    LimitReachedError,
+    PackageIdTakenError,
+    PackageNameTakenError,
+    StoreUnavailableError,
+)
 from commands.package import AccountUsage, Package, PackageName
+from commands.postgres_recorder import ServicePostgresRecorder
+from commands.streams import load_streams
 from projections.rebuild import verify
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
@@ -212,3 +221,38 @@ def test_a_command_whose_caller_gave_up_is_dropped_and_its_batch_still_commits(
 def _claimed(packages: PackagesApplication, caller: CommandContext, name: str) -> bool:
     claim_id = PackageName.id_for(caller.account_id, name)
     return bool(packages.recorder.select_events(claim_id, limit=1))
+
+
+def test_a_batch_whose_connection_is_lost_mid_decision_fails_at_once_then_the_next_saves(
+    container: Container, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL decides a batch on one connection")
+    packages = container.packages
+    caller = context(unique_account())
+
+    def read_then_lose_the_connection(*args: Any, **kwargs: Any) -> Any:
+        found = load_streams(*args, **kwargs)
+        batch = cast(ServicePostgresRecorder, packages.recorder).datastore._batch_connection
+        assert batch is not None
+        with psycopg.connect(store_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (batch.info.backend_pid,))
+        return found
+
+    # Every command of the batch then reads its account's usage on the lost connection.
+    packages._committed.clear()
+    with one_batch(packages, expected=8):
+        monkeypatch.setattr("commands.application.load_streams", read_then_lose_the_connection)
+        futures = [
+            packages.submit(lambda: packages.create_package(create_package(), caller))
+            for _ in range(8)
+        ]
+        started = time.monotonic()
+    errors = [future.exception(timeout=30) for future in futures]
+    elapsed = time.monotonic() - started
+
+    assert all(isinstance(error, StoreUnavailableError) for error in errors), errors
+    # Not one retried read after another on the dead connection (ten each, 0.2 s apart).
+    assert elapsed < 5, elapsed
+    monkeypatch.undo()
+    assert packages.create_package(create_package(), caller).package.account_id == caller.account_id
