@@ -40,6 +40,7 @@ DEVELOPMENT_ACCOUNT = 1
 PROJECTION_VARIABLE = "FAAS_PROJECTION"
 PROJECTION_RESTART_SECONDS = 2.0
 PROJECTION_STOP_SECONDS = 15.0
+PARENT_CHECK_SECONDS = 0.5
 EXAMPLE_BODY = (
     '{"name":"hello","functions":[{"name":"hello","type":"ON_REQUEST",'
     '"code":"export default () => 1;","config":{"path":"hello"}}]}'
@@ -111,7 +112,7 @@ def _projection_process(settings: Settings) -> list[str] | None:
     if settings.projection != "inline" or is_embedded(settings.database_url):
         return None
     os.environ[PROJECTION_VARIABLE] = "off"  # the workers', which uvicorn spawns after this
-    return [sys.executable, "-m", "scripts.cli", "project"]
+    return [sys.executable, "-m", "scripts.cli", "project", "--stop-with-parent"]
 
 
 class Supervisor(Multiprocess):
@@ -290,7 +291,13 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
         signal.signal(signum, lambda *_: stop.set())
     container.runner.start()
     print("faas-packages: projecting; Ctrl-C to stop", file=sys.stderr)
-    stop.wait()
+    parent = os.getppid()
+    # With --stop-with-parent, a parent gone (even SIGKILLed, with no chance to stop us)
+    # makes this process an orphan, adopted by another: then it stops too.
+    while not stop.wait(PARENT_CHECK_SECONDS):
+        if args.stop_with_parent and os.getppid() != parent:
+            logger.warning("the process that started the projection is gone: stopping")
+            break
     container.close()
     return 0
 
@@ -344,6 +351,11 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser.set_defaults(handler=serve)
     project_parser = commands.add_parser(
         "project", help="run the read-model projection as its own worker"
+    )
+    project_parser.add_argument(
+        "--stop-with-parent",
+        action="store_true",
+        help="stop when the process that started this one ends (how serve runs it)",
     )
     project_parser.set_defaults(handler=project)
     rebuild_parser = commands.add_parser(

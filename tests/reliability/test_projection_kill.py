@@ -112,3 +112,29 @@ def restarted(server: subprocess.Popen[bytes], killed: int, timeout: float) -> i
             return running[0]
         time.sleep(0.1)
     raise AssertionError(f"no projection process replaced {killed} within {timeout} s")
+
+
+def test_the_projection_process_stops_when_its_server_is_killed(
+    store_url: str, tmp_path: Path
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("on SQLite the projection runs in the workers")
+    with server_process(store_url, workers=2, log=tmp_path / "log") as (_, server):
+        (projection,) = projection_pids(server)
+        os.kill(server.pid, signal.SIGKILL)  # no chance to stop its children itself
+
+        assert ended(projection, timeout=15)
+
+
+def ended(pid: int, timeout: float) -> bool:
+    """Whether the process exited (a zombie waiting for its new parent counts) in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return True
+        if "\\nState:\\tZ" in status:
+            return True
+        time.sleep(0.1)
+    return False
