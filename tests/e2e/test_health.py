@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from starlette.testclient import TestClient
 
 from service import health
+from service.app import create_app
+from service.settings import Settings
 from tests.support.keys import issue_key
 
 
@@ -31,3 +35,10 @@ def test_readyz_is_503_when_the_read_model_lags_far_behind(
 
     assert response.status_code == 503
     assert response.json()["errors"][0] == {"code": "FAAS-503", "message": "Not ready."}
+
+
+def test_what_start_up_made_is_kept_out_of_full_collections(settings: Settings) -> None:
+    gc.unfreeze()
+    with TestClient(create_app(settings)) as started:
+        assert started.get("/livez").status_code == 200
+        assert gc.get_freeze_count() > 0
