@@ -70,10 +70,6 @@ class ReadModel:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def package(self, account_id: int, package_id: str) -> PackageRow | None:
-        with self.database.read() as cursor:
-            return self._package(cursor, account_id, package_id)
-
     def live_point(self) -> ReadPoint | None:
         """Where the live read model stands (``None`` before it is made)."""
         rows = self.database.query(

@@ -143,7 +143,7 @@ class PackageLifecycle(RuleBasedStateMachine):
         read = self.container.read_model
         account = self.caller.account_id
         for package_id, model in self.packages.items():
-            row = read.package(account, package_id)
+            row, _ = read.package_at_point(account, package_id)
             assert row is not None
             running = [d for d in model.deployments.values() if d.running]
             assert (
@@ -170,7 +170,7 @@ class PackageLifecycle(RuleBasedStateMachine):
                 assert found is not None
                 assert found.deployment.state == ("RUNNING" if deployment.running else "STOPPED")
         for package_id in self.gone:
-            assert read.package(account, package_id) is None
+            assert read.package_at_point(account, package_id)[0] is None
 
     def teardown(self) -> None:
         assert verify(self.container.projector) == []
