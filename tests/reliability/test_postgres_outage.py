@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 import warnings
 from collections.abc import Iterator
@@ -25,7 +24,13 @@ from tests.support.read_back import (
     verify_problems,
     whole_problems,
 )
-from tests.support.server import STARTED, server_process, worker_pids
+from tests.support.server import (
+    STARTED,
+    new_child,
+    process_ended,
+    server_process,
+    worker_pids,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -94,8 +99,8 @@ def test_a_worker_restarted_while_postgres_is_away_does_not_take_the_service_dow
         # reach the store as it starts. The service must still come back with the store.
         logged = log.stat().st_size
         os.kill(crashed, signal.SIGKILL)
-        replacement = wait_for_replacement(server, {crashed, survivor}, timeout=30)
-        wait_until_gone(replacement, timeout=10)  # it fails its start, or is still starting
+        replacement = new_child(server, worker_pids, {crashed, survivor}, timeout=30)
+        process_ended(replacement, timeout=10)  # it fails its start, or is still starting
         postgres_outage.up()
 
         # Back at full strength: a worker has started in the crashed one's place.
@@ -105,29 +110,6 @@ def test_a_worker_restarted_while_postgres_is_away_does_not_take_the_service_dow
             assert time.monotonic() < deadline, "no worker started in the crashed one's place"
             time.sleep(0.1)
         fresh_create(base, key, {}, timeout=60)
-
-
-def wait_for_replacement(server: subprocess.Popen[bytes], known: set[int], timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        new = set(worker_pids(server)) - known
-        if new:
-            return new.pop()
-        time.sleep(0.05)
-    raise AssertionError(f"no worker replaced the one killed within {timeout} s")
-
-
-def wait_until_gone(pid: int, timeout: float) -> None:
-    """Until process ``pid`` has exited, or ``timeout`` seconds passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            status = Path(f"/proc/{pid}/status").read_bytes()
-        except OSError:
-            return
-        if b"State:\tZ" in status:
-            return
-        time.sleep(0.05)
 
 
 def warn_of_written_503s(

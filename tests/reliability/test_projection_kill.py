@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from tests.support.read_back import (
 from tests.support.server import (
     cli_process,
     kill_group,
+    new_child,
+    process_ended,
     projection_pids,
     run_module,
     server_process,
@@ -92,7 +93,7 @@ def test_the_projection_process_of_a_server_is_restarted_when_killed(
         load.wait_for_answers(2, timeout=30, fresh=True)
         (projection,) = projection_pids(server)
         os.kill(projection, signal.SIGKILL)
-        again = restarted(server, projection, timeout=15)
+        again = new_child(server, projection_pids, {projection}, timeout=15)
         # Answers wait for the read model: fresh ones again mean the new process projects.
         load.wait_for_answers(4, timeout=30, fresh=True)
         outcomes = load.stop()
@@ -101,17 +102,6 @@ def test_the_projection_process_of_a_server_is_restarted_when_killed(
         assert outcomes.failures == []
         assert answered_problems(base, key, outcomes.answered) == []
         assert verify_problems(store_url) == []
-
-
-def restarted(server: subprocess.Popen[bytes], killed: int, timeout: float) -> int:
-    """The server's projection process that replaced ``killed``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        running = [pid for pid in projection_pids(server) if pid != killed]
-        if running:
-            return running[0]
-        time.sleep(0.1)
-    raise AssertionError(f"no projection process replaced {killed} within {timeout} s")
 
 
 def test_the_projection_process_stops_when_its_server_is_killed(
@@ -123,18 +113,4 @@ def test_the_projection_process_stops_when_its_server_is_killed(
         (projection,) = projection_pids(server)
         os.kill(server.pid, signal.SIGKILL)  # no chance to stop its children itself
 
-        assert ended(projection, timeout=15)
-
-
-def ended(pid: int, timeout: float) -> bool:
-    """Whether the process exited (a zombie waiting for its new parent counts) in time."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            return True
-        if "\\nState:\\tZ" in status:
-            return True
-        time.sleep(0.1)
-    return False
+        assert process_ended(projection, timeout=15)

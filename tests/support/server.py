@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -172,6 +172,38 @@ def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
 def projection_pids(server: subprocess.Popen[bytes]) -> list[int]:
     """The projection process a server runs beside its workers (PostgreSQL, 2 or more)."""
     return _children_running(server, b"scripts.cli\x00project")
+
+
+def new_child(
+    server: subprocess.Popen[bytes],
+    children: Callable[[subprocess.Popen[bytes]], list[int]],
+    known: set[int],
+    timeout: float,
+) -> int:
+    """A child of ``children``'s kind (``worker_pids``, ``projection_pids``) that is not one
+    of ``known``: the replacement of one that died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = set(children(server)) - known
+        if new:
+            return new.pop()
+        time.sleep(0.05)
+    raise AssertionError(f"no process replaced one of {sorted(known)} within {timeout} s")
+
+
+def process_ended(pid: int, timeout: float) -> bool:
+    """Whether process ``pid`` exited within ``timeout`` seconds (a zombie waiting to be
+    reaped by whichever process adopted it counts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_bytes()
+        except OSError:
+            return True
+        if b"State:\tZ" in status:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _children_running(server: subprocess.Popen[bytes], command: bytes) -> list[int]:
