@@ -11,9 +11,8 @@ from typing import Any, Protocol
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from projections.database import DatabaseUnavailableError
-from projections.queries import ReadModel, ReadPoint
-from projections.schema import LIVE
+from projections.database import Database, DatabaseUnavailableError
+from projections.schema import LIVE, Generation, live_generation_now
 from projections.source import EventLog
 
 # Past this many events since the last point, "every stream" is the cheaper answer.
@@ -23,7 +22,7 @@ NO_EVENTS_AFTER = 2**62
 
 
 class Changes(Protocol):
-    async def since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
+    async def since(self, checked: Generation | None) -> tuple[Generation | None, set[str] | None]:
         """The live point now, and the ids of the streams with events between ``checked``
         and it; ``None`` for "any stream may have changed" (a new generation, no earlier
         point, or too many events to list)."""
@@ -32,10 +31,10 @@ class Changes(Protocol):
         """Let go of what this event loop holds."""
 
 
-def comparable(checked: ReadPoint | None, point: ReadPoint) -> bool:
+def comparable(checked: Generation | None, point: Generation) -> bool:
     return (
         checked is not None
-        and checked.generation == point.generation
+        and checked.number == point.number
         and 0 <= point.position - checked.position <= MAX_LISTED_EVENTS
     )
 
@@ -44,15 +43,15 @@ class ThreadedChanges:
     """Two queries in a worker thread: the read model's point, then the log (they may be two
     SQLite files)."""
 
-    def __init__(self, read_model: ReadModel, log: EventLog) -> None:
-        self._read_model = read_model
+    def __init__(self, database: Database, log: EventLog) -> None:
+        self._database = database
         self._log = log
 
-    async def since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
+    async def since(self, checked: Generation | None) -> tuple[Generation | None, set[str] | None]:
         return await asyncio.to_thread(self._since, checked)
 
-    def _since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
-        point = self._read_model.live_point()
+    def _since(self, checked: Generation | None) -> tuple[Generation | None, set[str] | None]:
+        point = live_generation_now(self._database)
         if point is None or checked is None or not comparable(checked, point):
             return point, None
         if point.position == checked.position:
@@ -81,7 +80,7 @@ class PostgresChanges:
             asyncio.AbstractEventLoop, psycopg.AsyncConnection[Any]
         ] = weakref.WeakKeyDictionary()
 
-    async def since(self, checked: ReadPoint | None) -> tuple[ReadPoint | None, set[str] | None]:
+    async def since(self, checked: Generation | None) -> tuple[Generation | None, set[str] | None]:
         after = NO_EVENTS_AFTER if checked is None else checked.position
         try:
             # Bounded: a connection whose peer went silent would otherwise hold every GET.
@@ -91,7 +90,7 @@ class PostgresChanges:
             raise DatabaseUnavailableError(str(error) or "the check timed out") from error
         if row is None:
             return None, None
-        point = ReadPoint(int(row[0]), int(row[1]))
+        point = Generation(int(row[0]), int(row[1]), LIVE)
         if not comparable(checked, point) or len(row[2]) >= MAX_LISTED_EVENTS:
             return point, None
         return point, set(row[2])

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from projections.database import Cursor, Database
 from projections.rows import DeploymentRow, FunctionRow, PackageRow, RevisionRow
-from projections.schema import LIVE
+from projections.schema import LIVE, Generation
 
 T = TypeVar("T")
 
@@ -55,33 +55,17 @@ class DeploymentView:
 DEPLOYMENT_SORTS = {"createdDttm": "created_dttm", "updatedDttm": "updated_dttm"}
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ReadPoint:
-    """Where the live read model stood when it was read: its generation, and the position
-    in the log it had reached."""
-
-    generation: int
-    position: int
-
-
 class ReadModel:
     """Reads the active generation through the ``rm_*`` views."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def live_point(self) -> ReadPoint | None:
-        """Where the live read model stands (``None`` before it is made)."""
-        rows = self.database.query(
-            "SELECT generation, position FROM rm_generations WHERE purpose = ?", (LIVE,)
-        )
-        return ReadPoint(int(rows[0][0]), int(rows[0][1])) if rows else None
-
     def package_at_point(
         self, account_id: int, package_id: str
-    ) -> tuple[PackageRow | None, ReadPoint | None]:
-        """One of the account's packages, and the point it was read at: one statement, so
-        both are of the same moment."""
+    ) -> tuple[PackageRow | None, Generation | None]:
+        """One of the account's packages, and the live generation (with its position) it
+        was read from: one statement, so both are of the same moment."""
         rows = self.database.query(
             "SELECT g.generation, g.position, p.* FROM rm_generations g "
             "LEFT JOIN rm_packages p ON p.id = ? AND p.account_id = ? WHERE g.purpose = ?",
@@ -90,8 +74,8 @@ class ReadModel:
         if not rows:
             return None, None
         generation, position, *package = rows[0]
-        point = ReadPoint(int(generation), int(position))
-        return (None if package[0] is None else PackageRow.from_row(package)), point
+        live = Generation(int(generation), int(position), LIVE)
+        return (None if package[0] is None else PackageRow.from_row(package)), live
 
     def packages(self, account_id: int, query: ListQuery) -> Page[PackageRow]:
         conditions: list[str] = ["account_id = ?"]

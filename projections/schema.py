@@ -166,18 +166,29 @@ def reload(database: Database, cursor: Cursor, generation: Generation) -> Genera
     return _generation_where(database, cursor, "generation = ?", generation.number)
 
 
+def live_generation_now(database: Database) -> Generation | None:
+    """The live generation as stored now, read in one statement outside any transaction."""
+    rows = database.query(_generation_statement("purpose = ?"), (LIVE,))
+    return _generation_of(rows[0]) if rows else None
+
+
 def _generation_where(
     database: Database, cursor: Cursor, condition: str, value: Any
 ) -> Generation | None:
-    cursor.execute(
-        database.sql(
-            "SELECT generation, position, purpose FROM rm_generations "
-            f"WHERE {condition} ORDER BY generation DESC LIMIT 1"
-        ),
-        (value,),
-    )
+    cursor.execute(database.sql(_generation_statement(condition)), (value,))
     row = cursor.fetchone()
-    return None if row is None else Generation(int(row[0]), int(row[1]), str(row[2]))
+    return None if row is None else _generation_of(row)
+
+
+def _generation_statement(condition: str) -> str:
+    return (
+        "SELECT generation, position, purpose FROM rm_generations "
+        f"WHERE {condition} ORDER BY generation DESC LIMIT 1"
+    )
+
+
+def _generation_of(row: Any) -> Generation:
+    return Generation(int(row[0]), int(row[1]), str(row[2]))
 
 
 def create_generation(

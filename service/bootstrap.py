@@ -69,14 +69,14 @@ class Container:
         self.database.close()
 
 
-def changes_of(read_model: ReadModel, log: EventLog, database: Database, timeout: float) -> Changes:
+def changes_of(log: EventLog, database: Database, timeout: float) -> Changes:
     """How kept rows are checked: one statement on PostgreSQL, where the read model and the
     log share a database; else two queries in a thread."""
     recorder = log.recorder
     if isinstance(database, PostgresDatabase) and isinstance(recorder, PostgresApplicationRecorder):
         schema = recorder.datastore.schema
         return PostgresChanges(database.conninfo, schema, recorder.events_table_name, timeout)
-    return ThreadedChanges(read_model, log)
+    return ThreadedChanges(database, log)
 
 
 def open_application(env: dict[str, str], limits: Limits) -> PackagesApplication:
@@ -141,5 +141,5 @@ def bootstrap(settings: Settings) -> Container:
         watch,
         listener,
         keys,
-        PackageCache(read_model, changes_of(read_model, projector.log, database, timeout)),
+        PackageCache(read_model, changes_of(projector.log, database, timeout)),
     )

@@ -26,8 +26,9 @@ import msgspec
 from starlette.concurrency import run_in_threadpool
 
 from projections.changes import Changes
-from projections.queries import ReadModel, ReadPoint
+from projections.queries import ReadModel
 from projections.rows import PackageRow
+from projections.schema import Generation
 from service import responses
 
 _encoder = msgspec.json.Encoder()
@@ -58,7 +59,7 @@ class PackageCache:
         self._changes = changes
         self._size = size
         self._copies: OrderedDict[str, Copy] = OrderedDict()
-        self._checked: ReadPoint | None = None
+        self._checked: Generation | None = None
         self._lock = threading.Lock()
         self._barrier = Barrier(self._check)
 
@@ -79,12 +80,12 @@ class PackageCache:
         self._keep(read, point)
         return read
 
-    def _keep(self, read: Copy, point: ReadPoint) -> None:
+    def _keep(self, read: Copy, point: Generation) -> None:
         """Keep a copy read at ``point``, unless a check has passed that point since: the
         changes it dropped copies for may include this package's."""
         with self._lock:
             checked = self._checked
-            if checked is None or point.generation != checked.generation:
+            if checked is None or point.number != checked.number:
                 return
             if point.position < checked.position:
                 return
@@ -107,7 +108,7 @@ class PackageCache:
                 # stand at the newer point of the two.
                 self._copies.clear()
                 newer = self._checked
-                if newer is None or newer.generation != point.generation or newer < point:
+                if newer is None or newer.number != point.number or newer.position < point.position:
                     self._checked = point
                 return
             if changed is None:
