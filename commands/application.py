@@ -74,6 +74,9 @@ logger = logging.getLogger("faas.commands")
 A = TypeVar("A")
 # A job the batch decided: its answer once the log position is known, and its events.
 Decided = tuple[Job[Any], Finish[Any], list[Any]]
+# A job the domain refused, and why: answered only once the batch commits, because the refusal
+# may rest on what an earlier command of the batch staged (a name it took).
+Refused = tuple[Job[Any], BaseException]
 REVISION = "revision"
 DEPLOYMENT = "deployment"
 # Attempts of a command whose streams other writers keep changing first, and the pause
@@ -520,9 +523,10 @@ class PackagesApplication(Application[UUID]):
         refused the batch, because other writers changed the same streams first). The
         accounts' write lock is held from the first read to the commit, no longer."""
         decided: list[Decided] = []
+        refused: list[Refused] = []
         try:
             with self._write_lock.hold({job.account_id for job in jobs}):
-                batch = self._decide(jobs, decided)
+                batch = self._decide(jobs, decided, refused)
                 recordings = self.events.put(batch.events) if batch.events else []
                 # A command that changed nothing answers at the head of the log: after this
                 # batch's commit, its own last position (every position before has committed).
@@ -531,9 +535,11 @@ class PackagesApplication(Application[UUID]):
                 elif decided:
                     head = self.recorder.max_notification_id() or 0
         except IntegrityError:
-            # Another process changed a stream first: what we keep may be stale too.
+            # Another process changed a stream first: what we keep may be stale too. Every
+            # job is decided again, the refused ones too: their refusal may have rested on a
+            # sibling that the next attempt refuses.
             self._committed.clear()
-            return [job for job, _, _ in decided]
+            return [job for job in jobs if not job.future.done()]
         except BaseException:
             self._committed.clear()
             raise
@@ -555,11 +561,15 @@ class PackagesApplication(Application[UUID]):
             else:
                 position = head
             job.future.set_result(finish(position))
+        for job, error in refused:
+            job.future.set_exception(error)
         return []
 
-    def _decide(self, jobs: list[Job[Any]], decided: list[Decided]) -> Batch:
+    def _decide(
+        self, jobs: list[Job[Any]], decided: list[Decided], refused: list[Refused]
+    ) -> Batch:
         """Decide each job on what the store holds and what the jobs before it changed; a
-        job the domain refuses gets its error now, and changes nothing."""
+        job the domain refuses changes nothing, and its error waits for the batch's commit."""
         reads = {stream_id for job in jobs for stream_id in job.reads}
         # Account usage kept from earlier batches is brought up to date in the same query.
         usages = {AccountUsage.id_for(job.account_id) for job in jobs}
@@ -573,9 +583,12 @@ class PackagesApplication(Application[UUID]):
                         finish = job.decide()
                 except BatchAbortedError:
                     raise  # the transaction is gone: so is the batch
-                except BaseException as error:
+                except StoreUnavailableError as error:
                     batch.discard()
                     job.future.set_exception(error)
+                except BaseException as error:
+                    batch.discard()
+                    refused.append((job, error))
                 else:
                     decided.append((job, finish, batch.keep()))
         finally:

@@ -218,6 +218,49 @@ def test_a_command_whose_caller_gave_up_is_dropped_and_its_batch_still_commits(
     assert claimed == {kept_name}
 
 
+def test_a_refusal_that_rested_on_a_sibling_is_decided_again_with_its_batch(
+    container: Container, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A takes a name and B, next in the batch, is refused it. Another writer then takes
+    A's client-chosen id before the batch commits: decided again, A is refused its id, so B
+    must get the name rather than the refusal that rested on A."""
+    packages = container.packages
+    caller = context(unique_account())
+    name, chosen_id = unique_name(), uuid4()
+    other = bootstrap(settings)
+    taken_once = threading.Event()
+
+    def read_then_let_another_writer_take_the_id(*args: Any, **kwargs: Any) -> Any:
+        found = load_streams(*args, **kwargs)
+        if not taken_once.is_set():
+            taken_once.set()
+            rival = create_package(package_id=chosen_id)
+            # Saved by another instance, outside this batch's lock and transaction.
+            other.packages.save(Package.create(rival, context(), max_functions=50))
+        return found
+
+    try:
+        with one_batch(packages, expected=2):
+            monkeypatch.setattr(
+                "commands.application.load_streams", read_then_let_another_writer_take_the_id
+            )
+            first = packages.submit(
+                lambda: packages.create_package(create_package(name, chosen_id), caller)
+            )
+            second = packages.submit(lambda: packages.create_package(create_package(name), caller))
+
+        assert isinstance(first.exception(timeout=30), PackageIdTakenError)
+        saved = second.result(timeout=30)
+        assert isinstance(saved, SavedPackage)
+        assert taken_once.is_set()
+        claim: PackageName = packages.repository.get(PackageName.id_for(caller.account_id, name))
+        assert claim.package_id == str(saved.package.id)
+        usage: AccountUsage = packages.repository.get(AccountUsage.id_for(caller.account_id))
+        assert usage.packages == 1
+    finally:
+        other.close()
+
+
 def _claimed(packages: PackagesApplication, caller: CommandContext, name: str) -> bool:
     claim_id = PackageName.id_for(caller.account_id, name)
     return bool(packages.recorder.select_events(claim_id, limit=1))
