@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
 from psycopg.conninfo import make_conninfo
 
@@ -49,8 +50,24 @@ def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"],
         connect_timeout=str(timeout_seconds),
+        **dead_server_keywords(timeout_seconds),
     )
     return PostgresDatabase(conninfo, timeout_seconds=timeout_seconds)
+
+
+def dead_server_keywords(timeout_seconds: int) -> dict[str, str]:
+    """libpq settings that end a connection to a server that stopped answering (its host gone,
+    the network cut) within seconds, rather than after the system's TCP retries (about 15
+    minutes, all that time holding the writer or a reader): data sent and unacknowledged for
+    ``timeout_seconds``, or a silent connection that stays silent through 3 keepalive probes
+    1 s apart, the first after ``timeout_seconds``."""
+    return {
+        "keepalives": "1",
+        "keepalives_idle": str(timeout_seconds),
+        "keepalives_interval": "1",
+        "keepalives_count": "3",
+        "tcp_user_timeout": str(timeout_seconds * 1000),
+    }
 
 
 def _sqlite_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
@@ -75,7 +92,7 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
     except ValueError:
         raise SettingsError("FAAS_DATABASE_URL: the port must be a number") from None
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": f"{__name__}:ServicePostgresFactory",
         "APPLICATION_RECORDER_TOPIC": "commands.postgres_recorder:ServicePostgresRecorder",
         "POSTGRES_DBNAME": dbname,
         # Always TCP, never the unix socket: psycopg's pipeline mode has been seen to
@@ -89,6 +106,19 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y",
     }
+
+
+class ServicePostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory; its connections give up on a server that stopped
+    answering (``dead_server_keywords``), after the store's timeout."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        timeout_seconds = int(self.env.get(self.POSTGRES_CONNECT_TIMEOUT) or 5)
+        # The pool opens on first use: every connection it makes has these.
+        pool = self.datastore.pool
+        assert isinstance(pool.kwargs, dict)  # as the library builds it
+        pool.kwargs = {**pool.kwargs, **dead_server_keywords(timeout_seconds)}
 
 
 class DurableSQLiteConnectionPool(SQLiteConnectionPool):

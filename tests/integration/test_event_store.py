@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import cast
 from uuid import UUID, uuid4
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from commands.errors import PackageIdTakenError, PackageNameTakenError
 from commands.events import FunctionsRegistered, PackageCreated, PackageNameClaimed, RevisionAdded
 from commands.package import Package, PackageName
+from projections.database import PostgresDatabase
 from service.bootstrap import Container
 from tests.support.commands import context, create_package
 from tests.support.concurrency import on_each, race
@@ -184,6 +186,27 @@ def test_the_sqlite_store_is_a_wal_file_with_full_sync(container: Container) -> 
         synchronous = cursor.fetchone()[0]
 
     assert (journal_mode, synchronous) == ("wal", 2)
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_postgres_connections_give_up_on_a_server_that_stopped_answering(
+    container: Container,
+) -> None:
+    """Without these, a connection whose server host vanished mid-commit waits out the
+    system's TCP retries (minutes) while holding the writer."""
+    timeout_ms = str(container.settings.store_timeout_seconds * 1000)
+    recorder = container.packages.recorder
+    database = cast(PostgresDatabase, container.database)
+    with (
+        recorder.datastore.get_connection() as writer,  # type: ignore[attr-defined]
+        database.pool.connection() as reader,
+    ):
+        for connection in (writer, reader):
+            parameters = connection.info.get_parameters()
+            assert parameters.get("tcp_user_timeout") == timeout_ms, parameters
+            assert parameters.get("keepalives") == "1", parameters
+    # Listeners, leader locks and kept-copy checks connect with the read model's conninfo.
+    assert f"tcp_user_timeout={timeout_ms}" in database.conninfo
 
 
 def test_a_create_reports_the_log_position_of_its_last_event(container: Container) -> None:
