@@ -142,12 +142,14 @@ class BatchDatastore:
         try:
             with library_errors():
                 yield
-        except persistence.IntegrityError as error:
-            # Another writer changed a stream first: the batch is decided again.
-            self._local.failed = error
-            raise
         except persistence.PersistenceError as error:
+            if self._local.committed:
+                # Lost after the COMMIT was answered: the batch is saved all the same.
+                logger.warning("connection lost after a batch committed: %s", error)
+                return
             self._local.failed = error
+            if isinstance(error, persistence.IntegrityError):
+                raise  # another writer changed a stream first: the batch is decided again
             raise BatchAbortedError(str(error)) from error
 
 
@@ -161,7 +163,8 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
     have happened with only its acknowledgement lost, and a retry would then meet its own
     events and answer something wrong (a taken id, a second start). The command answers
     503 instead, within seconds; a stale pooled connection is found before use by the
-    pool's check on checkout.
+    pool's check on checkout. A connection lost once the COMMIT was answered is only
+    logged: the batch is saved, and its commands are answered as saved.
 
     Events are sent as four arrays in binary rather than one array of a composite type in
     text, which psycopg builds several times slower in Python: with group commit a
@@ -202,6 +205,7 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
             )
         # The batch's last statement: sent with its COMMIT, in one round trip. When the
         # insert fails, the COMMIT is skipped and the batch rolls back.
+        ids: Sequence[int] | None = None
         with (
             self.datastore.get_connection() as connection,
             connection.pipeline() as pipeline,
@@ -211,7 +215,10 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
             connection.execute("COMMIT")
             pipeline.sync()
             self.datastore.committed()
-            return self._fetch_ids_after_insert_events(cursor, stored_events)
+            ids = self._fetch_ids_after_insert_events(cursor, stored_events)
+        # Here, not in the block: a connection lost as the block ends, after the COMMIT was
+        # answered, leaves the block without an error (and without returning).
+        return ids  # noqa: RET504
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         curs.execute(self.notify_statement)

@@ -266,6 +266,46 @@ def _claimed(packages: PackagesApplication, caller: CommandContext, name: str) -
     return bool(packages.recorder.select_events(claim_id, limit=1))
 
 
+def test_a_batch_whose_connection_is_lost_after_its_commit_is_answered_as_saved(
+    container: Container, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL decides a batch on one connection")
+    packages = container.packages
+    recorder = cast(ServicePostgresRecorder, packages.recorder)
+    caller = context(unique_account())
+    fetch_ids = ServicePostgresRecorder._fetch_ids_after_insert_events
+
+    def commit_then_lose_the_connection(self: Any, *args: Any, **kwargs: Any) -> Any:
+        ids = fetch_ids(self, *args, **kwargs)
+        batch = recorder.datastore._batch_connection
+        assert batch is not None
+        with psycopg.connect(store_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (batch.info.backend_pid,))
+        return ids
+
+    with one_batch(packages, expected=3):
+        monkeypatch.setattr(
+            ServicePostgresRecorder,
+            "_fetch_ids_after_insert_events",
+            commit_then_lose_the_connection,
+        )
+        futures = [
+            packages.submit(lambda: packages.create_package(create_package(), caller))
+            for _ in range(3)
+        ]
+    saved = [future.result(timeout=30) for future in futures]
+    monkeypatch.undo()
+
+    # The COMMIT was answered before the connection went: the batch is saved, and says so.
+    for outcome in saved:
+        assert isinstance(outcome, SavedPackage)
+        assert packages.repository.get(outcome.package.id).version == outcome.package.version
+    assert packages.create_package(create_package(), caller).position > max(
+        outcome.position for outcome in saved
+    )
+
+
 def test_a_batch_whose_connection_is_lost_mid_decision_fails_at_once_then_the_next_saves(
     container: Container, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
