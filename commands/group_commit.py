@@ -120,6 +120,11 @@ class Writer:
         return job.future
 
     @property
+    def stopped(self) -> bool:
+        """Whether the writer has stopped taking commands."""
+        return self._stopped
+
+    @property
     def backlog(self) -> int:
         """Commands waiting for the next batch."""
         return self._queue.qsize()

@@ -7,7 +7,9 @@ import contextlib
 import gc
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -48,7 +50,7 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
         opened: list[Container] = []  # what this start opened, and its end must close
         opening: asyncio.Task[None] | None = None
         try:
-            opened.append(await asyncio.to_thread(bootstrap, settings))
+            opened.append(await _bootstrap_closed_if_abandoned(settings))
         except Exception as error:
             # A worker (re)started while the store is away keeps serving 503s and opens the
             # store when it is back, rather than failing its start (which would make uvicorn
@@ -103,7 +105,7 @@ async def _open_when_reachable(app: Starlette, settings: Settings, opened: list[
     while True:
         await asyncio.sleep(pause)
         try:
-            container = await asyncio.to_thread(bootstrap, settings)
+            container = await _bootstrap_closed_if_abandoned(settings)
         except Exception as error:
             logger.info("the store is still unreachable: %s", error)
             pause = min(pause * 2, REOPEN_MAX_PAUSE_SECONDS)
@@ -112,6 +114,31 @@ async def _open_when_reachable(app: Starlette, settings: Settings, opened: list[
             _serve_with(app, container)
             logger.warning("the store is reachable again: serving")
             return
+
+
+async def _bootstrap_closed_if_abandoned(settings: Settings) -> Container:
+    """``bootstrap`` in a thread of its own. When the caller is cancelled meanwhile (the app
+    stops while the store is being opened), the container the thread goes on to open is
+    closed when it is ready, rather than left running with its pools and threads."""
+    opened: Future[Container] = Future()
+
+    def run() -> None:
+        try:
+            opened.set_result(bootstrap(settings))
+        except BaseException as error:
+            opened.set_exception(error)
+
+    threading.Thread(target=run, name="opening-store", daemon=True).start()
+    try:
+        return await asyncio.shield(asyncio.wrap_future(opened))
+    except asyncio.CancelledError:
+        opened.add_done_callback(_close_if_opened)  # now, or in that thread when it ends
+        raise
+
+
+def _close_if_opened(opened: Future[Container]) -> None:
+    if opened.exception() is None:
+        opened.result().close()
 
 
 def api_routes() -> list[Route]:

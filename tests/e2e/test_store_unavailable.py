@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
+from service.app import create_app
+from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from tests.support.builders import package_body
 from tests.support.keys import keyed_client
@@ -60,3 +65,35 @@ def test_an_unreachable_postgres_is_503_and_the_service_recovers_without_restart
 
         store.up()
         assert client.post(URL, json=body).status_code == 201
+
+
+def test_a_store_still_opening_when_the_app_stops_is_closed_once_it_opens(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = threading.Event()
+    attempts: list[Settings] = []
+    opened: list[Container] = []
+
+    def bootstrap_once_the_store_is_there(given: Settings) -> Container:
+        attempts.append(given)
+        if len(attempts) == 1:
+            raise OSError("the store is not there yet")
+        gate.wait(30)
+        opened.append(bootstrap(given))
+        return opened[-1]
+
+    monkeypatch.setattr("service.app.bootstrap", bootstrap_once_the_store_is_there)
+    with TestClient(create_app(settings)) as client:
+        wait_until(lambda: len(attempts) == 2)  # the second attempt, in the background
+        assert_unavailable(client.get("/readyz"))
+    gate.set()  # the app has stopped; the store opens only now
+
+    wait_until(lambda: bool(opened))
+    wait_until(lambda: opened[0].packages.writer.stopped)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
