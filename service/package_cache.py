@@ -38,15 +38,18 @@ CACHED_PACKAGES = 10_000
 
 @dataclass(frozen=True, slots=True)
 class Copy:
-    """A package as kept: its row, and the ``data`` of its GET, encoded once."""
+    """A package as kept: only what its GET answers with, the ``data`` encoded once and the
+    version (its ETag). Keeping the row too would double the memory a copy takes."""
 
     account_id: int
-    row: PackageRow
+    package_id: str
+    version: int
     data: msgspec.Raw
 
     @classmethod
     def of(cls, account_id: int, row: PackageRow) -> Copy:
-        return cls(account_id, row, msgspec.Raw(_encoder.encode(responses.package(row))))
+        data = msgspec.Raw(_encoder.encode(responses.package(row)))
+        return cls(account_id, row.id, row.version, data)
 
 
 class PackageCache:
@@ -89,7 +92,7 @@ class PackageCache:
                 return
             if point.position < checked.position:
                 return
-            package_id = read.row.id
+            package_id = read.package_id
             self._copies[package_id] = read
             self._copies.move_to_end(package_id)
             while len(self._copies) > self._size:

@@ -68,7 +68,7 @@ async def get_package(request: Request) -> Response:
         kept = await container.package_cache.package(principal.account_id, package_id)
         if kept is None:
             raise not_found()
-        return success(request, 200, kept.data, headers={"ETag": f'"{kept.row.version}"'})
+        return success(request, 200, kept.data, headers={"ETag": f'"{kept.version}"'})
     row = await run_in_threadpool(
         package_as_of_time, container, principal.account_id, package_id, parse_as_of(as_of)
     )
