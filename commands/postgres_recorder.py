@@ -143,7 +143,8 @@ class BatchDatastore:
             with library_errors():
                 yield
         except persistence.PersistenceError as error:
-            if self._local.committed:
+            lost = isinstance(error, persistence.OperationalError | persistence.InterfaceError)
+            if lost and self._local.committed:
                 # Lost after the COMMIT was answered: the batch is saved all the same.
                 logger.warning("connection lost after a batch committed: %s", error)
                 return
@@ -218,7 +219,9 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
             ids = self._fetch_ids_after_insert_events(cursor, stored_events)
         # Here, not in the block: a connection lost as the block ends, after the COMMIT was
         # answered, leaves the block without an error (and without returning).
-        return ids  # noqa: RET504
+        if ids is None:  # committed, but lost before its positions were read: a lost answer
+            raise persistence.OperationalError("the batch's positions were lost after its commit")
+        return ids
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         curs.execute(self.notify_statement)

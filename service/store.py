@@ -59,8 +59,8 @@ def dead_server_keywords(timeout_seconds: int) -> dict[str, str]:
     """libpq settings that end a connection to a server that stopped answering (its host gone,
     the network cut) within seconds, rather than after the system's TCP retries (about 15
     minutes, all that time holding the writer or a reader): data sent and unacknowledged for
-    ``timeout_seconds``, or a silent connection that stays silent through 3 keepalive probes
-    1 s apart, the first after ``timeout_seconds``."""
+    ``timeout_seconds``, or a silent connection whose keepalive probes (the first after
+    ``timeout_seconds`` of silence, then 1 s apart) go unanswered."""
     return {
         "keepalives": "1",
         "keepalives_idle": str(timeout_seconds),
