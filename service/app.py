@@ -15,9 +15,11 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from commands.errors import DomainError
 from projections.database import DatabaseUnavailableError
@@ -71,7 +73,7 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
                 await container.package_cache.close()
                 container.close()
 
-    app = Starlette(
+    app = ServiceStarlette(
         routes=[
             *api_routes(),
             Route(f"{routes.BASE_PATH}/openapi.json", openapi_json),
@@ -88,6 +90,18 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
     )
     app.state.metrics_multiprocess_dir = metrics_multiprocess_dir
     return app
+
+
+class ServiceStarlette(Starlette):
+    """Starlette without its outermost ``ServerErrorMiddleware``: ``RequestContextMiddleware``
+    already turns any unhandled exception into a logged 500 in the envelope, and every
+    response would otherwise pass through one more wrapper."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = ExceptionMiddleware(self.router, handlers=self.exception_handlers)
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return app
 
 
 def _serve_with(app: Starlette, container: Container) -> None:
@@ -143,13 +157,15 @@ def _close_if_opened(opened: Future[Container]) -> None:
 
 def api_routes() -> list[Route]:
     base = routes.BASE_PATH
+    # Starlette tries the routes in this order (no two match the same request): the busiest
+    # first.
     return [
+        Route(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),
+        Route(f"{base}/packages", routes.create_package, methods=["POST"]),
+        Route(f"{base}/packages", routes.list_packages, methods=["GET"]),
         Route("/livez", health.livez, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", metrics_routes.metrics, methods=["GET"]),
-        Route(f"{base}/packages", routes.create_package, methods=["POST"]),
-        Route(f"{base}/packages", routes.list_packages, methods=["GET"]),
-        Route(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),
         Route(f"{base}/packages/{{package_id}}", lifecycle.update_package, methods=["PUT"]),
         Route(f"{base}/packages/{{package_id}}", lifecycle.delete_package, methods=["DELETE"]),
         Route(f"{base}/package-revisions", lifecycle.create_revision, methods=["POST"]),

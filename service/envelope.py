@@ -63,7 +63,5 @@ def _meta(correlation_id: str) -> ResponseMeta:
 def _response(
     envelope: Envelope, status: int, correlation_id: str, headers: dict[str, str] | None
 ) -> Response:
-    response = Response(_encoder.encode(envelope), status, media_type=JSON_MEDIA_TYPE)
-    response.headers.update(headers or {})
-    response.headers[CORRELATION_HEADER] = correlation_id
-    return response
+    headers = {**(headers or {}), CORRELATION_HEADER: correlation_id}
+    return Response(_encoder.encode(envelope), status, headers, media_type=JSON_MEDIA_TYPE)

@@ -63,7 +63,8 @@ async def get_package(request: Request) -> Response:
     principal = await caller(request, PACKAGE_READ)
     container = container_of(request)
     package_id = request.path_params["package_id"]
-    as_of = request.query_params.get("asOf")
+    # Nearly every GET has no query string: parsing an empty one is not free.
+    as_of = request.query_params.get("asOf") if request.scope["query_string"] else None
     if as_of is None:
         kept = await container.package_cache.package(principal.account_id, package_id)
         if kept is None:
