@@ -505,7 +505,9 @@ class PackagesApplication(Application[UUID]):
                     self._run_batch([job])
                 return
             try:
-                pending = self._decide_and_commit(pending)
+                # The first attempt may take in commands that arrive meanwhile (appended to
+                # ``jobs``, so that a failure answers them too).
+                pending = self._decide_and_commit(pending, join=attempt_number == 0)
             except (OperationalError, InterfaceError, BatchAbortedError) as error:
                 self._fail(pending, StoreUnavailableError, error)
                 return
@@ -518,15 +520,18 @@ class PackagesApplication(Application[UUID]):
             time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * (attempt_number + 1)))
         self._fail(pending, ConcurrentChangeError)
 
-    def _decide_and_commit(self, jobs: list[Job[Any]]) -> list[Job[Any]]:
+    def _decide_and_commit(self, jobs: list[Job[Any]], *, join: bool = False) -> list[Job[Any]]:
         """One attempt: answer every job, or return those to decide again (the store
         refused the batch, because other writers changed the same streams first). The
-        accounts' write lock is held from the first read to the commit, no longer."""
+        accounts' write lock is held from the first read to the commit, no longer. With
+        ``join``, commands of the same accounts that arrived while the lock was awaited are
+        decided in this batch too (appended to ``jobs``)."""
         decided: list[Decided] = []
         refused: list[Refused] = []
+        accounts = {job.account_id for job in jobs}
         try:
-            with self._write_lock.hold({job.account_id for job in jobs}):
-                batch = self._decide(jobs, decided, refused)
+            with self._write_lock.hold(accounts):
+                batch = self._decide(jobs, decided, refused, accounts if join else None)
                 recordings = self.events.put(batch.events) if batch.events else []
                 # A command that changed nothing answers at the head of the log: after this
                 # batch's commit, its own last position (every position before has committed).
@@ -566,15 +571,27 @@ class PackagesApplication(Application[UUID]):
         return []
 
     def _decide(
-        self, jobs: list[Job[Any]], decided: list[Decided], refused: list[Refused]
+        self,
+        jobs: list[Job[Any]],
+        decided: list[Decided],
+        refused: list[Refused],
+        joining: set[int] | None = None,
     ) -> Batch:
         """Decide each job on what the store holds and what the jobs before it changed; a
-        job the domain refuses changes nothing, and its error waits for the batch's commit."""
+        job the domain refuses changes nothing, and its error waits for the batch's commit.
+        With ``joining`` (the accounts whose lock the batch holds), the commands of those
+        accounts waiting once the first read is back (the lock is held then) join ``jobs``."""
         reads = {stream_id for job in jobs for stream_id in job.reads}
         # Account usage kept from earlier batches is brought up to date in the same query.
         usages = {AccountUsage.id_for(job.account_id) for job in jobs}
         known = {usage: self._committed[usage] for usage in usages if usage in self._committed}
         batch = Batch(load_streams(self.recorder, self.mapper, reads - known.keys(), known))
+        if joining is not None:
+            joined = self.writer.take_waiting(joining, MAX_BATCH - len(jobs))
+            more = {stream_id for job in joined for stream_id in job.reads} - reads
+            if more:
+                batch.loaded.update(load_streams(self.recorder, self.mapper, more))
+            jobs.extend(joined)
         self._local.batch = batch
         try:
             for job in jobs:

@@ -3,7 +3,8 @@
 One writer thread per process takes every command waiting in its queue, decides them one
 after another against the store plus what the earlier commands of the batch changed, and
 saves all their events in one transaction (one table lock, one fsync). A command the domain
-refuses is answered with its error and leaves nothing in the batch.
+refuses is answered with its error and leaves nothing in the batch. Commands of the batch's
+accounts that arrive while it waits for their write lock join it (``Writer.take_waiting``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import copy
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -107,6 +109,9 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._stopped = False
+        # Taken from the queue by ``take_waiting`` but not joined to its batch: they open the
+        # next one, before anything newer (only the writer thread touches this).
+        self._held: deque[Job[Any] | None] = deque()
 
     def submit(self, decide: Decide[T], account_id: int, reads: tuple[UUID, ...] = ()) -> Future[T]:
         job: Job[T] = Job(decide, account_id, reads)
@@ -127,7 +132,26 @@ class Writer:
     @property
     def backlog(self) -> int:
         """Commands waiting for the next batch."""
-        return self._queue.qsize()
+        return self._queue.qsize() + len(self._held)
+
+    def take_waiting(self, accounts: Collection[int], limit: int) -> list[Job[Any]]:
+        """The commands for ``accounts`` that arrived since the running batch was taken (at
+        most ``limit``), for the batch to decide too: called once it holds their write lock,
+        so that they need not wait for the next turn of the lock. Commands of other accounts
+        stay for the next batch, first in line."""
+        joined: list[Job[Any]] = []
+        while len(joined) < limit:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None or job.account_id not in accounts:
+                self._held.append(job)
+                if job is None:
+                    break
+            elif job.future.set_running_or_notify_cancel():
+                joined.append(job)
+        return joined
 
     def stop(self, timeout: float | None = None) -> None:
         """Answer what is queued, then stop."""
@@ -139,16 +163,22 @@ class Writer:
         if thread is not None:
             thread.join(timeout)
 
+    def _next(self, *, block: bool) -> Job[Any] | None:
+        """The next command (``None``: stop); ``queue.Empty`` when not blocking and none."""
+        if self._held:
+            return self._held.popleft()
+        return self._queue.get() if block else self._queue.get_nowait()
+
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
+            first = self._next(block=True)
             if first is None:
                 return
             taken = [first]
             stopping = False
             while len(taken) < self._max_batch:
                 try:
-                    job = self._queue.get_nowait()
+                    job = self._next(block=False)
                 except queue.Empty:
                     break
                 if job is None:

@@ -65,12 +65,12 @@ class FileWriteLock:
     they also take turns on a lock of their own."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        self.path = path
         self._thread_lock = threading.Lock()
 
     @contextmanager
     def hold(self, accounts: Collection[int]) -> Iterator[None]:
-        with self._thread_lock, open(self._path, "a+b") as handle:
+        with self._thread_lock, open(self.path, "a+b") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from commands.errors import (
 from commands.package import AccountUsage, Package, PackageName
 from commands.postgres_recorder import ServicePostgresRecorder
 from commands.streams import load_streams
+from commands.write_lock import ACCOUNT_LOCK_CLASS, FileWriteLock, account_key, write_lock_for
 from projections.rebuild import verify
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
@@ -216,6 +218,55 @@ def test_a_command_whose_caller_gave_up_is_dropped_and_its_batch_still_commits(
     assert isinstance(saved, SavedPackage)
     claimed = {name for name in (kept_name, dropped_name) if _claimed(packages, caller, name)}
     assert claimed == {kept_name}
+
+
+@contextmanager
+def account_locked_elsewhere(
+    container: Container, store_url: str, account_id: int
+) -> Iterator[None]:
+    """The account's write lock, held as another process's batch would hold it."""
+    if store_url.startswith("postgresql"):
+        with psycopg.connect(store_url) as other, other.transaction():
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                (ACCOUNT_LOCK_CLASS, account_key(account_id)),
+            )
+            yield
+    else:
+        lock = cast(FileWriteLock, write_lock_for(container.packages.recorder))
+        with open(lock.path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+
+def test_commands_arriving_while_a_batch_awaits_its_lock_join_it(
+    container: Container, store_url: str
+) -> None:
+    packages = container.packages
+    sizes = counting_batches(container)
+    caller, other_account = context(unique_account()), context(unique_account())
+    with account_locked_elsewhere(container, store_url, caller.account_id):
+        first = packages.submit(lambda: packages.create_package(create_package(), caller))
+        deadline = time.monotonic() + 30
+        while packages.writer.backlog and time.monotonic() < deadline:
+            time.sleep(0.005)  # the writer took it, and waits for the lock
+        time.sleep(0.05)
+        joining = [
+            packages.submit(lambda: packages.create_package(create_package(), caller))
+            for _ in range(3)
+        ]
+        elsewhere = packages.submit(
+            lambda: packages.create_package(create_package(), other_account)
+        )
+        assert not first.done()
+    saved = [future.result(timeout=30) for future in (first, *joining)]
+    later = elsewhere.result(timeout=30)
+
+    assert all(isinstance(outcome, SavedPackage) for outcome in saved)
+    # One transaction for the four creates of the account (six events each, and the first
+    # opens the account's usage record), then one for the other account's create.
+    assert sizes == [1 + 4 * 6, 1 + 6], sizes
+    assert later.position > max(outcome.position for outcome in saved)
 
 
 def test_a_refusal_that_rested_on_a_sibling_is_decided_again_with_its_batch(
