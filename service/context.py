@@ -9,6 +9,7 @@ from service.auth import Principal, authenticate, authorize
 from service.bootstrap import Container
 from service.envelope import correlation_id_of
 from service.errors import ApiError, store_unavailable
+from service.wire import to_the_millisecond
 
 
 def container_of(request: Request) -> Container:
@@ -41,7 +42,7 @@ def command_context(request: Request, principal: Principal) -> CommandContext:
         account_id=principal.account_id,
         actor=principal.key_id,
         correlation_id=correlation_id_of(request),
-        requested_at=request.scope["state"]["received_at"],
+        requested_at=to_the_millisecond(request.scope["state"]["received_at"]),
     )
 
 

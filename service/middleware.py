@@ -10,11 +10,10 @@ from functools import lru_cache
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commands.ids import new_id
+from commands.ids import new_id_text
 from service.envelope import failure
 from service.errors import ApiError, bad_correlation_id, internal_error, not_acceptable
 from service.metrics import observe_request
-from service.wire import now_to_the_millisecond
 
 logger = logging.getLogger("faas.service")
 access = logging.getLogger("faas.access")
@@ -85,10 +84,11 @@ class RequestContextMiddleware:
         headers = Headers(scope=scope)
         given = headers.get("x-correlation-id")
         valid = given is not None and CORRELATION_ID.fullmatch(given) is not None
-        correlation_id = given if valid and given is not None else str(new_id())
+        correlation_id = given if valid and given is not None else new_id_text()
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation_id
-        state["received_at"] = now_to_the_millisecond()
+        # As a number: only commands need it as a time (``service.context.command_context``).
+        state["received_at"] = time.time()
         refusal = self._refusal(given is not None and not valid, headers.get("accept"))
         if refusal is not None:
             await failure(correlation_id, refusal)(scope, receive, send)

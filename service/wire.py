@@ -243,3 +243,9 @@ def now_to_the_millisecond() -> datetime:
     """The current time as stored in events, so stored and shown times are equal."""
     moment = datetime.now(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def to_the_millisecond(seconds: float) -> datetime:
+    """A ``time.time()`` as stored in events (see ``now_to_the_millisecond``)."""
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
