@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import msgspec
@@ -130,3 +131,29 @@ def test_a_check_whose_connection_was_lost_fails_once_then_reconnects(
         return outcomes
 
     assert asyncio.run(across_a_lost_connection()) == ["unavailable", "found"]
+
+
+def test_a_check_that_outlasts_the_store_timeout_fails_its_round_then_the_next_succeeds(
+    container: Container, store_url: str
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("SQLite checks open no connection of their own")
+    caller = context()
+    saved = container.packages.create_package(create_package(), caller)
+    container.projector.catch_up()
+    package_id = str(saved.package.id)
+    timeout = container.settings.store_timeout_seconds
+
+    with psycopg.connect(store_url) as admin:
+        # Holds every check's read of where the read model stands, as a stuck server would.
+        admin.execute("LOCK TABLE rm_generations IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailableError):
+            read(container, caller.account_id, package_id)
+        waited = time.monotonic() - started
+        admin.rollback()
+
+    assert timeout <= waited < timeout + 3, waited
+    kept = read(container, caller.account_id, package_id)
+    assert kept is not None
+    assert shown(kept)["name"] == saved.package.name
