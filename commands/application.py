@@ -494,20 +494,21 @@ class PackagesApplication(Application[UUID]):
 
         return decide_once
 
-    def _run_batch(self, jobs: list[Job[Any]]) -> None:
+    def _run_batch(self, jobs: list[Job[Any]], *, join: bool = True) -> None:
         """Decide the jobs and commit what they decided in one transaction. When another
         process changed the same streams first, decide them again on fresh state; when that
-        keeps happening, give each job a transaction of its own."""
+        keeps happening, give each job a transaction of its own, in order."""
         pending = jobs
         for attempt_number in range(MAX_ATTEMPTS):
             if attempt_number == SPLIT_AFTER_CONFLICTS and len(pending) > 1:
                 for job in pending:
-                    self._run_batch([job])
+                    # Alone: a newer command of the account must not go before the rest.
+                    self._run_batch([job], join=False)
                 return
             try:
                 # The first attempt may take in commands that arrive meanwhile (appended to
                 # ``jobs``, so that a failure answers them too).
-                pending = self._decide_and_commit(pending, join=attempt_number == 0)
+                pending = self._decide_and_commit(pending, join=join and attempt_number == 0)
             except (OperationalError, InterfaceError, BatchAbortedError) as error:
                 self._fail(pending, StoreUnavailableError, error)
                 return
@@ -580,7 +581,8 @@ class PackagesApplication(Application[UUID]):
         """Decide each job on what the store holds and what the jobs before it changed; a
         job the domain refuses changes nothing, and its error waits for the batch's commit.
         With ``joining`` (the accounts whose lock the batch holds), the commands of those
-        accounts waiting once the first read is back (the lock is held then) join ``jobs``."""
+        accounts waiting after the first read (by then the lock is held, when that read went
+        to the store) join ``jobs``."""
         reads = {stream_id for job in jobs for stream_id in job.reads}
         # Account usage kept from earlier batches is brought up to date in the same query.
         usages = {AccountUsage.id_for(job.account_id) for job in jobs}
@@ -588,10 +590,11 @@ class PackagesApplication(Application[UUID]):
         batch = Batch(load_streams(self.recorder, self.mapper, reads - known.keys(), known))
         if joining is not None:
             joined = self.writer.take_waiting(joining, MAX_BATCH - len(jobs))
+            # In the batch from here on: whatever happens next answers them too.
+            jobs.extend(joined)
             more = {stream_id for job in joined for stream_id in job.reads} - reads
             if more:
                 batch.loaded.update(load_streams(self.recorder, self.mapper, more))
-            jobs.extend(joined)
         self._local.batch = batch
         try:
             for job in jobs:

@@ -140,6 +140,16 @@ class Writer:
         so that they need not wait for the next turn of the lock. Commands of other accounts
         stay for the next batch, first in line."""
         joined: list[Job[Any]] = []
+        # Those held back before are older than anything queued: first, so that one
+        # account's commands are decided in the order they came.
+        held, self._held = self._held, deque()
+        while held:
+            job = held.popleft()
+            if len(joined) < limit and job is not None and job.account_id in accounts:
+                if job.future.set_running_or_notify_cancel():
+                    joined.append(job)
+            else:
+                self._held.append(job)
         while len(joined) < limit:
             try:
                 job = self._queue.get_nowait()

@@ -6,14 +6,16 @@ import fcntl
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, cast
 from uuid import uuid4
 
 import psycopg
 import pytest
+from eventsourcing.persistence import IntegrityError, OperationalError
 
-from commands.application import PackagesApplication, SavedPackage
+from commands.application import SPLIT_AFTER_CONFLICTS, PackagesApplication, SavedPackage
 from commands.commands import CommandContext
 from commands.errors import (
     LimitReachedError,
@@ -247,10 +249,7 @@ def test_commands_arriving_while_a_batch_awaits_its_lock_join_it(
     caller, other_account = context(unique_account()), context(unique_account())
     with account_locked_elsewhere(container, store_url, caller.account_id):
         first = packages.submit(lambda: packages.create_package(create_package(), caller))
-        deadline = time.monotonic() + 30
-        while packages.writer.backlog and time.monotonic() < deadline:
-            time.sleep(0.005)  # the writer took it, and waits for the lock
-        time.sleep(0.05)
+        wait_until_taken(packages)
         joining = [
             packages.submit(lambda: packages.create_package(create_package(), caller))
             for _ in range(3)
@@ -267,6 +266,70 @@ def test_commands_arriving_while_a_batch_awaits_its_lock_join_it(
     # opens the account's usage record), then one for the other account's create.
     assert sizes == [1 + 4 * 6, 1 + 6], sizes
     assert later.position > max(outcome.position for outcome in saved)
+
+
+def test_commands_that_joined_a_batch_are_answered_when_its_second_read_fails(
+    container: Container, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packages = container.packages
+    caller = context(unique_account())
+
+    def second_read_fails(*args: Any, **kwargs: Any) -> Any:
+        if len(args) == 3:  # (recorder, mapper, streams): the read for the commands that joined
+            raise OperationalError("the connection was lost")
+        return load_streams(*args, **kwargs)
+
+    with account_locked_elsewhere(container, store_url, caller.account_id):
+        first = packages.submit(lambda: packages.create_package(create_package(), caller))
+        wait_until_taken(packages)
+        monkeypatch.setattr("commands.application.load_streams", second_read_fails)
+        joining = [
+            packages.submit(lambda: packages.create_package(create_package(), caller))
+            for _ in range(3)
+        ]
+
+    errors = [future.exception(timeout=30) for future in (first, *joining)]
+    assert all(isinstance(error, StoreUnavailableError) for error in errors), errors
+
+
+def test_a_split_batch_decides_its_commands_in_order_and_takes_in_no_newer_one(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packages = container.packages
+    caller = context(unique_account())
+    put = packages.events.put
+    clashes: list[int] = []
+    late: list[Future[SavedPackage]] = []
+
+    def clash_until_split(events: Any, *args: Any, **kwargs: Any) -> Any:
+        if len(clashes) < SPLIT_AFTER_CONFLICTS and len({e.originator_id for e in events}) > 4:
+            clashes.append(len(events))
+            if len(clashes) == SPLIT_AFTER_CONFLICTS:  # a newer command, queued before the split
+                late.append(
+                    packages.submit(lambda: packages.create_package(create_package(), caller))
+                )
+            raise IntegrityError("another writer changed a stream first")
+        return put(events, *args, **kwargs)
+
+    monkeypatch.setattr(packages.events, "put", clash_until_split)
+    with one_batch(packages, 2):
+        older = [
+            packages.submit(lambda: packages.create_package(create_package(), caller))
+            for _ in range(2)
+        ]
+    positions = [future.result(timeout=30).position for future in older]
+    assert len(clashes) == SPLIT_AFTER_CONFLICTS
+    positions.append(late[0].result(timeout=30).position)
+
+    assert positions == sorted(positions), positions
+
+
+def wait_until_taken(packages: PackagesApplication) -> None:
+    """Until the writer has taken what was submitted (and waits for a lock held elsewhere)."""
+    deadline = time.monotonic() + 30
+    while packages.writer.backlog and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.05)
 
 
 def test_a_refusal_that_rested_on_a_sibling_is_decided_again_with_its_batch(
