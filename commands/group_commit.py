@@ -14,9 +14,10 @@ import logging
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -140,28 +141,30 @@ class Writer:
         so that they need not wait for the next turn of the lock. Commands of other accounts
         stay for the next batch, first in line."""
         joined: list[Job[Any]] = []
+        if limit <= 0:
+            return joined
         # Those held back before are older than anything queued: first, so that one
         # account's commands are decided in the order they came.
         held, self._held = self._held, deque()
-        while held:
-            job = held.popleft()
-            if len(joined) < limit and job is not None and job.account_id in accounts:
-                if job.future.set_running_or_notify_cancel():
-                    joined.append(job)
-            else:
-                self._held.append(job)
-        while len(joined) < limit:
-            try:
-                job = self._queue.get_nowait()
-            except queue.Empty:
-                break
+        for job in chain(_popped(held), self._queued()):
             if job is None or job.account_id not in accounts:
                 self._held.append(job)
                 if job is None:
                     break
             elif job.future.set_running_or_notify_cancel():
                 joined.append(job)
+                if len(joined) == limit:
+                    break
+        self._held.extend(held)  # those not looked at
         return joined
+
+    def _queued(self) -> Iterator[Job[Any] | None]:
+        """What waits in the queue now, taken one at a time."""
+        while True:
+            try:
+                yield self._queue.get_nowait()
+            except queue.Empty:
+                return
 
     def stop(self, timeout: float | None = None) -> None:
         """Answer what is queued, then stop."""
@@ -207,3 +210,9 @@ class Writer:
                         job.future.set_exception(error)
             if stopping:
                 return
+
+
+def _popped(items: deque[T]) -> Iterator[T]:
+    """The items, each taken off the front as it is reached (those not reached stay)."""
+    while items:
+        yield items.popleft()

@@ -114,11 +114,11 @@ class ServicePostgresFactory(PostgresFactory):
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
-        timeout_seconds = int(self.env.get(self.POSTGRES_CONNECT_TIMEOUT) or 5)
-        # The pool opens on first use: every connection it makes has these.
+        # The pool opens on first use: every connection it makes has these. Its timeout is
+        # the store's (``POSTGRES_CONNECT_TIMEOUT``).
         pool = self.datastore.pool
         assert isinstance(pool.kwargs, dict)  # as the library builds it
-        pool.kwargs = {**pool.kwargs, **dead_server_keywords(timeout_seconds)}
+        pool.kwargs = {**pool.kwargs, **dead_server_keywords(int(pool.timeout))}
 
 
 class DurableSQLiteConnectionPool(SQLiteConnectionPool):

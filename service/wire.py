@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -241,11 +242,10 @@ format_timestamp = iso_millis
 
 def now_to_the_millisecond() -> datetime:
     """The current time as stored in events, so stored and shown times are equal."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return to_the_millisecond(time.time())
 
 
 def to_the_millisecond(seconds: float) -> datetime:
-    """A ``time.time()`` as stored in events (see ``now_to_the_millisecond``)."""
+    """A ``time.time()`` as stored in events."""
     moment = datetime.fromtimestamp(seconds, UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
