@@ -386,16 +386,12 @@ def test_a_batch_whose_connection_is_lost_after_its_commit_is_answered_as_saved(
     if not store_url.startswith("postgresql"):
         pytest.skip("only PostgreSQL decides a batch on one connection")
     packages = container.packages
-    recorder = cast(ServicePostgresRecorder, packages.recorder)
     caller = context(unique_account())
     fetch_ids = ServicePostgresRecorder._fetch_ids_after_insert_events
 
     def commit_then_lose_the_connection(self: Any, *args: Any, **kwargs: Any) -> Any:
         ids = fetch_ids(self, *args, **kwargs)
-        batch = recorder.datastore._batch_connection
-        assert batch is not None
-        with psycopg.connect(store_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (batch.info.backend_pid,))
+        lose_the_batch_connection(packages, store_url)
         return ids
 
     with one_batch(packages, expected=3):
@@ -430,10 +426,7 @@ def test_a_batch_whose_connection_is_lost_mid_decision_fails_at_once_then_the_ne
 
     def read_then_lose_the_connection(*args: Any, **kwargs: Any) -> Any:
         found = load_streams(*args, **kwargs)
-        batch = cast(ServicePostgresRecorder, packages.recorder).datastore._batch_connection
-        assert batch is not None
-        with psycopg.connect(store_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (batch.info.backend_pid,))
+        lose_the_batch_connection(packages, store_url)
         return found
 
     # Every command of the batch then reads its account's usage on the lost connection.
@@ -453,3 +446,11 @@ def test_a_batch_whose_connection_is_lost_mid_decision_fails_at_once_then_the_ne
     assert elapsed < 5, elapsed
     monkeypatch.undo()
     assert packages.create_package(create_package(), caller).package.account_id == caller.account_id
+
+
+def lose_the_batch_connection(packages: PackagesApplication, store_url: str) -> None:
+    """End the server side of the connection of the batch being decided."""
+    batch = cast(ServicePostgresRecorder, packages.recorder).datastore._batch_connection
+    assert batch is not None
+    with psycopg.connect(store_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (batch.info.backend_pid,))

@@ -10,7 +10,8 @@ import msgspec
 import psycopg
 import pytest
 
-from commands.commands import DeletePackage, UpdatePackage
+from commands.application import SavedPackage
+from commands.commands import CommandContext, DeletePackage, UpdatePackage
 from projections.database import DatabaseUnavailableError
 from projections.rebuild import rebuild
 from service.bootstrap import Container
@@ -100,11 +101,7 @@ def test_a_rebuild_replaces_every_kept_copy(container: Container) -> None:
 def test_a_check_whose_connection_was_lost_fails_once_then_reconnects(
     container: Container, store_url: str
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("SQLite checks open no connection of their own")
-    caller = context()
-    saved = container.packages.create_package(create_package(), caller)
-    container.projector.catch_up()
+    caller, saved = projected_package_on_postgres(container, store_url)
     package_id = str(saved.package.id)
     cache = container.package_cache
 
@@ -136,11 +133,7 @@ def test_a_check_whose_connection_was_lost_fails_once_then_reconnects(
 def test_a_check_that_outlasts_the_store_timeout_fails_its_round_then_the_next_succeeds(
     container: Container, store_url: str
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("SQLite checks open no connection of their own")
-    caller = context()
-    saved = container.packages.create_package(create_package(), caller)
-    container.projector.catch_up()
+    caller, saved = projected_package_on_postgres(container, store_url)
     package_id = str(saved.package.id)
     timeout = container.settings.store_timeout_seconds
 
@@ -157,3 +150,15 @@ def test_a_check_that_outlasts_the_store_timeout_fails_its_round_then_the_next_s
     kept = read(container, caller.account_id, package_id)
     assert kept is not None
     assert shown(kept)["name"] == saved.package.name
+
+
+def projected_package_on_postgres(
+    container: Container, store_url: str
+) -> tuple[CommandContext, SavedPackage]:
+    """A package in the read model, for tests of the checks' own connection (PostgreSQL)."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("SQLite checks open no connection of their own")
+    caller = context()
+    saved = container.packages.create_package(create_package(), caller)
+    container.projector.catch_up()
+    return caller, saved
