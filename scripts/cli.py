@@ -28,6 +28,7 @@ from projections.rebuild import PAGE_SIZE, rebuild, verify
 from scripts import replay as replay_module
 from scripts.progress import ProgressLine
 from service.bootstrap import Container, bootstrap
+from service.http_protocol import JoinedWritesProtocol
 from service.logs import configure_logging
 from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.settings import Settings, SettingsError
@@ -90,6 +91,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # projection at a batch boundary and close the pools (the app's lifespan).
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         access_log=False,  # the service logs each request itself, with its correlation id
+        http=JoinedWritesProtocol,
     )
     with worker_metrics(args.workers):
         if args.workers == 1:

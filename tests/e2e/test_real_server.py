@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx2 as httpx
 
@@ -70,3 +73,35 @@ def test_a_create_answered_by_one_server_is_read_by_another(store_url: str) -> N
             )
             assert read.status_code == 200, read.text
             assert read.json()["data"] == created.json()["data"]
+
+
+def test_pipelined_requests_get_whole_answers_in_order(store_url: str) -> None:
+    key = issue_key_in(store_url)
+    package = package_body()
+    body = json.dumps(package).encode()
+    authorization = key.headers["Authorization"].encode()
+    requests = (
+        b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n"
+        + b"POST /v2/faas/packages HTTP/1.1\r\nHost: x\r\nAuthorization: "
+        + authorization
+        + b"\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+        + b"GET /v2/faas/packages/nope HTTP/1.1\r\nHost: x\r\nAuthorization: "
+        + authorization
+        + b"\r\nConnection: close\r\n\r\n"
+    )
+    with running_server(store_url) as base:
+        address = urlsplit(base)
+        with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+            sock.sendall(requests)
+            received = b""
+            while chunk := sock.recv(65536):  # the server closes after the third answer
+                received += chunk
+
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", received)
+    assert statuses == [b"200", b"201", b"404"], received
+    bodies = re.split(rb"HTTP/1\.1 \d{3} [^\r]*\r\n(?:[^\r]+\r\n)*\r\n", received)[1:]
+    assert json.loads(bodies[1])["data"]["name"] == package["name"]
+    assert json.loads(bodies[2])["errors"][0]["code"] == "FAAS-404"
