@@ -108,6 +108,12 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
     }
 
 
+# The event store is read by key (a batch's streams, a page of the log): a parallel plan
+# only forks worker processes. The planner picks one for a batch's read of many streams,
+# whose estimate looks large, and then every batch pays for the forks under its lock.
+NO_PARALLEL_QUERY = {"options": "-c max_parallel_workers_per_gather=0"}
+
+
 class ServicePostgresFactory(PostgresFactory):
     """The library's PostgreSQL factory; its connections give up on a server that stopped
     answering (``dead_server_keywords``), after the store's timeout."""
@@ -118,7 +124,11 @@ class ServicePostgresFactory(PostgresFactory):
         # the store's (``POSTGRES_CONNECT_TIMEOUT``).
         pool = self.datastore.pool
         assert isinstance(pool.kwargs, dict)  # as the library builds it
-        pool.kwargs = {**pool.kwargs, **dead_server_keywords(int(pool.timeout))}
+        pool.kwargs = {
+            **pool.kwargs,
+            **dead_server_keywords(int(pool.timeout)),
+            **NO_PARALLEL_QUERY,
+        }
 
 
 class DurableSQLiteConnectionPool(SQLiteConnectionPool):

@@ -209,6 +209,27 @@ def test_postgres_connections_give_up_on_a_server_that_stopped_answering(
     assert f"tcp_user_timeout={timeout_ms}" in database.conninfo
 
 
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_postgres_reads_of_the_event_store_plan_no_parallel_workers(container: Container) -> None:
+    """A parallel plan forks worker processes for every execution: for a batch's read of its
+    streams, under its lock."""
+    for _ in range(3):
+        container.packages.create_package(create_package(), context())
+    recorder = container.packages.recorder
+    with recorder.datastore.get_connection() as connection:  # type: ignore[attr-defined]
+        # Parallel plans made as cheap as they can be: the planner picks one if it may.
+        cheap = ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size")
+        for setting in cheap:
+            connection.execute(f"SET {setting} = 0")
+        table = f"{recorder.datastore.schema}.{recorder.events_table_name}"  # type: ignore[attr-defined]
+        plan = connection.execute(f"EXPLAIN SELECT * FROM {table} WHERE topic LIKE 'faas.%'")
+        lines = [row["QUERY PLAN"] for row in plan.fetchall()]
+        for setting in cheap:  # the connection goes back to the pool as it came
+            connection.execute(f"RESET {setting}")
+
+    assert not any("Gather" in line for line in lines), lines
+
+
 def test_a_create_reports_the_log_position_of_its_last_event(container: Container) -> None:
     saved = container.packages.create_package(create_package(), context())
 
