@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
+from psycopg import Connection
 from psycopg.conninfo import make_conninfo
 
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
@@ -110,8 +112,10 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
 
 # The event store is read by key (a batch's streams, a page of the log): a parallel plan
 # only forks worker processes. The planner picks one for a batch's read of many streams,
-# whose estimate looks large, and then every batch pays for the forks under its lock.
-NO_PARALLEL_QUERY = {"options": "-c max_parallel_workers_per_gather=0"}
+# whose estimate looks large, and then every batch pays for the forks under its lock. Set
+# once a connection is made, not as a startup option, which connection poolers such as
+# PgBouncer refuse.
+NO_PARALLEL_QUERY = "SET max_parallel_workers_per_gather = 0"
 
 
 class ServicePostgresFactory(PostgresFactory):
@@ -124,11 +128,24 @@ class ServicePostgresFactory(PostgresFactory):
         # the store's (``POSTGRES_CONNECT_TIMEOUT``).
         pool = self.datastore.pool
         assert isinstance(pool.kwargs, dict)  # as the library builds it
-        pool.kwargs = {
-            **pool.kwargs,
-            **dead_server_keywords(int(pool.timeout)),
-            **NO_PARALLEL_QUERY,
-        }
+        pool.kwargs = {**pool.kwargs, **dead_server_keywords(int(pool.timeout))}
+        pool._configure = _also_without_parallel_query(pool._configure)
+
+
+def _also_without_parallel_query(
+    configure: Callable[[Connection[Any]], None] | None,
+) -> Callable[[Connection[Any]], None]:
+    """The pool's set-up of a new connection (the library's: autocommit, an idle timeout),
+    then no parallel query for the connection's session."""
+
+    def configure_connection(connection: Connection[Any]) -> None:
+        if configure is not None:
+            configure(connection)
+        connection.execute(NO_PARALLEL_QUERY)
+        if not connection.autocommit:
+            connection.commit()  # a pool discards a connection left in a transaction
+
+    return configure_connection
 
 
 class DurableSQLiteConnectionPool(SQLiteConnectionPool):
