@@ -17,7 +17,6 @@ ID_BYTES = 16
 _lock = threading.Lock()
 _page = b""
 _offset = PAGE_BYTES
-_pid = -1
 
 
 def new_id() -> UUID:
@@ -36,11 +35,20 @@ def new_id_text() -> str:
 
 
 def _random_bytes() -> bytes:
-    global _page, _offset, _pid
+    global _page, _offset
     with _lock:
-        # A forked child must never cut the same ids from its parent's page.
-        if _offset + ID_BYTES > len(_page) or _pid != os.getpid():
-            _page, _offset, _pid = os.urandom(PAGE_BYTES), 0, os.getpid()
+        if _offset + ID_BYTES > len(_page):
+            _page, _offset = os.urandom(PAGE_BYTES), 0
         chunk = _page[_offset : _offset + ID_BYTES]
         _offset += ID_BYTES
     return chunk
+
+
+def _forget_page_in_child() -> None:
+    """A forked child must never cut the same ids from its parent's page (nor wait on a lock
+    a parent's thread held at the fork)."""
+    global _lock, _page, _offset
+    _lock, _page, _offset = threading.Lock(), b"", PAGE_BYTES
+
+
+os.register_at_fork(after_in_child=_forget_page_in_child)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -385,6 +386,7 @@ class AccountUsage(BaseAggregate[UUID]):
         return clone
 
     @staticmethod
+    @lru_cache(maxsize=4096)  # every command of an account asks, often several times
     def id_for(account_id: int) -> UUID:
         return uuid5(ACCOUNT_USAGE_NAMESPACE, str(account_id))
 

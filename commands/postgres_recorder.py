@@ -16,7 +16,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg import Connection, Cursor
 from psycopg.abc import Query
 from psycopg.pq import TransactionStatus
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Identifier
 
 logger = logging.getLogger("faas.commands")
@@ -210,13 +210,13 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
         with (
             self.datastore.get_connection() as connection,
             connection.pipeline() as pipeline,
-            connection.cursor() as cursor,
+            connection.cursor(row_factory=tuple_row) as cursor,
         ):
-            self._insert_stored_events(cursor, stored_events)
+            self._insert_stored_events(cursor, stored_events)  # type: ignore[arg-type]
             connection.execute("COMMIT")
             pipeline.sync()
             self.datastore.committed()
-            ids = self._fetch_ids_after_insert_events(cursor, stored_events)
+            ids = [row[0] for row in cursor.fetchall()]
         # Here, not in the block: a connection lost as the block ends, after the COMMIT was
         # answered, leaves the block without an error (and without returning).
         if ids is None:  # committed, but lost before its positions were read: a lost answer
