@@ -10,7 +10,7 @@ from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder
 
 TYPE_MARK = b'"_type_"'
 DATETIME = DatetimeAsISO.name
-JSON_SCALARS = (str, int, bool, float, type(None))
+JSON_SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
 class FastJSONTranscoder(JSONTranscoder):
@@ -27,9 +27,10 @@ class FastJSONTranscoder(JSONTranscoder):
             return super().encode(obj)
         plain: dict[str, Any] = {}
         for key, value in obj.items():
-            if type(value) is datetime:
+            kind = type(value)
+            if kind is datetime:
                 value = {"_type_": DATETIME, "_data_": value.isoformat()}
-            elif type(key) is not str or not _is_json(value):
+            elif type(key) is not str or (kind not in JSON_SCALARS and not _is_json(value)):
                 return super().encode(obj)
             plain[key] = value
         return self._encoder.encode(plain)
@@ -64,12 +65,19 @@ class FastJSONTranscoder(JSONTranscoder):
 
 def _is_json(value: Any) -> bool:
     """Whether the value is made of JSON types only (exact types: a subclass may be
-    something the library writes differently)."""
+    something the library writes differently). Loops, not ``all()`` over generators: every
+    event of every command goes through here."""
     kind = type(value)
     if kind in JSON_SCALARS:
         return True
     if kind is list:
-        return all(_is_json(item) for item in value)
+        for item in value:  # noqa: SIM110
+            if type(item) not in JSON_SCALARS and not _is_json(item):
+                return False
+        return True
     if kind is dict:
-        return all(type(key) is str and _is_json(item) for key, item in value.items())
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in JSON_SCALARS and not _is_json(item)):
+                return False
+        return True
     return False
