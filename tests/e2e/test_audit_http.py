@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,8 @@ def test_another_accounts_events_are_404(keyed: tuple[TestClient, IssuedKey]) ->
 
 
 def test_as_of_answers_like_get_did_then(client: TestClient) -> None:
-    before = now_to_the_millisecond().isoformat()
+    # A millisecond back: a create received within the same millisecond is at ``now``.
+    before = (now_to_the_millisecond() - timedelta(milliseconds=1)).isoformat()
     created = create(client)
     after = now_to_the_millisecond().isoformat()
 
