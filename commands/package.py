@@ -40,7 +40,7 @@ from commands.events import (
     audit,
     stable_topic,
 )
-from commands.ids import new_id
+from commands.ids import new_id, new_id_text
 
 PACKAGE_NAME_NAMESPACE = uuid5(NAMESPACE_URL, "urn:faas-packages:package-name")
 
@@ -347,8 +347,8 @@ def check_function_limit(functions: tuple[FunctionSpec, ...], max_functions: int
 
 def _function_payload(spec: FunctionSpec) -> dict[str, Any]:
     return {
-        "function_id": str(spec.function_id or new_id()),
-        "function_revision_id": str(new_id()),
+        "function_id": new_id_text() if spec.function_id is None else str(spec.function_id),
+        "function_revision_id": new_id_text(),
         "name": spec.name,
         "type": spec.type,
         "language": spec.language,
