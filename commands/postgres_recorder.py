@@ -216,12 +216,17 @@ class ServicePostgresRecorder(PostgresApplicationRecorder):
             connection.execute("COMMIT")
             pipeline.sync()
             self.datastore.committed()
-            ids = [row[0] for row in cursor.fetchall()]
+            ids = self._positions_of(cursor)
         # Here, not in the block: a connection lost as the block ends, after the COMMIT was
         # answered, leaves the block without an error (and without returning).
         if ids is None:  # committed, but lost before its positions were read: a lost answer
             raise persistence.OperationalError("the batch's positions were lost after its commit")
         return ids
+
+    @staticmethod
+    def _positions_of(cursor: Cursor[tuple[Any, ...]]) -> list[int]:
+        """The notification ids the batch's insert returned, in the order of its events."""
+        return [row[0] for row in cursor.fetchall()]
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         curs.execute(self.notify_statement)

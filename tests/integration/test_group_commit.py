@@ -387,18 +387,18 @@ def test_a_batch_whose_connection_is_lost_after_its_commit_is_answered_as_saved(
         pytest.skip("only PostgreSQL decides a batch on one connection")
     packages = container.packages
     caller = context(unique_account())
-    fetch_ids = ServicePostgresRecorder._fetch_ids_after_insert_events
+    positions_of = ServicePostgresRecorder._positions_of
 
-    def commit_then_lose_the_connection(self: Any, *args: Any, **kwargs: Any) -> Any:
-        ids = fetch_ids(self, *args, **kwargs)
+    def commit_then_lose_the_connection(cursor: Any) -> Any:
+        ids = positions_of(cursor)
         lose_the_batch_connection(packages, store_url)
         return ids
 
     with one_batch(packages, expected=3):
         monkeypatch.setattr(
             ServicePostgresRecorder,
-            "_fetch_ids_after_insert_events",
-            commit_then_lose_the_connection,
+            "_positions_of",
+            staticmethod(commit_then_lose_the_connection),
         )
         futures = [
             packages.submit(lambda: packages.create_package(create_package(), caller))
