@@ -380,11 +380,10 @@ def _claimed(packages: PackagesApplication, caller: CommandContext, name: str) -
     return bool(packages.recorder.select_events(claim_id, limit=1))
 
 
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)  # one batch, one connection
 def test_a_batch_whose_connection_is_lost_after_its_commit_is_answered_as_saved(
     container: Container, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("only PostgreSQL decides a batch on one connection")
     packages = container.packages
     caller = context(unique_account())
     positions_of = ServicePostgresRecorder._positions_of
@@ -416,11 +415,10 @@ def test_a_batch_whose_connection_is_lost_after_its_commit_is_answered_as_saved(
     )
 
 
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)  # one batch, one connection
 def test_a_batch_whose_connection_is_lost_mid_decision_fails_at_once_then_the_next_saves(
     container: Container, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("only PostgreSQL decides a batch on one connection")
     packages = container.packages
     caller = context(unique_account())
 
