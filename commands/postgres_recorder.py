@@ -12,7 +12,11 @@ from typing import Any, cast
 import psycopg
 from eventsourcing import persistence
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
 from psycopg import Connection, Cursor
 from psycopg.abc import Query
 from psycopg.pq import TransactionStatus
@@ -154,8 +158,38 @@ class BatchDatastore:
             raise BatchAbortedError(str(error)) from error
 
 
-class ServicePostgresRecorder(PostgresApplicationRecorder):
-    """The library's recorder, with three changes.
+class ServicePostgresAggregateRecorder(PostgresAggregateRecorder):
+    """The library's recorder (of snapshots), creating its composite type only when it is
+    missing. The library tries to create it whenever a process opens the store and ignores
+    "already exists": PostgreSQL then logs an ERROR for every worker that starts."""
+
+    def create_table(self) -> None:
+        statements = self.sql_create_statements
+        if self._stored_event_type_exists():
+            self.sql_create_statements = [
+                statement
+                for statement in statements
+                if not statement.as_string().lstrip().startswith("CREATE TYPE")
+            ]
+        try:
+            super().create_table()
+        finally:
+            self.sql_create_statements = statements
+
+    def _stored_event_type_exists(self) -> bool:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT FROM pg_type JOIN pg_namespace "
+                "ON pg_namespace.oid = pg_type.typnamespace "
+                "WHERE nspname = %s AND typname = %s) AS found",
+                (self.datastore.schema, self.stored_event_type_name),
+            )
+            row = cursor.fetchone()
+        return bool(row and row["found"])
+
+
+class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicationRecorder):
+    """The library's recorder, with three changes (and its type made only when missing).
 
     A batch is one transaction (``BatchDatastore.batch``): its lock, its reads and its
     insert share one connection, and it commits once.

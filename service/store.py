@@ -13,6 +13,7 @@ from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteF
 from psycopg import Connection
 from psycopg.conninfo import make_conninfo
 
+from commands.postgres_recorder import ServicePostgresAggregateRecorder
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from service.settings import SettingsError
 
@@ -121,6 +122,8 @@ NO_PARALLEL_QUERY = "SET max_parallel_workers_per_gather = 0"
 class ServicePostgresFactory(PostgresFactory):
     """The library's PostgreSQL factory; its connections give up on a server that stopped
     answering (``dead_server_keywords``), after the store's timeout."""
+
+    aggregate_recorder_class = ServicePostgresAggregateRecorder
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)

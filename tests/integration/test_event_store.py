@@ -5,15 +5,26 @@ from __future__ import annotations
 from typing import cast
 from uuid import UUID, uuid4
 
+import msgspec
+import psycopg
 import pytest
 
 from commands.errors import PackageIdTakenError, PackageNameTakenError
 from commands.events import FunctionsRegistered, PackageCreated, PackageNameClaimed, RevisionAdded
 from commands.package import Package, PackageName
 from projections.database import PostgresDatabase
-from service.bootstrap import Container
+from service.bootstrap import Container, bootstrap
+from service.settings import Settings
+from tests.conftest import fresh_postgres_database
 from tests.support.commands import context, create_package
 from tests.support.concurrency import on_each, race
+
+REFUSE_CREATE_TYPE = """
+CREATE FUNCTION refuse_create_type() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'CREATE TYPE attempted'; END $$;
+CREATE EVENT TRIGGER refuse_create_type ON ddl_command_start
+    WHEN TAG IN ('CREATE TYPE') EXECUTE FUNCTION refuse_create_type();
+"""
 
 
 def test_a_created_package_reads_back_from_the_store(container: Container) -> None:
@@ -228,6 +239,23 @@ def test_postgres_reads_of_the_event_store_plan_no_parallel_workers(container: C
             connection.execute(f"RESET {setting}")
 
     assert not any("Gather" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_postgres_store_opened_again_does_not_try_to_create_its_types(
+    settings: Settings,
+) -> None:
+    """The library tries CREATE TYPE at every start and ignores "already exists", which
+    PostgreSQL logs as an error for every process that opens the store."""
+    with fresh_postgres_database() as url:
+        bootstrap(msgspec.structs.replace(settings, database_url=url)).close()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(REFUSE_CREATE_TYPE)
+
+            reopened = bootstrap(msgspec.structs.replace(settings, database_url=url))
+
+            reopened.close()
+            admin.execute("DROP EVENT TRIGGER refuse_create_type")
 
 
 def test_a_create_reports_the_log_position_of_its_last_event(container: Container) -> None:

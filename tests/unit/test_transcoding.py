@@ -12,7 +12,6 @@ from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     JSONTranscoder,
-    Transcoder,
     UUIDAsHex,
 )
 
@@ -39,7 +38,7 @@ STATES: list[dict[str, Any]] = [
 ]
 
 
-def with_standard_types(transcoder: Transcoder) -> Transcoder:
+def with_standard_types(transcoder: JSONTranscoder) -> JSONTranscoder:
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
         transcoder.register(transcoding)
     return transcoder
