@@ -305,3 +305,8 @@ class IdempotencyKeyRecorded(_IdempotentAnswer, AggregateCreated):
 @stable_topic
 class IdempotencyKeyReused(_IdempotentAnswer):
     """A use of a key whose earlier record had expired."""
+
+
+# Rare among all events, and read by every process every half second: the event store
+# indexes them apart (``ServicePostgresRecorder``), so that the read skips all the others.
+KEY_EVENT_TOPICS: tuple[str, ...] = (ApiKeyIssued.TOPIC, ApiKeyRevoked.TOPIC)  # type: ignore[attr-defined]

@@ -21,7 +21,9 @@ from psycopg import Connection, Cursor
 from psycopg.abc import Query
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Composable, Identifier
+from psycopg.sql import SQL, Composable, Identifier, Literal
+
+from commands.events import KEY_EVENT_TOPICS
 
 logger = logging.getLogger("faas.commands")
 
@@ -189,7 +191,7 @@ class ServicePostgresAggregateRecorder(PostgresAggregateRecorder):
 
 
 class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicationRecorder):
-    """The library's recorder, with three changes (and its type made only when missing).
+    """The library's recorder, with four changes (and its type made only when missing).
 
     A batch is one transaction (``BatchDatastore.batch``): its lock, its reads and its
     insert share one connection, and it commits once.
@@ -204,7 +206,10 @@ class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicat
     Events are sent as four arrays in binary rather than one array of a composite type in
     text, which psycopg builds several times slower in Python: with group commit a
     transaction holds hundreds of events. The table lock, the NOTIFY and the positions
-    returned in order are the library's."""
+    returned in order are the library's.
+
+    The key events have an index of their own (partial: the others pay nothing for it),
+    read by every process's key ring (``EventLog.of_topics_after``)."""
 
     datastore: BatchDatastore  # type: ignore[assignment]
 
@@ -217,6 +222,17 @@ class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicat
             statement.as_string() if isinstance(statement, Composable) else statement
             for statement in self.lock_table_statements
         ]
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} (notification_id) "
+                "WHERE topic IN ({topics})"
+            ).format(
+                index=Identifier(f"{self.events_table_name}_key_events_idx"),
+                schema=Identifier(datastore.schema),
+                table=Identifier(self.events_table_name),
+                topics=SQL(", ").join(Literal(topic) for topic in KEY_EVENT_TOPICS),
+            )
+        )
         self.insert_columns_statement = (
             SQL(
                 "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "

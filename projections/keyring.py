@@ -8,18 +8,16 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
-from commands.events import ApiKeyIssued, ApiKeyRevoked
+from commands.events import KEY_EVENT_TOPICS, ApiKeyIssued, ApiKeyRevoked
 from commands.keys import Grant
+from projections.source import EventLog
 
 logger = logging.getLogger("faas.keys")
 
-KEY_TOPICS = [get_topic(ApiKeyIssued), get_topic(ApiKeyRevoked)]
 REFRESH_SECONDS = 0.5
+PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +38,8 @@ class KeyRecord:
 class KeyRing:
     """Key records by id. ``refresh()`` reads only key events after the last position."""
 
-    def __init__(self, application: Any, refresh_seconds: float = REFRESH_SECONDS) -> None:
-        self.recorder = application.recorder
-        self.mapper = application.mapper
+    def __init__(self, log: EventLog, refresh_seconds: float = REFRESH_SECONDS) -> None:
+        self.log = log
         self.refresh_seconds = refresh_seconds
         self._records: dict[UUID, KeyRecord] = {}
         self._position = 0
@@ -58,19 +55,16 @@ class KeyRing:
         return sorted(self._records.values(), key=lambda record: record.created_at)
 
     def refresh(self) -> None:
-        """Apply the key events written since the last refresh (by any process)."""
+        """Apply the key events written since the last refresh (by any process). Positions
+        commit in order (the store's table lock), so none can appear later behind the last
+        key event read: reading on from it is enough."""
         with self._lock:
-            head = self.recorder.max_notification_id() or 0
-            while self._position < head:
-                page = self.recorder.select_notifications(
-                    self._position + 1, 1000, stop=head, topics=KEY_TOPICS
-                )
-                for notification in page:
-                    self._apply(self.mapper.to_domain_event(notification))
-                if len(page) < 1000:
+            while page := self.log.of_topics_after(self._position, KEY_EVENT_TOPICS, PAGE_SIZE):
+                for position, event in page:
+                    self._apply(event)
+                    self._position = position
+                if len(page) < PAGE_SIZE:
                     break
-                self._position = page[-1].id
-            self._position = head
             self._refreshed_at = time.monotonic()
 
     def refresh_if_older_than(self, seconds: float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -18,7 +18,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 Page = list[tuple[int, Any]]
 
@@ -53,6 +53,23 @@ class EventLog:
             (row[0], self._decode(row) if topics is None or row[3] in topics else None)
             for row in self._rows(position, limit, stop)
         ]
+
+    def of_topics_after(
+        self, position: int, topics: Sequence[str], limit: int
+    ) -> list[tuple[int, Any]]:
+        """Up to ``limit`` events of ``topics`` after ``position``, decoded, in order. On
+        PostgreSQL the topics are written into the statement, so that the planner can read
+        them from a partial index of those topics (the event store has one for key events)
+        rather than walk every event after ``position``."""
+        recorder = self.recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            rows = _postgres_query(recorder, _topics_after(recorder, topics), (position, limit))
+        else:
+            rows = [
+                (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                for n in recorder.select_notifications(position + 1, limit, topics=topics)
+            ]
+        return [(row[0], self._decode(row)) for row in rows]
 
     def _decode(self, row: tuple[Any, ...]) -> Any:
         """The domain event of a raw row; the mapper reads only these four attributes."""
@@ -215,15 +232,32 @@ def _postgres_rows(
     )
 
 
-def _postgres_query(
-    recorder: PostgresApplicationRecorder, text: str, params: tuple[Any, ...]
-) -> list[tuple[Any, ...]]:
-    """The rows of ``text``, where ``{events}`` names the library's events table."""
-    statement = SQL(text).format(
-        events=SQL("{}.{}").format(
-            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
-        )
+def _topics_after(recorder: PostgresApplicationRecorder, topics: Sequence[str]) -> Composed:
+    return _postgres_statement(
+        recorder,
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        "FROM {events} WHERE notification_id > %s AND topic IN ({topics}) "
+        "ORDER BY notification_id LIMIT %s",
+        topics=SQL(", ").join(Literal(topic) for topic in topics),
     )
+
+
+def _postgres_statement(
+    recorder: PostgresApplicationRecorder, text: str, **parts: Composable
+) -> Composed:
+    """``text``, where ``{events}`` names the library's events table (and other names in
+    braces, ``parts``)."""
+    events = SQL("{}.{}").format(
+        Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+    )
+    return SQL(text).format(events=events, **parts)
+
+
+def _postgres_query(
+    recorder: PostgresApplicationRecorder, text: str | Composed, params: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    """The rows of ``text`` (``_postgres_statement``'s, when given as a string)."""
+    statement = _postgres_statement(recorder, text) if isinstance(text, str) else text
     with recorder.datastore.get_connection() as connection:
         cursor = connection.cursor(row_factory=tuple_row)
         cursor.execute(statement, params)

@@ -116,7 +116,8 @@ def bootstrap(settings: Settings) -> Container:
     packages = open_application(env, limits)
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)
-    projector = Projector(database, EventLog(packages), settings.projection_batch_size)
+    log = EventLog(packages)
+    projector = Projector(database, log, settings.projection_batch_size)
     if is_outdated(database):
         logger.warning("the read model has an older table shape: rebuilding it from the log")
         rebuild(projector)
@@ -128,7 +129,7 @@ def bootstrap(settings: Settings) -> Container:
     packages.on_saved = after_save(runner)
     conninfo = getattr(database, "conninfo", None)
     listener = PositionListener(conninfo, watch) if conninfo else None
-    keys = KeyRing(packages)
+    keys = KeyRing(log)
     keys.refresh()
     read_model = ReadModel(database)
     return Container(

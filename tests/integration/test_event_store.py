@@ -8,11 +8,21 @@ from uuid import UUID, uuid4
 import msgspec
 import psycopg
 import pytest
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL
 
 from commands.errors import PackageIdTakenError, PackageNameTakenError
-from commands.events import FunctionsRegistered, PackageCreated, PackageNameClaimed, RevisionAdded
+from commands.events import (
+    KEY_EVENT_TOPICS,
+    FunctionsRegistered,
+    PackageCreated,
+    PackageNameClaimed,
+    RevisionAdded,
+)
+from commands.keys import PACKAGE_READ, Grant
 from commands.package import Package, PackageName
 from projections.database import PostgresDatabase
+from projections.source import _topics_after
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from tests.conftest import fresh_postgres_database
@@ -239,6 +249,37 @@ def test_postgres_reads_of_the_event_store_plan_no_parallel_workers(container: C
             connection.execute(f"RESET {setting}")
 
     assert not any("Gather" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_postgres_key_ring_reads_key_events_from_their_own_index(container: Container) -> None:
+    """Every process reads the key events twice a second: walking all events written
+    meanwhile would cost in proportion to the write rate, times the processes."""
+    for _ in range(3):
+        container.packages.create_package(create_package(), context())
+    recorder = cast(PostgresApplicationRecorder, container.packages.recorder)
+    statement = _topics_after(recorder, KEY_EVENT_TOPICS)
+    with recorder.datastore.get_connection() as connection:
+        connection.execute("SET enable_seqscan = off")  # a few rows: a scan would be cheapest
+        plan = connection.execute(SQL("EXPLAIN ") + statement, (0, 1000)).fetchall()
+        connection.execute("RESET enable_seqscan")
+
+    lines = [row["QUERY PLAN"] for row in plan]
+    assert any(f"{recorder.events_table_name}_key_events_idx" in line for line in lines), lines
+
+
+def test_the_key_ring_finds_a_key_issued_after_other_events(container: Container) -> None:
+    container.keys.refresh()
+    for _ in range(3):
+        container.packages.create_package(create_package(), context())
+    key, _ = container.packages.issue_api_key("late", [Grant(PACKAGE_READ)], None, context())
+    container.packages.create_package(create_package(), context())
+
+    container.keys.refresh()
+
+    record = container.keys.get(key.id)
+    assert record is not None
+    assert record.name == "late"
 
 
 @pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
