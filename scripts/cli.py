@@ -91,6 +91,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # projection at a batch boundary and close the pools (the app's lifespan).
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         access_log=False,  # the service logs each request itself, with its correlation id
+        # Nothing reads a client's address or scheme (answers carry paths only): uvicorn's
+        # middleware that takes them from X-Forwarded-* would be one more layer per request.
+        proxy_headers=False,
         http=JoinedWritesProtocol,
     )
     with worker_metrics(args.workers):
