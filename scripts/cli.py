@@ -28,6 +28,7 @@ from projections.rebuild import PAGE_SIZE, rebuild, verify
 from scripts import replay as replay_module
 from scripts.progress import ProgressLine
 from service.bootstrap import Container, bootstrap
+from service.collector import settle_after_start_up
 from service.http_protocol import JoinedWritesProtocol
 from service.logs import configure_logging
 from service.metrics import MULTIPROCESS_DIR_VARIABLE
@@ -291,6 +292,7 @@ def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
 def project(args: argparse.Namespace, settings: Settings) -> int:
     """Run the live projection in the foreground until SIGINT or SIGTERM."""
     container = bootstrap(settings)
+    settle_after_start_up()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
