@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from projections.database import Database, LeaderLock
 from projections.projector import Projector
@@ -32,8 +33,16 @@ class ProjectionRunner:
         self.idle_seconds = idle_seconds
         self.retry_seconds = retry_seconds
         self.is_leader = False
+        # When the step under way began (``time.monotonic()``), or None between steps.
+        self._step_began: float | None = None
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def step_seconds(self) -> float:
+        """How long the step under way has run (0 between steps): a step that never ends
+        (a lock that is never granted, a call that never returns) shows here."""
+        began = self._step_began
+        return 0.0 if began is None else time.monotonic() - began
 
     def wake(self, _position: int | None = None) -> None:
         """New events were saved by this process."""
@@ -68,7 +77,11 @@ class ProjectionRunner:
         logger.info("projecting the read model from this process")
         position = None
         while not self._stopped.is_set():
-            stepped = self.projector.step(after=position)
+            self._step_began = time.monotonic()
+            try:
+                stepped = self.projector.step(after=position)
+            finally:
+                self._step_began = None
             if stepped is not None:
                 position = stepped
                 self.watch.advance(position)

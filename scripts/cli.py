@@ -43,6 +43,8 @@ PROJECTION_VARIABLE = "FAAS_PROJECTION"
 PROJECTION_RESTART_SECONDS = 2.0
 PROJECTION_STOP_SECONDS = 15.0
 PARENT_CHECK_SECONDS = 0.5
+# The exit status of a projection process whose step stalled (``project``).
+EXIT_STALLED = 3
 EXAMPLE_BODY = (
     '{"name":"hello","functions":[{"name":"hello","type":"ON_REQUEST",'
     '"code":"export default () => 1;","config":{"path":"hello"}}]}'
@@ -305,6 +307,17 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
         if args.stop_with_parent and os.getppid() != parent:
             logger.warning("the process that started the projection is gone: stopping")
             break
+        stalled = container.runner.step_seconds()
+        if stalled > settings.projection_stall_seconds:
+            # The stuck thread cannot be stopped, and a clean exit would wait for it. Its
+            # transaction dies with the connection; whoever runs us starts a new process.
+            logger.error(
+                "a projection step has run for %.0f s, past FAAS_PROJECTION_STALL_SECONDS: "
+                "exiting to be restarted",
+                stalled,
+            )
+            logging.shutdown()
+            os._exit(EXIT_STALLED)
     container.close()
     return 0
 

@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     store_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
     projection: Literal["inline", "off"] = "inline"
     projection_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
+    projection_stall_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 300
     read_your_writes_timeout_seconds: Annotated[float, msgspec.Meta(ge=0, le=300)] = 5.0
     shutdown_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 30
     log_level: str = "INFO"

@@ -9,8 +9,14 @@ import signal
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from projections.database import PROJECTION_WRITE_LOCK
+from scripts.cli import EXIT_STALLED
+from service.bootstrap import bootstrap
+from service.settings import Settings
+from tests.support.commands import context, create_package
 from tests.support.keys import issue_key_in
 from tests.support.load import LOAD_ENV, CreateLoad
 from tests.support.read_back import (
@@ -114,3 +120,47 @@ def test_the_projection_process_stops_when_its_server_is_killed(
         os.kill(server.pid, signal.SIGKILL)  # no chance to stop its children itself
 
         assert process_ended(projection, timeout=15)
+
+
+def test_a_projection_process_whose_step_stalls_exits_and_the_next_catches_up(
+    store_url: str, tmp_path: Path
+) -> None:
+    """A step waiting for ever (here on the projection's write lock, held elsewhere) would
+    leave the read model behind for good: past FAAS_PROJECTION_STALL_SECONDS the process
+    exits, for whoever runs it (``serve``'s supervisor) to start a new one."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("on SQLite the projection runs in the workers")
+    log = tmp_path / "projection.log"
+    stalling = {"FAAS_PROJECTION_STALL_SECONDS": "2"}
+    container = bootstrap(Settings(database_url=store_url, projection="off"))
+    try:
+        with psycopg.connect(store_url, autocommit=True) as holder:
+            with (
+                log.open("wb") as output,
+                cli_process(store_url, ["project"], env=stalling, output=output) as worker,
+            ):
+                _wait_for_output(log, b"projecting", timeout=30)
+                holder.execute("SELECT pg_advisory_lock(%s)", (PROJECTION_WRITE_LOCK,))
+                container.packages.create_package(create_package(), context())
+                worker.wait(timeout=30)
+
+            assert worker.returncode == EXIT_STALLED, log.read_text()
+            assert "FAAS_PROJECTION_STALL_SECONDS" in log.read_text()
+            holder.execute("SELECT pg_advisory_unlock(%s)", (PROJECTION_WRITE_LOCK,))
+
+        head = container.packages.recorder.max_notification_id()
+        with cli_process(store_url, ["project"], env=stalling):
+            deadline = time.monotonic() + 30
+            while container.projector.position() < head and time.monotonic() < deadline:
+                time.sleep(0.1)
+
+            assert container.projector.position() >= head
+    finally:
+        container.close()
+
+
+def _wait_for_output(log: Path, text: bytes, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_bytes():
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
