@@ -94,6 +94,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--accounts", type=_positive_int, default=1, help="accounts (one key each) sharing the load"
     )
     parser.add_argument(
+        "--rounds",
+        type=_positive_int,
+        default=3,
+        help="times every phase runs, in turn (ratios are the median of the rounds')",
+    )
+    parser.add_argument(
         "--database-url",
         default=DEFAULT_ADMIN_URL,
         help="PostgreSQL admin URL; a fresh database is made beside it, and dropped "
@@ -121,34 +127,47 @@ def run(args: argparse.Namespace) -> int:
 
 
 def measure(url: str, args: argparse.Namespace) -> Report:
-    """Every phase, one server at a time, so the servers never compete for the CPU."""
-    report = Report(args.workers, args.connections, args.duration, args.accounts, generator_name())
+    """Every phase, one server at a time, so the servers never compete for the CPU; all of
+    them ``--rounds`` times in turn, so that each round compares the service with baselines
+    measured minutes before it (a virtual machine's speed drifts from minute to minute)."""
+    report = Report(
+        args.workers, args.connections, args.duration, args.accounts, generator_name(), args.rounds
+    )
     tag = uuid4().hex[:8]
     body = create_body()
     create = LoadSpec("", PATH, 201, ("Bearer none",), args.connections, args.duration, tag, body)
     get = replace(create, expected_status=200, body_template="")
     random_ids = tuple((0, str(uuid4())) for _ in range(GET_TARGETS))
-    with serving(baseline_command("ceiling_app", args.workers), environment()) as server:
-        at = server.base_url
-        report.add("ceiling_create", _phase(replace(create, base_url=at)), server)
-        report.add("ceiling_get", _phase(replace(get, base_url=at, targets=random_ids)), server)
     create_crud_tables(url)
     crud_env = environment(**{CRUD_URL_VARIABLE: url})
-    with serving(baseline_command("crud_app", args.workers), crud_env) as server:
-        at = server.base_url
-        _checkpoint(url)
-        report.add("crud_create", _phase(replace(create, base_url=at)), server)
-        targets = _crud_targets(url)
-        report.add("crud_get", _phase(replace(get, base_url=at, targets=targets)), server)
     keys = _make_keys(url, args.accounts)
     service_env = environment(FAAS_DATABASE_URL=url, FAAS_MAX_PACKAGES_PER_ACCOUNT=NO_PACKAGE_LIMIT)
-    with serving(service_command(args.workers), service_env) as server:
-        at = server.base_url
-        create, get = replace(create, authorizations=keys), replace(get, authorizations=keys)
-        _checkpoint(url)
-        report.add("service_create", _phase(replace(create, base_url=at)), server)
-        targets = _service_targets(at, keys)
-        report.add("service_get", _phase(replace(get, base_url=at, targets=targets)), server)
+    service_create = replace(create, authorizations=keys)
+    service_get = replace(get, authorizations=keys)
+    for number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"bench: round {number} of {args.rounds}", file=sys.stderr)
+        # Names are unique per round too: the service refuses a name taken in an earlier one.
+        create = replace(create, run_tag=f"{tag}-{number}")
+        service_create = replace(service_create, run_tag=create.run_tag)
+        with serving(baseline_command("ceiling_app", args.workers), environment()) as server:
+            at = server.base_url
+            report.add("ceiling_create", _phase(replace(create, base_url=at)), server)
+            report.add("ceiling_get", _phase(replace(get, base_url=at, targets=random_ids)), server)
+        with serving(baseline_command("crud_app", args.workers), crud_env) as server:
+            at = server.base_url
+            _checkpoint(url)
+            report.add("crud_create", _phase(replace(create, base_url=at)), server)
+            targets = _crud_targets(url)
+            report.add("crud_get", _phase(replace(get, base_url=at, targets=targets)), server)
+        with serving(service_command(args.workers), service_env) as server:
+            at = server.base_url
+            _checkpoint(url)
+            report.add("service_create", _phase(replace(service_create, base_url=at)), server)
+            targets = _service_targets(at, keys)
+            report.add(
+                "service_get", _phase(replace(service_get, base_url=at, targets=targets)), server
+            )
     if not args.skip_rebuild:
         report.log["rebuild"] = _rebuild(url)
         report.log["replay"] = _replay(url)
