@@ -133,11 +133,26 @@ def _wait_until_answering(server: Server, process: subprocess.Popen[bytes]) -> N
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the group (uvicorn stops its workers), then SIGKILL to whatever is left."""
+    """SIGTERM to the group (uvicorn stops its workers), then SIGKILL to whatever is left of
+    it. The leader is reaped last: until then its id, the group's, cannot go to another."""
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-    with suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    exited_unreaped(process, STOP_TIMEOUT_SECONDS)
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def exited_unreaped(process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait for the process to exit without reaping it (``WNOWAIT``), so that its id cannot
+    go to another process while this one may still signal its group."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+        try:
+            if os.waitid(os.P_PID, process.pid, flags) is not None:
+                return True
+        except ChildProcessError:  # reaped by now (Popen.poll): nothing of it is left to wait on
+            return True
+        time.sleep(0.05)
+    return False

@@ -148,7 +148,7 @@ def test_a_projection_process_whose_step_stalls_exits_and_the_next_catches_up(
             assert "FAAS_PROJECTION_STALL_SECONDS" in log.read_text()
             holder.execute("SELECT pg_advisory_unlock(%s)", (PROJECTION_WRITE_LOCK,))
 
-        head = container.packages.recorder.max_notification_id()
+        head = container.packages.recorder.max_notification_id() or 0
         with cli_process(store_url, ["project"], env=stalling):
             deadline = time.monotonic() + 30
             while container.projector.position() < head and time.monotonic() < deadline:

@@ -20,6 +20,8 @@ from typing import IO
 
 import httpx2 as httpx
 
+from scripts.bench_servers import exited_unreaped
+
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "scripts.cli"]
 STARTED = b"Application startup complete."  # uvicorn, once per worker
@@ -102,23 +104,8 @@ def cli_process(
         if process.returncode is None:  # not reaped: its group id is still its own
             # os.kill, not send_signal: that polls first, and would reap an exited process.
             os.kill(process.pid, signal.SIGTERM)
-            _exited_unreaped(process, timeout=15)
+            exited_unreaped(process, timeout=15)
         kill_group(process)  # whatever it left: workers of a parent killed alone, or stuck
-
-
-def _exited_unreaped(process: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Wait for the process to exit without reaping it (``WNOWAIT``), so that its id cannot
-    go to another process while this one may still signal its group."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
-        try:
-            if os.waitid(os.P_PID, process.pid, flags) is not None:
-                return True
-        except ChildProcessError:  # reaped by now (Popen.poll): nothing of it is left to wait on
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _output(log: Path | None, cwd: Path) -> IO[bytes]:
