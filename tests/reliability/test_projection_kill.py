@@ -48,6 +48,8 @@ PROJECTION_OFF = {
     "FAAS_READ_YOUR_WRITES_TIMEOUT_SECONDS": "1",
 }
 KILLS = 3
+# The projection has a process of its own only on PostgreSQL (on SQLite it runs in the workers).
+OWN_PROCESS_STORES = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 # Answers past this wait say the read model is stale: the load does not count them as fresh.
 PROJECTION_KILLED = {**LOAD_ENV, "FAAS_READ_YOUR_WRITES_TIMEOUT_SECONDS": "1"}
 
@@ -83,11 +85,10 @@ def test_a_projection_worker_killed_mid_batch_resumes_to_what_a_rebuild_makes(
             assert verify_problems(store_url) == []
 
 
+@OWN_PROCESS_STORES
 def test_the_projection_process_of_a_server_is_restarted_when_killed(
     store_url: str, tmp_path: Path
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("on SQLite the projection runs in the workers")
     key = issue_key_in(store_url)
     with (
         server_process(store_url, workers=2, env=PROJECTION_KILLED, log=tmp_path / "log") as (
@@ -110,11 +111,10 @@ def test_the_projection_process_of_a_server_is_restarted_when_killed(
         assert verify_problems(store_url) == []
 
 
+@OWN_PROCESS_STORES
 def test_the_projection_process_stops_when_its_server_is_killed(
     store_url: str, tmp_path: Path
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("on SQLite the projection runs in the workers")
     with server_process(store_url, workers=2, log=tmp_path / "log") as (_, server):
         (projection,) = projection_pids(server)
         os.kill(server.pid, signal.SIGKILL)  # no chance to stop its children itself
@@ -122,14 +122,13 @@ def test_the_projection_process_stops_when_its_server_is_killed(
         assert process_ended(projection, timeout=15)
 
 
+@OWN_PROCESS_STORES
 def test_a_projection_process_whose_step_stalls_exits_and_the_next_catches_up(
     store_url: str, tmp_path: Path
 ) -> None:
     """A step waiting for ever (here on the projection's write lock, held elsewhere) would
     leave the read model behind for good: past FAAS_PROJECTION_STALL_SECONDS the process
     exits, for whoever runs it (``serve``'s supervisor) to start a new one."""
-    if not store_url.startswith("postgresql"):
-        pytest.skip("on SQLite the projection runs in the workers")
     log = tmp_path / "projection.log"
     stalling = {"FAAS_PROJECTION_STALL_SECONDS": "2"}
     container = bootstrap(Settings(database_url=store_url, projection="off"))
