@@ -130,9 +130,7 @@ def measure(url: str, args: argparse.Namespace) -> Report:
     """Every phase, one server at a time, so the servers never compete for the CPU; all of
     them ``--rounds`` times in turn, so that each round compares the service with baselines
     measured minutes before it (a virtual machine's speed drifts from minute to minute)."""
-    report = Report(
-        args.workers, args.connections, args.duration, args.accounts, generator_name(), args.rounds
-    )
+    report = Report(args.workers, args.connections, args.duration, args.accounts, generator_name())
     tag = uuid4().hex[:8]
     body = create_body()
     create = LoadSpec("", PATH, 201, ("Bearer none",), args.connections, args.duration, tag, body)
@@ -142,22 +140,21 @@ def measure(url: str, args: argparse.Namespace) -> Report:
     crud_env = environment(**{CRUD_URL_VARIABLE: url})
     keys = _make_keys(url, args.accounts)
     service_env = environment(FAAS_DATABASE_URL=url, FAAS_MAX_PACKAGES_PER_ACCOUNT=NO_PACKAGE_LIMIT)
-    service_create = replace(create, authorizations=keys)
     service_get = replace(get, authorizations=keys)
     for number in range(1, args.rounds + 1):
         if args.rounds > 1:
             print(f"bench: round {number} of {args.rounds}", file=sys.stderr)
         # Names are unique per round too: the service refuses a name taken in an earlier one.
-        create = replace(create, run_tag=f"{tag}-{number}")
-        service_create = replace(service_create, run_tag=create.run_tag)
+        round_create = replace(create, run_tag=f"{tag}-{number}")
+        service_create = replace(round_create, authorizations=keys)
         with serving(baseline_command("ceiling_app", args.workers), environment()) as server:
             at = server.base_url
-            report.add("ceiling_create", _phase(replace(create, base_url=at)), server)
+            report.add("ceiling_create", _phase(replace(round_create, base_url=at)), server)
             report.add("ceiling_get", _phase(replace(get, base_url=at, targets=random_ids)), server)
         with serving(baseline_command("crud_app", args.workers), crud_env) as server:
             at = server.base_url
             _checkpoint(url)
-            report.add("crud_create", _phase(replace(create, base_url=at)), server)
+            report.add("crud_create", _phase(replace(round_create, base_url=at)), server)
             targets = _crud_targets(url)
             report.add("crud_get", _phase(replace(get, base_url=at, targets=targets)), server)
         with serving(service_command(args.workers), service_env) as server:

@@ -39,10 +39,14 @@ class Report:
     duration: int
     accounts: int
     generator: str
-    rounds: int = 1
     # Each phase's result in every round, in order.
     results: dict[str, list[LoadResult]] = field(default_factory=dict)
     log: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def rounds(self) -> int:
+        """Rounds measured (every phase runs once in each)."""
+        return min((len(results) for results in self.results.values()), default=0)
 
     def add(self, phase: str, result: LoadResult, server: Server) -> None:
         """Keep a phase's result; any unexpected answer is reported at once, loudly."""
