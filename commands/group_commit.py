@@ -9,6 +9,7 @@ accounts that arrive while it waits for their write lock join it (``Writer.take_
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import queue
@@ -16,6 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Generic, TypeVar
@@ -24,6 +26,12 @@ from uuid import UUID
 T = TypeVar("T")
 
 logger = logging.getLogger("faas.commands")
+
+# Calls into event loops made while the writer thread answers a batch, kept per loop until
+# the batch is answered: a loop is then woken once for the whole batch rather than once per
+# command (each wake-up is a write to the loop's self-pipe and a turn of the loop).
+_gathered = threading.local()
+Call = tuple[Callable[..., object], tuple[object, ...]]
 
 # A command decides; what it returns finishes its result once the log position of its last
 # event is known (after the commit).
@@ -201,15 +209,81 @@ class Writer:
             # A job whose caller gave up (its future cancelled) is dropped here; the others
             # can no longer be cancelled, so answering them never fails.
             jobs = [job for job in taken if job.future.set_running_or_notify_cancel()]
-            try:
-                self._run_batch(jobs)
-            except BaseException as error:  # the thread must outlive any bug in one batch
-                logger.exception("a batch of %d commands failed", len(jobs))
-                for job in jobs:
-                    if not job.future.done():
-                        job.future.set_exception(error)
+            with _one_wake_up_per_loop():
+                try:
+                    self._run_batch(jobs)
+                except BaseException as error:  # the thread must outlive any bug in one batch
+                    logger.exception("a batch of %d commands failed", len(jobs))
+                    for job in jobs:
+                        if not job.future.done():
+                            job.future.set_exception(error)
             if stopping:
                 return
+
+
+async def answered(answer: Future[T]) -> T:
+    """Await a command's answer on the running event loop (``asyncio.wrap_future``, with the
+    loop's wake-up shared by the answers of a batch)."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[T] = loop.create_future()
+    answer.add_done_callback(lambda done: call_soon_in(loop, _settle, waiter, done))
+    try:
+        return await waiter
+    except asyncio.CancelledError:
+        answer.cancel()  # dropped by the writer unless a batch has taken it already
+        raise
+
+
+def _settle(waiter: asyncio.Future[T], answer: Future[T]) -> None:
+    if waiter.done():
+        return
+    if answer.cancelled():
+        waiter.cancel()
+    elif (error := answer.exception()) is not None:
+        waiter.set_exception(error)
+    else:
+        waiter.set_result(answer.result())
+
+
+def call_soon_in(
+    loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object
+) -> None:
+    """``loop.call_soon_threadsafe(callback, *args)``, or, from the writer thread while it
+    answers a batch, together with the batch's other calls into ``loop``. A closed loop
+    (its server gone) is not called."""
+    gathered: dict[asyncio.AbstractEventLoop, list[Call]] | None = getattr(_gathered, "calls", None)
+    if gathered is not None:
+        gathered.setdefault(loop, []).append((callback, args))
+    else:
+        _call_soon(loop, callback, *args)
+
+
+@contextmanager
+def _one_wake_up_per_loop() -> Iterator[None]:
+    gathered: dict[asyncio.AbstractEventLoop, list[Call]] = {}
+    _gathered.calls = gathered
+    try:
+        yield
+    finally:
+        _gathered.calls = None
+        for loop, calls in gathered.items():
+            _call_soon(loop, _call_each, calls)
+
+
+def _call_soon(
+    loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object
+) -> None:
+    # A loop closes when its server stops: its requests are gone, and nothing waits.
+    with suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback, *args)
+
+
+def _call_each(calls: list[Call]) -> None:
+    for callback, args in calls:
+        try:
+            callback(*args)
+        except Exception:  # one caller's failure must not keep the others waiting
+            logger.exception("answering a command")
 
 
 def _popped(items: deque[T]) -> Iterator[T]:

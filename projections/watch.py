@@ -8,6 +8,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from contextlib import suppress
 
 import psycopg
 
@@ -50,8 +51,13 @@ class PositionWatch:
             self._position = position
             ready = [waiter for waiter in self._waiters if waiter[0] <= position]
             self._waiters = [waiter for waiter in self._waiters if waiter[0] > position]
+        # One wake-up per event loop, however many of its requests waited for this.
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for _, loop, future in ready:
-            loop.call_soon_threadsafe(_resolve, future)
+            by_loop.setdefault(loop, []).append(future)
+        for loop, futures in by_loop.items():
+            with suppress(RuntimeError):  # the loop is closed: its server, and waiters, gone
+                loop.call_soon_threadsafe(_resolve, *futures)
 
     async def wait_for(self, target: int, timeout: float) -> bool:
         """Whether the read model reached ``target`` within ``timeout`` seconds."""
@@ -66,9 +72,14 @@ class PositionWatch:
                 if self._position >= target:
                     return True
                 self._waiters.append((target, loop, future))
+            # A timer rather than ``asyncio.wait_for``, which costs a request several
+            # objects and callbacks more.
+            timer = loop.call_later(min(self._poll_seconds, remaining), _resolve, future)
             try:
-                await asyncio.wait_for(future, min(self._poll_seconds, remaining))
-            except TimeoutError:
+                await future
+            finally:
+                timer.cancel()
+            if self._position < target:  # the timer went off: not heard of yet
                 self._forget(future)
                 await self._poll(loop)
         return True
@@ -94,9 +105,10 @@ class PositionWatch:
             self._waiters = [waiter for waiter in self._waiters if waiter[2] is not future]
 
 
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+def _resolve(*futures: asyncio.Future[None]) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(None)
 
 
 class PositionListener:

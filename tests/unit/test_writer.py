@@ -1,14 +1,18 @@
-"""The writer's queue: batches, and commands taken in by a batch that waits for a lock."""
+"""The writer's queue: batches, commands taken in by a batch that waits for a lock, and how
+an event loop awaits their answers."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from commands.group_commit import Job, Writer
+from commands.group_commit import Job, Writer, answered
+from tests.support.event_loops import CountingLoop
 
 A, B, C = 1, 2, 3
 
@@ -49,3 +53,73 @@ def test_one_accounts_commands_are_decided_in_order_when_many_were_held_back() -
 
     assert decided.index("A1") < decided.index("A2") < decided.index("A3"), decided
     assert sorted(decided) == ["A1", "A2", "A3", "B1", "C1"]
+
+
+def test_the_answers_of_a_batch_wake_an_event_loop_once() -> None:
+    """Six commands awaited on one event loop, answered in two batches (one command, then
+    five): two wake-ups of the loop, and every command gets its own answer or error."""
+    first_batch_taken, first_batch_may_go = threading.Event(), threading.Event()
+
+    def run_batch(jobs: list[Job[Any]]) -> None:
+        first_batch_taken.set()
+        first_batch_may_go.wait(5)
+        for job in jobs:
+            name = job.decide()(0)
+            if name == "refused":
+                job.future.set_exception(ValueError(name))
+            else:
+                job.future.set_result(name)
+
+    writer = Writer(run_batch, max_batch=10)
+    names = ["first", "a", "b", "refused", "c", "d"]
+
+    async def main() -> list[Any]:
+        first = asyncio.ensure_future(answered(writer.submit(named(names[0]), A)))
+        while not first_batch_taken.is_set():  # the first command, alone
+            await asyncio.sleep(0.01)
+        rest = [asyncio.ensure_future(answered(writer.submit(named(n), A))) for n in names[1:]]
+        first_batch_may_go.set()
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    loop = CountingLoop()
+    try:
+        answers = loop.run_until_complete(main())
+    finally:
+        loop.close()
+        writer.stop(5)
+
+    assert [str(answer) for answer in answers] == names
+    assert isinstance(answers[3], ValueError)
+    assert loop.wake_ups == 2
+
+
+def test_an_awaited_command_given_up_before_its_batch_is_dropped() -> None:
+    """The request awaiting a command is cancelled while the writer is busy: the command is
+    never decided."""
+    taken, may_go = threading.Event(), threading.Event()
+    decided: list[str] = []
+
+    def run_batch(jobs: list[Job[Any]]) -> None:
+        taken.set()
+        may_go.wait(5)
+        for job in jobs:
+            decided.append(job.decide()(0))
+            job.future.set_result(decided[-1])
+
+    writer = Writer(run_batch, max_batch=10)
+
+    async def main() -> None:
+        blocker = writer.submit(named("blocker"), A)
+        while not taken.is_set():
+            await asyncio.sleep(0.01)
+        waiting = asyncio.ensure_future(answered(writer.submit(named("given up"), A)))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+        may_go.set()
+        await answered(blocker)
+
+    asyncio.run(main())
+    writer.stop(5)
+    assert decided == ["blocker"]
