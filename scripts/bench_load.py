@@ -138,7 +138,7 @@ def measure(url: str, args: argparse.Namespace) -> Report:
     random_ids = tuple((0, str(uuid4())) for _ in range(GET_TARGETS))
     create_crud_tables(url)
     crud_env = environment(**{CRUD_URL_VARIABLE: url})
-    keys = _make_keys(url, args.accounts)
+    keys = make_keys(url, args.accounts)
     service_env = environment(FAAS_DATABASE_URL=url, FAAS_MAX_PACKAGES_PER_ACCOUNT=NO_PACKAGE_LIMIT)
     service_get = replace(get, authorizations=keys)
     for number in range(1, args.rounds + 1):
@@ -180,7 +180,7 @@ def _phase(spec: LoadSpec) -> LoadResult:
     return run_load(spec)
 
 
-def _make_keys(url: str, accounts: int) -> tuple[str, ...]:
+def make_keys(url: str, accounts: int) -> tuple[str, ...]:
     """One key per account with the package grants, made before the service starts."""
     container = bootstrap(Settings(database_url=url))
     try:
