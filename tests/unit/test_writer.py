@@ -78,6 +78,7 @@ def test_the_answers_of_a_batch_wake_an_event_loop_once() -> None:
         while not first_batch_taken.is_set():  # the first command, alone
             await asyncio.sleep(0.01)
         rest = [asyncio.ensure_future(answered(writer.submit(named(n), A))) for n in names[1:]]
+        await asyncio.sleep(0)  # each awaits its answer before the writer may give it
         first_batch_may_go.set()
         return await asyncio.gather(first, *rest, return_exceptions=True)
 
