@@ -21,6 +21,13 @@ _json = msgspec.json.Encoder()
 # switch-over take it inside their transactions, so they never interleave.
 PROJECTION_WRITE_LOCK = 0x46414153  # "FAAS"
 
+# How long a pool goes on trying, in the background, to replace a connection it lost. Its
+# tries back off (1 s, 2 s, 4 s, ...), and while one is pending a request waits for it rather
+# than connecting: after a long outage, requests would fail for seconds after the server was
+# back. With this, the pool gives up within half a second, and the next request that needs
+# a connection makes one.
+POOL_RECONNECT_SECONDS = 0.5
+
 
 class DatabaseUnavailableError(Exception):
     """The read-model database could not be reached, or not in time."""
@@ -221,6 +228,7 @@ class PostgresDatabase:
             max_size=max_connections,
             timeout=timeout_seconds,
             check=psycopg_pool.ConnectionPool.check_connection,
+            reconnect_timeout=POOL_RECONNECT_SECONDS,
             open=True,
         )
 

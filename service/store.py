@@ -14,7 +14,12 @@ from psycopg import Connection
 from psycopg.conninfo import make_conninfo
 
 from commands.postgres_recorder import ServicePostgresAggregateRecorder
-from projections.database import Database, PostgresDatabase, SQLiteDatabase
+from projections.database import (
+    POOL_RECONNECT_SECONDS,
+    Database,
+    PostgresDatabase,
+    SQLiteDatabase,
+)
 from service.settings import SettingsError
 
 DEFAULT_POSTGRES_HOST = "127.0.0.1"
@@ -121,7 +126,8 @@ NO_PARALLEL_QUERY = "SET max_parallel_workers_per_gather = 0"
 
 class ServicePostgresFactory(PostgresFactory):
     """The library's PostgreSQL factory; its connections give up on a server that stopped
-    answering (``dead_server_keywords``), after the store's timeout."""
+    answering (``dead_server_keywords``), after the store's timeout, and its pool connects
+    again as soon as the server is back (``POOL_RECONNECT_SECONDS``)."""
 
     aggregate_recorder_class = ServicePostgresAggregateRecorder
 
@@ -133,6 +139,7 @@ class ServicePostgresFactory(PostgresFactory):
         assert isinstance(pool.kwargs, dict)  # as the library builds it
         pool.kwargs = {**pool.kwargs, **dead_server_keywords(int(pool.timeout))}
         pool._configure = _also_without_parallel_query(pool._configure)
+        pool.reconnect_timeout = POOL_RECONNECT_SECONDS
 
 
 def _also_without_parallel_query(

@@ -19,6 +19,7 @@ from tests.support.keys import keyed_client
 from tests.support.postgres_outage import ProxiedStore, proxied
 
 URL = "/v2/faas/packages"
+OUTAGE_SECONDS = 4
 
 
 def assert_unavailable(response: object) -> None:
@@ -62,9 +63,12 @@ def test_an_unreachable_postgres_is_503_and_the_service_recovers_without_restart
 
         assert_unavailable(client.post(URL, json=body))
         assert_unavailable(client.get(f"{URL}/{created.json()['data']['id']}"))
+        # Down long enough for the pools' own retries to back off past the store's timeout.
+        time.sleep(OUTAGE_SECONDS)
 
         store.up()
         assert client.post(URL, json=body).status_code == 201
+        assert client.get(f"{URL}/{created.json()['data']['id']}").status_code == 200
 
 
 def test_a_store_still_opening_when_the_app_stops_is_closed_once_it_opens(
