@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import psycopg
 import pytest
 
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.support.server import ROOT
+from tests.support.server import run_module
 
 
 @pytest.mark.slow
@@ -18,14 +16,11 @@ def test_the_cpu_benchmark_times_each_part_of_real_creates(postgres_database: st
     # postgres_database: skip without PostgreSQL (fail in CI); the bench makes its own database.
     with psycopg.connect(POSTGRES_ADMIN_URL) as admin:
         databases_before = _bench_databases(admin)
-    command = [sys.executable, "-m", "scripts.bench_cpu", "--json", "--creates", "64"]
-    finished = subprocess.run(
-        [*command, "--concurrency", "8", "--database-url", POSTGRES_ADMIN_URL],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    finished = run_module(
+        "scripts.bench_cpu",
+        *("--json", "--creates", "64", "--concurrency", "8"),
+        *("--database-url", POSTGRES_ADMIN_URL),
         timeout=180,
-        check=False,
     )
 
     assert finished.returncode == 0, finished.stderr

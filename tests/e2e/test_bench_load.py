@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.support.server import ROOT
+from tests.support.server import run_module
 
 PHASES = {"ceiling_create", "ceiling_get", "crud_create", "crud_get"}
 PHASES |= {"service_create", "service_get"}
@@ -21,15 +19,11 @@ ROUNDS = 2
 @pytest.mark.slow
 def test_a_short_bench_measures_every_phase_without_errors(postgres_database: str) -> None:
     # postgres_database: skip without PostgreSQL (fail in CI); the bench makes its own database.
-    command = [sys.executable, "-m", "scripts.cli", "bench", "--json", *TINY_RUN]
-    command += ["--rounds", str(ROUNDS)]
-    finished = subprocess.run(
-        [*command, "--database-url", POSTGRES_ADMIN_URL],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    finished = run_module(
+        "scripts.cli",
+        *("bench", "--json", *TINY_RUN, "--rounds", str(ROUNDS)),
+        *("--database-url", POSTGRES_ADMIN_URL),
         timeout=180,
-        check=False,
     )
 
     assert finished.returncode == 0, finished.stderr
