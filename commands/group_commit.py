@@ -226,7 +226,7 @@ async def answered(answer: Future[T]) -> T:
     loop's wake-up shared by the answers of a batch)."""
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[T] = loop.create_future()
-    answer.add_done_callback(lambda done: call_soon_in(loop, _settle, waiter, done))
+    answer.add_done_callback(lambda done: _call_soon_in(loop, _settle, waiter, done))
     try:
         return await waiter
     except asyncio.CancelledError:
@@ -245,7 +245,7 @@ def _settle(waiter: asyncio.Future[T], answer: Future[T]) -> None:
         waiter.set_result(answer.result())
 
 
-def call_soon_in(
+def _call_soon_in(
     loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object
 ) -> None:
     """``loop.call_soon_threadsafe(callback, *args)``, or, from the writer thread while it
