@@ -50,7 +50,7 @@ from commands.errors import (
     RevisionNotFoundError,
     StoreUnavailableError,
 )
-from commands.group_commit import UNREAD, Batch, Decide, Finish, Job, Writer
+from commands.group_commit import UNREAD, Batch, Decide, Finish, Job, Writer, answers_together
 from commands.idempotency import AnsweredBefore, Idempotency, IdempotencyRecord
 from commands.ids import new_id
 from commands.keys import ApiKey, Grant
@@ -503,7 +503,8 @@ class PackagesApplication(Application[UUID]):
             if attempt_number == SPLIT_AFTER_CONFLICTS and len(pending) > 1:
                 for job in pending:
                     # Alone: a newer command of the account must not go before the rest.
-                    self._run_batch([job], join=False)
+                    with answers_together():
+                        self._run_batch([job], join=False)
                 return
             try:
                 # The first attempt may take in commands that arrive meanwhile (appended to

@@ -209,7 +209,7 @@ class Writer:
             # A job whose caller gave up (its future cancelled) is dropped here; the others
             # can no longer be cancelled, so answering them never fails.
             jobs = [job for job in taken if job.future.set_running_or_notify_cancel()]
-            with _one_wake_up_per_loop():
+            with answers_together():
                 try:
                     self._run_batch(jobs)
                 except BaseException as error:  # the thread must outlive any bug in one batch
@@ -259,13 +259,17 @@ def _call_soon_in(
 
 
 @contextmanager
-def _one_wake_up_per_loop() -> Iterator[None]:
+def answers_together() -> Iterator[None]:
+    """Calls into event loops that this thread makes meanwhile (answers to commands) leave
+    together at the end: one wake-up per loop. Nested, the inner block's calls leave at its
+    own end (a batch split into transactions of one command answers each as it commits)."""
+    outer = getattr(_gathered, "calls", None)
     gathered: dict[asyncio.AbstractEventLoop, list[Call]] = {}
     _gathered.calls = gathered
     try:
         yield
     finally:
-        _gathered.calls = None
+        _gathered.calls = outer
         for loop, calls in gathered.items():
             _call_soon(loop, _call_each, calls)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from commands.group_commit import Job, Writer, answered
+from commands.group_commit import Job, Writer, answered, answers_together
 from tests.support.event_loops import CountingLoop
 
 A, B, C = 1, 2, 3
@@ -124,3 +124,36 @@ def test_an_awaited_command_given_up_before_its_batch_is_dropped() -> None:
     asyncio.run(main())
     writer.stop(5)
     assert decided == ["blocker"]
+
+
+def test_answers_given_in_a_nested_block_leave_at_its_end() -> None:
+    """A batch split into one-command transactions answers each as it commits: the answers
+    of an inner ``answers_together`` block reach the loop when that block ends, not when the
+    outer one does."""
+    first_heard = threading.Event()
+    first, second = Future[str](), Future[str]()
+    heard_before_outer_end: list[bool] = []
+
+    def writer_thread() -> None:
+        with answers_together():
+            with answers_together():
+                first.set_result("first")
+            heard_before_outer_end.append(first_heard.wait(5))
+            second.set_result("second")
+
+    async def main() -> list[str]:
+        async def first_answer() -> str:
+            answer = await answered(first)
+            first_heard.set()
+            return answer
+
+        waiting = [asyncio.ensure_future(first_answer()), asyncio.ensure_future(answered(second))]
+        await asyncio.sleep(0)  # both await their answers
+        thread = threading.Thread(target=writer_thread)
+        thread.start()
+        answers = await asyncio.gather(*waiting)
+        thread.join(5)
+        return answers
+
+    assert asyncio.run(main()) == ["first", "second"]
+    assert heard_before_outer_end == [True]
