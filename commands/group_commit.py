@@ -226,7 +226,7 @@ async def answered(answer: Future[T]) -> T:
     loop's wake-up shared by the answers of a batch)."""
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[T] = loop.create_future()
-    answer.add_done_callback(lambda done: _call_soon_in(loop, _settle, waiter, done))
+    answer.add_done_callback(lambda done: call_soon_in(loop, _settle, waiter, done))
     try:
         return await waiter
     except asyncio.CancelledError:
@@ -245,12 +245,12 @@ def _settle(waiter: asyncio.Future[T], answer: Future[T]) -> None:
         waiter.set_result(answer.result())
 
 
-def _call_soon_in(
+def call_soon_in(
     loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object
 ) -> None:
-    """``loop.call_soon_threadsafe(callback, *args)``, or, from the writer thread while it
-    answers a batch, together with the batch's other calls into ``loop``. A closed loop
-    (its server gone) is not called."""
+    """``loop.call_soon_threadsafe(callback, *args)``, or, inside ``answers_together``,
+    together with the block's other calls into ``loop``. A closed loop (its server gone) is
+    not called."""
     gathered: dict[asyncio.AbstractEventLoop, list[Call]] | None = getattr(_gathered, "calls", None)
     if gathered is not None:
         gathered.setdefault(loop, []).append((callback, args))

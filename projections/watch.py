@@ -8,10 +8,10 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from contextlib import suppress
 
 import psycopg
 
+from commands.group_commit import answers_together, call_soon_in
 from projections.database import DatabaseUnavailableError
 from projections.projection import READ_MODEL_CHANNEL
 
@@ -52,12 +52,9 @@ class PositionWatch:
             ready = [waiter for waiter in self._waiters if waiter[0] <= position]
             self._waiters = [waiter for waiter in self._waiters if waiter[0] > position]
         # One wake-up per event loop, however many of its requests waited for this.
-        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
-        for _, loop, future in ready:
-            by_loop.setdefault(loop, []).append(future)
-        for loop, futures in by_loop.items():
-            with suppress(RuntimeError):  # the loop is closed: its server, and waiters, gone
-                loop.call_soon_threadsafe(_resolve, *futures)
+        with answers_together():
+            for _, loop, future in ready:
+                call_soon_in(loop, _resolve, future)
 
     async def wait_for(self, target: int, timeout: float) -> bool:
         """Whether the read model reached ``target`` within ``timeout`` seconds."""
@@ -105,10 +102,9 @@ class PositionWatch:
             self._waiters = [waiter for waiter in self._waiters if waiter[2] is not future]
 
 
-def _resolve(*futures: asyncio.Future[None]) -> None:
-    for future in futures:
-        if not future.done():
-            future.set_result(None)
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class PositionListener:
