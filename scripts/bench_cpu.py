@@ -68,7 +68,7 @@ def measure(database_url: str, creates: int, concurrency: int) -> Measured:
 
 async def _measure(settings: Settings, key: str, per_task: int, tasks: int) -> Measured:
     app = create_app(settings)
-    async with _lifespan(app):
+    async with _Lifespan(app):
         send = _creates(app, key)
         await asyncio.gather(*(send(f"w{t}", WARMUP_CREATES_PER_TASK) for t in range(tasks)))
         before, started = _thread_cpu(), time.monotonic()
@@ -136,7 +136,7 @@ def _scope(headers: list[tuple[bytes, bytes]]) -> Scope:
     }
 
 
-class _lifespan:
+class _Lifespan:
     """The app's start (the store opened, the projection started) and its end."""
 
     def __init__(self, app: ASGIApp) -> None:
