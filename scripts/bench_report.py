@@ -83,27 +83,11 @@ class Report:
                 for result, base in zip(self.results[phase], self.results[baseline], strict=True)
             ]
             ratio = median(rounds)
-            checks.append(
-                {
-                    "name": name,
-                    "value": ratio,
-                    "target": f">= {least}",
-                    "pass": ratio >= least,
-                    "rounds": rounds,
-                }
-            )
+            checks.append(_check(name, ratio, f">= {least}", ratio >= least, rounds))
         for name, phase, most in P99_TARGETS:
             rounds = [result.p99_ms for result in self.results[phase]]
             p99 = median(rounds)
-            checks.append(
-                {
-                    "name": name,
-                    "value": p99,
-                    "target": f"<= {most:g}",
-                    "pass": p99 <= most,
-                    "rounds": rounds,
-                }
-            )
+            checks.append(_check(name, p99, f"<= {most:g}", p99 <= most, rounds))
         return checks
 
     def as_dict(self) -> dict[str, Any]:
@@ -130,6 +114,12 @@ class Report:
             "errors": self.errors,
             "passed": all(check["pass"] for check in checks) and not self.errors,
         }
+
+
+def _check(
+    name: str, value: float, target: str, passed: bool, rounds: list[float]
+) -> dict[str, Any]:
+    return {"name": name, "value": value, "target": target, "pass": passed, "rounds": rounds}
 
 
 def _over_rounds(results: list[LoadResult]) -> LoadResult:
