@@ -1,4 +1,5 @@
-"""Named domain errors: what the write side refuses, and why."""
+"""Named domain errors: what the write side refuses, and why. Each is a type of its own, so
+that the edge can translate it (``service/errors.py``) without reading its message."""
 
 from __future__ import annotations
 
@@ -9,23 +10,142 @@ class DomainError(Exception):
     """A command that the domain refuses; nothing was written."""
 
 
-class PackageIdTakenError(DomainError):
+class NotFoundError(DomainError):
+    """Unknown, deleted, or another account's: the same answer for all three."""
+
+    def __init__(self) -> None:
+        super().__init__("Entity not found")
+
+
+class PackageNotFoundError(NotFoundError):
+    pass
+
+
+class RevisionNotFoundError(NotFoundError):
+    pass
+
+
+class DeploymentNotFoundError(NotFoundError):
+    pass
+
+
+class TakenError(DomainError):
+    """An id or a name that must be unique is taken already."""
+
+
+class PackageIdTakenError(TakenError):
     def __init__(self, package_id: UUID) -> None:
         super().__init__(f"a package with id {package_id} already exists")
         self.package_id = package_id
 
 
-class PackageNameTakenError(DomainError):
+class PackageNameTakenError(TakenError):
     def __init__(self, name: str) -> None:
         super().__init__(f"the account already has a package named {name!r}")
         self.name = name
 
 
-class FunctionLimitExceededError(DomainError):
+class RevisionIdTakenError(TakenError):
+    def __init__(self, revision_id: UUID) -> None:
+        super().__init__(f"a package revision with id {revision_id} already exists")
+
+
+class DeploymentIdTakenError(TakenError):
+    def __init__(self, deployment_id: UUID) -> None:
+        super().__init__(f"a package deployment with id {deployment_id} already exists")
+
+
+class LimitReachedError(DomainError):
+    """A limit of an account, a package or a revision that the command would pass."""
+
+
+class PackageLimitReachedError(LimitReachedError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the account has {limit} packages, its limit")
+
+
+class FunctionLimitExceededError(LimitReachedError):
     def __init__(self, limit: int, requested: int) -> None:
         super().__init__(f"a revision holds at most {limit} functions; {requested} were given")
         self.limit = limit
         self.requested = requested
+
+
+class RevisionLimitReachedError(LimitReachedError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a package holds at most {limit} revisions; delete one first")
+
+
+class DeploymentLimitReachedError(LimitReachedError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a revision has at most {limit} deployments")
+
+
+class RunningLimitReachedError(LimitReachedError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the account has {limit} running deployments, its limit")
+
+
+class StateConflictError(DomainError):
+    """A rule about the current state (running deployments, one per keyset) forbids it."""
+
+
+class DeploymentRunningError(StateConflictError):
+    def __init__(self) -> None:
+        super().__init__("a running deployment cannot be deleted")
+
+
+class AlreadyDeployedError(StateConflictError):
+    def __init__(self) -> None:
+        super().__init__("the revision is already deployed on that keyset")
+
+
+class PackageRunningError(StateConflictError):
+    def __init__(self) -> None:
+        super().__init__("a package with running deployments cannot be deleted")
+
+
+class RevisionRunningError(StateConflictError):
+    def __init__(self) -> None:
+        super().__init__("a revision with running deployments cannot be deleted")
+
+
+class VersionMismatchError(DomainError):
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"version {expected} was expected; the current version is {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class KeysetNotPermittedError(DomainError):
+    """The caller may not change deployments on the keyset of the one it names."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(f"the key lacks {permission} on this deployment's keyset")
+        self.permission = permission
+
+
+class IdempotencyKeyReusedError(DomainError):
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was used with another request")
+
+
+class IdempotencyKeyInProgressError(DomainError):
+    def __init__(self) -> None:
+        super().__init__("a request with this Idempotency-Key is still in progress")
+
+
+class ApiKeyNotFoundError(DomainError):
+    def __init__(self, key_id: UUID) -> None:
+        super().__init__(f"no API key with id {key_id}")
+        self.key_id = key_id
+
+
+class ConcurrentChangeError(DomainError):
+    """Other writers kept changing the same streams; the command gave up, writing nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("the package kept changing under this command; retry")
 
 
 class StoreUnavailableError(DomainError):
@@ -35,64 +155,6 @@ class StoreUnavailableError(DomainError):
         super().__init__("the event store is unavailable")
 
 
-class ApiKeyNotFoundError(DomainError):
-    def __init__(self, key_id: UUID) -> None:
-        super().__init__(f"no API key with id {key_id}")
-        self.key_id = key_id
-
-
-class PackageNotFoundError(DomainError):
-    """Unknown, deleted, or another account's: the same answer for all three."""
-
-    def __init__(self) -> None:
-        super().__init__("Entity not found")
-
-
-class RevisionNotFoundError(DomainError):
-    def __init__(self) -> None:
-        super().__init__("Entity not found")
-
-
-class RevisionIdTakenError(DomainError):
-    def __init__(self, revision_id: UUID) -> None:
-        super().__init__(f"a package revision with id {revision_id} already exists")
-
-
-class VersionMismatchError(DomainError):
-    def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"If-Match names version {expected}; the current version is {actual}")
-        self.expected = expected
-        self.actual = actual
-
-
-class ConcurrentChangeError(DomainError):
-    """Other writers kept changing the same package; the command gave up, writing nothing."""
-
-    def __init__(self) -> None:
-        super().__init__("the package kept changing under this command; retry")
-
-
-class LimitReachedError(DomainError):
-    """An account, revision or package limit that the command would pass."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class ConflictError(DomainError):
-    """A rule about the current state (running deployments, one per keyset) forbids it."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class DeploymentNotFoundError(DomainError):
-    def __init__(self) -> None:
-        super().__init__("Entity not found")
-
-
-class DeploymentIdTakenError(DomainError):
-    def __init__(self, deployment_id: UUID) -> None:
-        super().__init__(f"a package deployment with id {deployment_id} already exists")
+class CommitFailedError(Exception):
+    """The batch this command was in could not be saved, for a reason that is not the
+    store's availability (logged where it happened); nothing of it was written."""

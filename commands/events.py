@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from eventsourcing.domain import AggregateCreated, AggregateEvent
 from eventsourcing.utils import register_topic
 
+from commands.package_state import Deployment, Function, Revision
+
 if TYPE_CHECKING:
-    from commands.commands import CommandContext
+    from commands.claims import Locator, PackageName
     from commands.idempotency import IdempotencyRecord
     from commands.keys import ApiKey
-    from commands.package import AccountUsage, Locator, Package, PackageName
+    from commands.package import Package
+    from commands.usage import AccountUsage
 
 TOPIC_PREFIX = "faas."
 
@@ -29,16 +32,6 @@ def stable_topic(cls: EventClass) -> EventClass:
     cls.TOPIC = topic  # type: ignore[attr-defined]
     register_topic(topic, cls)
     return cls
-
-
-def audit(context: CommandContext) -> dict[str, Any]:
-    """The metadata every event of a command carries."""
-    return {
-        "account_id": context.account_id,
-        "actor": context.actor,
-        "correlation_id": context.correlation_id,
-        "timestamp": context.requested_at,
-    }
 
 
 class AuditedEvent(AggregateEvent):
@@ -69,6 +62,7 @@ class PackageCreated(AuditedEvent, AggregateCreated):
         aggregate.package_blueprint_id = self.package_blueprint_id
         aggregate.revisions = {}
         aggregate.deployments = {}
+        aggregate.revisions_added = 0
         aggregate.deleted = False
 
 
@@ -79,9 +73,15 @@ class RevisionAdded(AuditedEvent):
     description: str
 
     def apply(self, aggregate: Package) -> None:
-        aggregate.add_revision(
-            self.revision_id, self.name, self.description, self.timestamp, self.originator_version
+        aggregate.revisions[self.revision_id] = Revision(
+            self.revision_id,
+            self.name,
+            self.description,
+            self.timestamp,
+            self.originator_version,
+            self.timestamp,
         )
+        aggregate.revisions_added += 1
 
 
 @stable_topic
@@ -96,7 +96,19 @@ class FunctionsRegistered(AuditedEvent):
     functions: list[dict[str, Any]]
 
     def apply(self, aggregate: Package) -> None:
-        aggregate.register_functions(self.revision_id, self.functions)
+        ordered = sorted(self.functions, key=lambda item: item["sort_order"])
+        aggregate.revisions[self.revision_id].functions = tuple(
+            Function(
+                item["function_id"],
+                item["function_revision_id"],
+                item["name"],
+                item["type"],
+                item["language"],
+                item["sort_order"],
+                item["config"],
+            )
+            for item in ordered
+        )
 
 
 @stable_topic
@@ -209,6 +221,7 @@ class EntityLocated(AuditedEvent, AggregateCreated):
     package_id: str
 
     def apply(self, aggregate: Locator) -> None:
+        aggregate.account_id = self.account_id
         aggregate.kind = self.kind
         aggregate.package_id = self.package_id
 
@@ -222,10 +235,11 @@ class DeploymentCreated(AuditedEvent):
     keyset_id: int
 
     def apply(self, aggregate: Package) -> None:
-        aggregate.add_deployment(
+        aggregate.deployments[self.deployment_id] = Deployment(
             self.deployment_id,
             self.revision_id,
             self.keyset_id,
+            self.timestamp,
             self.timestamp,
             self.originator_version,
         )
@@ -238,7 +252,7 @@ class DeploymentStarted(AuditedEvent):
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
-        aggregate.set_running(self.deployment_id, True, self.timestamp, self.originator_version)
+        _set_running(aggregate, self, running=True)
 
 
 @stable_topic
@@ -246,7 +260,16 @@ class DeploymentStopped(AuditedEvent):
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
-        aggregate.set_running(self.deployment_id, False, self.timestamp, self.originator_version)
+        _set_running(aggregate, self, running=False)
+
+
+def _set_running(
+    aggregate: Package, event: DeploymentStarted | DeploymentStopped, *, running: bool
+) -> None:
+    deployment = aggregate.deployments[event.deployment_id]
+    deployment.running = running
+    deployment.updated_on = event.timestamp
+    deployment.version = event.originator_version
 
 
 @stable_topic

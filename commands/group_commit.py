@@ -1,296 +1,288 @@
 """Group commit: commands that arrive while a transaction commits share the next one.
 
-One writer thread per process takes every command waiting in its queue, decides them one
-after another against the store plus what the earlier commands of the batch changed, and
-saves all their events in one transaction (one table lock, one fsync). A command the domain
-refuses is answered with its error and leaves nothing in the batch. Commands of the batch's
-accounts that arrive while it waits for their write lock join it (``Writer.take_waiting``).
+One writer thread per process takes every command waiting (``commands/writer.py``), holds
+their accounts' write lock, reads the streams they declared in one query, decides them one
+after another, each with a unit of work that sees what the earlier ones of the batch changed,
+and saves all their events in one transaction (one table lock, one fsync). A command the
+domain refuses is answered with its error and leaves nothing in the batch. When another
+process changed the same streams first, the batch is decided again on fresh state; when that
+keeps happening, each command gets a transaction of its own. A command may carry an
+idempotency key: its record is saved with its events, and a repeat is answered from it.
+
+The engine knows nothing of what the commands are about: it runs ``decide(uow)``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import copy
 import logging
-import queue
-import threading
-from collections import deque
-from collections.abc import Callable, Collection, Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-T = TypeVar("T")
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Recording
 
+from commands.answering import answers_together
+from commands.batch import Batch, BatchUnitOfWork
+from commands.context import CommandContext
+from commands.errors import (
+    CommitFailedError,
+    ConcurrentChangeError,
+    IdempotencyKeyInProgressError,
+    IdempotencyKeyReusedError,
+    StoreUnavailableError,
+)
+from commands.idempotency import AnsweredBefore, Idempotency, IdempotencyRecord
+from commands.persistence import BatchAbortedError
+from commands.streams import StoredStreams
+from commands.unit_of_work import UnitOfWork
+from commands.writer import Writer
+
+R = TypeVar("R")
 logger = logging.getLogger("faas.commands")
 
-# Calls into event loops made while the writer thread answers a batch, kept per loop until
-# the batch is answered: a loop is then woken once for the whole batch rather than once per
-# command (each wake-up is a write to the loop's self-pipe and a turn of the loop).
-_gathered = threading.local()
-Call = tuple[Callable[..., object], tuple[object, ...]]
+# Attempts of a command whose streams other writers keep changing first, and the pause
+# between them (random, up to this many seconds times the attempt number).
+MAX_ATTEMPTS = 12
+RETRY_PAUSE_SECONDS = 0.003
+# A batch refused this many times is split: each command then meets only its own conflicts.
+SPLIT_AFTER_CONFLICTS = 3
+# Commands per transaction, at most (the events of a large batch make a long transaction).
+MAX_BATCH = 256
 
-# A command decides; what it returns finishes its result once the log position of its last
-# event is known (after the commit).
-Finish = Callable[[int], T]
-Decide = Callable[[], Finish[T]]
+Decision = Callable[[UnitOfWork], R]
+
+
+@dataclass(frozen=True, slots=True)
+class Committed(Generic[R]):
+    """A command's result, and the log position of its last event once it committed (for a
+    command that changed nothing: the head of the log after its batch)."""
+
+    value: R
+    position: int
 
 
 @dataclass(slots=True)
-class Job(Generic[T]):
-    decide: Decide[T]
-    # The account the command acts for (its batch holds the account's write lock).
-    account_id: int = 0
+class Job(Generic[R]):
+    decide: Decision[R]
+    context: CommandContext
     # Streams the command will read: the batch reads those of all its commands at once.
     reads: tuple[UUID, ...] = ()
-    future: Future[T] = field(default_factory=Future)
-
-
-# What ``Batch.get`` answers for a stream the batch has not read.
-UNREAD = object()
-
-
-class Batch:
-    """The aggregates the decided commands of one batch change, with their events in the
-    order of the commands; and the changes of the command being decided, until it is kept
-    or discarded."""
-
-    def __init__(self, loaded: dict[UUID, Any] | None = None) -> None:
-        # Streams read for the batch, as the store has them (None: no such stream).
-        self.loaded = loaded or {}
-        self.aggregates: dict[UUID, Any] = {}
-        self.events: list[Any] = []
-        self._command_aggregates: dict[UUID, Any] = {}
-        self._command_events: list[Any] = []
-
-    def get(self, aggregate_id: UUID) -> Any:
-        """The aggregate as the batch has it so far: the command's own copy, a fresh copy of
-        what earlier commands left (so a refused command changes nothing shared), or as it
-        was read for the batch (once: a command that changes it stages it); else UNREAD."""
-        found = self._command_aggregates.get(aggregate_id)
-        if found is not None:
-            return found
-        kept = self.aggregates.get(aggregate_id)
-        if kept is not None:
-            return copy.deepcopy(kept)
-        return self.loaded.pop(aggregate_id, UNREAD)
-
-    def changes(self, aggregate_id: UUID) -> bool:
-        """Whether a command of the batch (decided or being decided) changes this stream."""
-        return aggregate_id in self._command_aggregates or aggregate_id in self.aggregates
-
-    def exists(self, aggregate_id: UUID) -> bool | None:
-        """Whether the stream exists, as far as the batch knows (None: it does not know)."""
-        if self.changes(aggregate_id):
-            return True
-        if aggregate_id in self.loaded:
-            return self.loaded[aggregate_id] is not None
-        return None
-
-    def stage(self, aggregate: Any) -> None:
-        self._command_events.extend(aggregate.collect_events())
-        self._command_aggregates[aggregate.id] = aggregate
-
-    def keep(self) -> list[Any]:
-        """The command is decided: its changes join the batch. Returns its events."""
-        events = self._command_events
-        self.aggregates.update(self._command_aggregates)
-        self.events.extend(events)
-        self.discard()
-        return events
-
-    def discard(self) -> None:
-        self._command_aggregates = {}
-        self._command_events = []
-
-
-class Writer:
-    """The queue of commands and the thread that runs them, in batches, through
-    ``run_batch`` (which must answer every job it is given)."""
-
-    def __init__(self, run_batch: Callable[[list[Job[Any]]], None], max_batch: int) -> None:
-        self._run_batch = run_batch
-        self._max_batch = max_batch
-        self._queue: queue.SimpleQueue[Job[Any] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
-        self._stopped = False
-        # Taken from the queue by ``take_waiting`` but not joined to its batch: they open the
-        # next one, before anything newer (only the writer thread touches this).
-        self._held: deque[Job[Any] | None] = deque()
-
-    def submit(self, decide: Decide[T], account_id: int, reads: tuple[UUID, ...] = ()) -> Future[T]:
-        job: Job[T] = Job(decide, account_id, reads)
-        with self._start_lock:
-            if self._stopped:
-                raise RuntimeError("the writer is stopped")
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
-                self._thread.start()
-            self._queue.put(job)
-        return job.future
+    idempotency: Idempotency | None = None
+    future: Future[Committed[R]] = field(default_factory=Future)
 
     @property
-    def stopped(self) -> bool:
-        """Whether the writer has stopped taking commands."""
-        return self._stopped
-
-    @property
-    def backlog(self) -> int:
-        """Commands waiting for the next batch."""
-        return self._queue.qsize() + len(self._held)
-
-    def take_waiting(self, accounts: Collection[int], limit: int) -> list[Job[Any]]:
-        """The commands for ``accounts`` that arrived since the running batch was taken (at
-        most ``limit``), for the batch to decide too: called once it holds their write lock,
-        so that they need not wait for the next turn of the lock. Commands of other accounts
-        stay for the next batch, first in line."""
-        joined: list[Job[Any]] = []
-        if limit <= 0:
-            return joined
-        # Those held back before are older than anything queued: first, so that one
-        # account's commands are decided in the order they came.
-        held, self._held = self._held, deque()
-        for job in chain(_popped(held), self._queued()):
-            if job is None or job.account_id not in accounts:
-                self._held.append(job)
-                if job is None:
-                    break
-            elif job.future.set_running_or_notify_cancel():
-                joined.append(job)
-                if len(joined) == limit:
-                    break
-        self._held.extend(held)  # those not looked at
-        return joined
-
-    def _queued(self) -> Iterator[Job[Any] | None]:
-        """What waits in the queue now, taken one at a time."""
-        while True:
-            try:
-                yield self._queue.get_nowait()
-            except queue.Empty:
-                return
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Answer what is queued, then stop."""
-        with self._start_lock:
-            self._stopped = True
-            thread = self._thread
-            if thread is not None:
-                self._queue.put(None)
-        if thread is not None:
-            thread.join(timeout)
-
-    def _next(self, *, block: bool) -> Job[Any] | None:
-        """The next command (``None``: stop); ``queue.Empty`` when not blocking and none."""
-        if self._held:
-            return self._held.popleft()
-        return self._queue.get() if block else self._queue.get_nowait()
-
-    def _run(self) -> None:
-        while True:
-            first = self._next(block=True)
-            if first is None:
-                return
-            taken = [first]
-            stopping = False
-            while len(taken) < self._max_batch:
-                try:
-                    job = self._next(block=False)
-                except queue.Empty:
-                    break
-                if job is None:
-                    stopping = True
-                    break
-                taken.append(job)
-            # A job whose caller gave up (its future cancelled) is dropped here; the others
-            # can no longer be cancelled, so answering them never fails.
-            jobs = [job for job in taken if job.future.set_running_or_notify_cancel()]
-            with answers_together():
-                try:
-                    self._run_batch(jobs)
-                except BaseException as error:  # the thread must outlive any bug in one batch
-                    logger.exception("a batch of %d commands failed", len(jobs))
-                    for job in jobs:
-                        if not job.future.done():
-                            job.future.set_exception(error)
-            if stopping:
-                return
+    def account_id(self) -> int:
+        """The account whose write lock the command's batch holds."""
+        return self.context.account_id
 
 
-async def answered(answer: Future[T]) -> T:
-    """Await a command's answer on the running event loop (``asyncio.wrap_future``, with the
-    loop's wake-up shared by the answers of a batch)."""
-    loop = asyncio.get_running_loop()
-    waiter: asyncio.Future[T] = loop.create_future()
-    answer.add_done_callback(lambda done: call_soon_in(loop, _settle, waiter, done))
-    try:
-        return await waiter
-    except asyncio.CancelledError:
-        answer.cancel()  # dropped by the writer unless a batch has taken it already
-        raise
-
-
-def _settle(waiter: asyncio.Future[T], answer: Future[T]) -> None:
-    if waiter.done():
-        return
-    if answer.cancelled():
-        waiter.cancel()
-    elif (error := answer.exception()) is not None:
-        waiter.set_exception(error)
-    else:
-        waiter.set_result(answer.result())
-
-
-def call_soon_in(
-    loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object
-) -> None:
-    """``loop.call_soon_threadsafe(callback, *args)``, or, inside ``answers_together``,
-    together with the block's other calls into ``loop``. A closed loop (its server gone) is
-    not called."""
-    gathered: dict[asyncio.AbstractEventLoop, list[Call]] | None = getattr(_gathered, "calls", None)
-    if gathered is not None:
-        gathered.setdefault(loop, []).append((callback, args))
-    else:
-        _call_soon(loop, callback, *args)
+# A job the batch decided: its result and its events; one the domain refused, and why
+# (answered only once the batch commits: the refusal may rest on what an earlier command of
+# the batch staged, such as a name it took).
+Decided = tuple[Job[Any], Any, list[Any]]
+Refused = tuple[Job[Any], BaseException]
 
 
 @contextmanager
-def answers_together() -> Iterator[None]:
-    """Calls into event loops that this thread makes meanwhile (answers to commands) leave
-    together at the end: one wake-up per loop. Nested, the inner block's calls leave at its
-    own end (a batch split into transactions of one command answers each as it commits)."""
-    outer = getattr(_gathered, "calls", None)
-    gathered: dict[asyncio.AbstractEventLoop, list[Call]] = {}
-    _gathered.calls = gathered
+def store_errors_as_unavailable() -> Iterator[None]:
+    """Lost connections, pool timeouts and lock timeouts mean: try again later."""
     try:
         yield
-    finally:
-        _gathered.calls = outer
-        for loop, calls in gathered.items():
-            _call_soon(loop, _call_each, calls)
+    except (OperationalError, InterfaceError) as error:
+        raise StoreUnavailableError from error
 
 
-def _call_soon(
-    loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object
-) -> None:
-    # A loop closes when its server stops: its requests are gone, and nothing waits.
-    with suppress(RuntimeError):
-        loop.call_soon_threadsafe(callback, *args)
+class GroupCommit:
+    """Runs decisions in batches against ``store`` (an event-sourced application whose
+    recorder is one of ``commands.persistence``'s)."""
 
+    def __init__(
+        self,
+        store: Application[UUID],
+        *,
+        on_saved: Callable[[list[Recording[UUID]]], None] | None = None,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._store = store
+        self.streams = StoredStreams(store)
+        self._lock = self.streams.recorder.write_lock()
+        self._max_batch = max_batch
+        self.on_saved = on_saved
+        self.writer = Writer(self._run_batch, max_batch)
 
-def _call_each(calls: list[Call]) -> None:
-    for callback, args in calls:
+    def submit(
+        self,
+        decide: Decision[R],
+        context: CommandContext,
+        reads: tuple[UUID, ...] = (),
+        idempotency: Idempotency | None = None,
+    ) -> Future[Committed[R]]:
+        """Queue a decision for the next batch; its answer, or its error, comes in the
+        future (``AnsweredBefore`` for a repeat of an idempotency key)."""
+        if idempotency is not None:
+            record_id = IdempotencyRecord.id_for(
+                context.account_id, idempotency.scope, idempotency.key
+            )
+            reads = (*reads, record_id)
+        return self.writer.submit(Job(decide, context, reads, idempotency)).future
+
+    def stop(self) -> None:
+        """Answer what is queued, then stop taking commands."""
+        self.writer.stop()
+
+    def _run_batch(self, jobs: list[Job[Any]], *, join: bool = True) -> None:
+        """Decide the jobs and commit what they decided in one transaction. When another
+        process changed the same streams first, decide them again on fresh state; when that
+        keeps happening, give each job a transaction of its own, in order."""
+        pending = jobs
+        for attempt_number in range(MAX_ATTEMPTS):
+            if attempt_number == SPLIT_AFTER_CONFLICTS and len(pending) > 1:
+                for job in pending:
+                    # Alone: a newer command of the account must not go before the rest.
+                    with answers_together():
+                        self._run_batch([job], join=False)
+                return
+            try:
+                # The first attempt may take in commands that arrive meanwhile (appended to
+                # ``jobs``, so that a failure answers them too).
+                pending = self._decide_and_commit(pending, join=join and attempt_number == 0)
+            except (OperationalError, InterfaceError, BatchAbortedError) as error:
+                _fail(pending, StoreUnavailableError, error)
+                return
+            except Exception as error:
+                logger.exception("a batch of %d commands failed to commit", len(pending))
+                _fail(pending, CommitFailedError, error)
+                return
+            if not pending:
+                return
+            time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * (attempt_number + 1)))
+        _fail(pending, ConcurrentChangeError)
+
+    def _decide_and_commit(self, jobs: list[Job[Any]], *, join: bool = False) -> list[Job[Any]]:
+        """One attempt: answer every job, or return those to decide again (the store
+        refused the batch, because other writers changed the same streams first). The
+        accounts' write lock is held from the first read to the commit, no longer. With
+        ``join``, commands of the same accounts that arrived while the lock was awaited are
+        decided in this batch too (appended to ``jobs``)."""
+        decided: list[Decided] = []
+        refused: list[Refused] = []
+        accounts = {job.account_id for job in jobs}
         try:
-            callback(*args)
-        except Exception:  # one caller's failure must not keep the others waiting
-            logger.exception("answering a command")
+            with self._lock.hold(accounts):
+                batch = self._decide(jobs, decided, refused, accounts if join else None)
+                recordings = self._store.events.put(batch.events) if batch.events else []
+                # A command that changed nothing answers at the head of the log: after this
+                # batch's commit, its own last position (every position before has committed).
+                if recordings:
+                    head = max(recording.notification.id for recording in recordings)
+                elif decided:
+                    head = self.streams.recorder.max_notification_id() or 0
+        except IntegrityError:
+            # Another process changed a stream first: what we keep may be stale too. Every
+            # job is decided again, the refused ones too: their refusal may have rested on a
+            # sibling that the next attempt refuses.
+            self.streams.forget()
+            return [job for job in jobs if not job.future.done()]
+        except BaseException:
+            self.streams.forget()
+            raise
+        if recordings:
+            self._after_commit(batch, recordings)
+        positions = {
+            (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+            for r in recordings
+        }
+        for job, value, events in decided:
+            if events:
+                position = max(positions[e.originator_id, e.originator_version] for e in events)
+            else:
+                position = head
+            job.future.set_result(Committed(value, position))
+        for job, error in refused:
+            job.future.set_exception(error)
+        return []
+
+    def _after_commit(self, batch: Batch, recordings: list[Recording[UUID]]) -> None:
+        try:
+            self.streams.remember(batch)
+            if self.on_saved is not None:
+                self.on_saved(recordings)
+        except Exception:
+            # The batch is committed: its commands succeeded, whatever happens here.
+            logger.exception("after a commit of %d events", len(recordings))
+
+    def _decide(
+        self,
+        jobs: list[Job[Any]],
+        decided: list[Decided],
+        refused: list[Refused],
+        joining: set[int] | None = None,
+    ) -> Batch:
+        """Decide each job on what the store holds and what the jobs before it changed; a
+        job the domain refuses changes nothing, and its error waits for the batch's commit.
+        With ``joining`` (the accounts whose lock the batch holds), the commands of those
+        accounts waiting after the first read (by then the lock is held, when that read went
+        to the store) join ``jobs``."""
+        reads = {stream_id for job in jobs for stream_id in job.reads}
+        batch = Batch(self.streams.prefetch(reads))
+        if joining is not None:
+            joined = self.writer.take_waiting(joining, self._max_batch - len(jobs))
+            # In the batch from here on: whatever happens next answers them too.
+            jobs.extend(joined)
+            more = {stream_id for job in joined for stream_id in job.reads} - reads
+            if more:
+                batch.loaded.update(self.streams.prefetch(more))
+        for job in jobs:
+            uow = BatchUnitOfWork(batch, job.context, self.streams)
+            try:
+                with store_errors_as_unavailable():
+                    value = _decide_once(job, uow, batch)
+            except BatchAbortedError:
+                raise  # the transaction is gone: so is the batch
+            except StoreUnavailableError as error:
+                batch.discard()
+                job.future.set_exception(error)
+            except BaseException as error:
+                batch.discard()
+                refused.append((job, error))
+            else:
+                decided.append((job, value, batch.keep()))
+        return batch
 
 
-def _popped(items: deque[T]) -> Iterator[T]:
-    """The items, each taken off the front as it is reached (those not reached stay)."""
-    while items:
-        yield items.popleft()
+def _decide_once(job: Job[R], uow: UnitOfWork, batch: Batch) -> R:
+    """The job's decision; with an idempotency key, once per key: a repeat answers what the
+    first answered, and the key's record is saved in the command's own transaction."""
+    once = job.idempotency
+    if once is None:
+        return job.decide(uow)
+    record_id = IdempotencyRecord.id_for(job.account_id, once.scope, once.key)
+    if batch.changes(record_id):
+        raise IdempotencyKeyInProgressError
+    record = uow.get(IdempotencyRecord, record_id)
+    if record is not None and record.is_live(job.context.requested_at):
+        if record.fingerprint != once.fingerprint:
+            raise IdempotencyKeyReusedError
+        raise AnsweredBefore(record.response)
+    value = job.decide(uow)
+    uow.stage(IdempotencyRecord.record(record, once, once.render(value), job.context))
+    return value
+
+
+def _fail(
+    jobs: list[Job[Any]],
+    error: Callable[[], BaseException],
+    cause: BaseException | None = None,
+) -> None:
+    """Answer each job still waiting with an error of its own (raised in its thread)."""
+    for job in jobs:
+        if not job.future.done():
+            raised = error()
+            raised.__cause__ = cause
+            job.future.set_exception(raised)

@@ -10,17 +10,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import BaseAggregate
 
-from commands.commands import CommandContext
-from commands.events import IdempotencyKeyRecorded, IdempotencyKeyReused, audit
+from commands.context import CommandContext, event_metadata
+from commands.events import IdempotencyKeyRecorded, IdempotencyKeyReused
 
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "urn:faas-packages:idempotency-key")
 KEPT_FOR = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
-class StoredResponse:
-    """What a request answered: its status, its ``data`` as JSON text, and the headers a
-    repeat must carry again (``Location``, ``ETag``)."""
+class RecordedAnswer:
+    """What the caller's edge rendered as a command's answer, kept to be given again to a
+    repeat: opaque here (a status, a text, and named values to repeat with it)."""
 
     status: int
     data: str
@@ -29,20 +29,21 @@ class StoredResponse:
 
 @dataclass(frozen=True, slots=True)
 class Idempotency:
-    """An ``Idempotency-Key`` as a command receives it. ``scope`` is the route, so one key
-    may serve different routes; ``fingerprint`` covers everything else the request said."""
+    """A caller's key that makes a command happen once: ``scope`` says what kind of request
+    it was (one key may serve different kinds); ``fingerprint`` covers everything else the
+    request said; ``render`` makes the answer to record from the command's result."""
 
     key: str
     scope: str
     fingerprint: str
-    render: Callable[[Any], StoredResponse]
+    render: Callable[[Any], RecordedAnswer]
 
 
 class AnsweredBefore(Exception):
     """A repeat of a request that succeeded earlier: nothing is written, and the answer is
     the first one. Raised in place of the command's result."""
 
-    def __init__(self, response: StoredResponse) -> None:
+    def __init__(self, response: RecordedAnswer) -> None:
         super().__init__("answered before")
         self.response = response
 
@@ -68,15 +69,15 @@ class IdempotencyRecord(BaseAggregate[UUID]):
         return now - self.used_at < KEPT_FOR
 
     @property
-    def response(self) -> StoredResponse:
-        return StoredResponse(self.status, self.data, dict(self.headers))
+    def response(self) -> RecordedAnswer:
+        return RecordedAnswer(self.status, self.data, dict(self.headers))
 
     @classmethod
     def record(
         cls,
         existing: IdempotencyRecord | None,
         idempotency: Idempotency,
-        response: StoredResponse,
+        response: RecordedAnswer,
         context: CommandContext,
     ) -> IdempotencyRecord:
         """The record to save with the command: a new stream, or an expired one used again."""
@@ -85,7 +86,7 @@ class IdempotencyRecord(BaseAggregate[UUID]):
             "status": response.status,
             "data": response.data,
             "headers": response.headers,
-            **audit(context),
+            **event_metadata(context),
         }
         if existing is None:
             record_id = cls.id_for(context.account_id, idempotency.scope, idempotency.key)

@@ -11,8 +11,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import BaseAggregate
 
-from commands.commands import CommandContext
-from commands.events import ApiKeyIssued, ApiKeyRevoked, audit, stable_topic
+from commands.context import CommandContext, event_metadata
+from commands.events import ApiKeyIssued, ApiKeyRevoked, stable_topic
 
 # A recognisable prefix, so that leaked keys can be found by secret scanners.
 KEY_PREFIX = "faaspk_"
@@ -116,11 +116,13 @@ class ApiKey(BaseAggregate[UUID]):
             secret_sha256=secret_digest(secret),
             grants=[grant.to_payload() for grant in grants],
             expires_at=expires_at,
-            **audit(context),
+            **event_metadata(context),
         )
         return key, f"{KEY_PREFIX}{key_id.hex}_{secret}"
 
     def revoke(self, context: CommandContext) -> None:
         if not self.revoked:
             # The event belongs to the key's account, whoever revokes it.
-            self.trigger_event(ApiKeyRevoked, **{**audit(context), "account_id": self.account_id})
+            self.trigger_event(
+                ApiKeyRevoked, **{**event_metadata(context), "account_id": self.account_id}
+            )

@@ -1,86 +1,115 @@
-"""Reading many streams in one query: what a batch of commands is about to decide on."""
+"""Aggregates read from the event store for the writer: many streams in one query for a
+batch, one stream with its owner checked before the rest of it is read, and the aggregates of
+snapshotted kinds kept between batches (and snapshotted) as this process committed them."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Mapping
+from collections import OrderedDict
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Composable, Identifier
+from eventsourcing.application import Application
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import StoredEvent
+
+from commands.batch import Batch
+from commands.persistence import ServiceRecorder
+
+# Aggregates of snapshotted kinds kept between batches (hot accounts' usage, busy packages).
+COMMITTED_CACHE_SIZE = 10_000
 
 
-def load_streams(
-    recorder: ApplicationRecorder,
-    mapper: Mapper[UUID],
-    stream_ids: Collection[UUID],
-    known: Mapping[UUID, Any] | None = None,
-) -> dict[UUID, Any]:
-    """Each stream folded into its aggregate (``None`` for a stream with no events). A
-    stream of ``known`` is read only after the version known, and folded onto a copy of it."""
-    known = known or {}
-    found: dict[UUID, Any] = dict.fromkeys(stream_ids)
-    found.update((stream_id, copy.deepcopy(aggregate)) for stream_id, aggregate in known.items())
-    if not found:
+class StoredStreams:
+    """The writer's reads of the store (its own thread only)."""
+
+    def __init__(self, store: Application[UUID]) -> None:
+        recorder = store.recorder
+        if not isinstance(recorder, ServiceRecorder):
+            raise TypeError(
+                f"{type(recorder).__name__} is not a recorder of commands.persistence: "
+                "PERSISTENCE_MODULE must name one of its stores"
+            )
+        self.recorder: ServiceRecorder = recorder
+        self._store = store
+        self._intervals: dict[type[Any], int] = dict(store.snapshotting_intervals or {})
+        self._committed: OrderedDict[UUID, Any] = OrderedDict()
+
+    def prefetch(self, stream_ids: Collection[UUID]) -> dict[UUID, Any]:
+        """Each stream folded into its aggregate (``None``: no events), in one query; one
+        kept from an earlier batch is read only after the version kept, onto a copy."""
+        found: dict[UUID, Any] = dict.fromkeys(stream_ids)
+        if not found:
+            return found
+        after = dict.fromkeys(stream_ids, 0)
+        for stream_id in stream_ids:
+            kept = self._committed.get(stream_id)
+            if kept is not None:
+                found[stream_id] = copy.deepcopy(kept)
+                after[stream_id] = kept.version
+        mapper = self._store.mapper
+        for originator_id, version, topic, state in self.recorder.stream_rows(after):
+            event: Any = mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
+            found[originator_id] = event.mutate(found[originator_id])
         return found
-    after = {stream_id: 0 for stream_id in stream_ids}
-    after.update((stream_id, aggregate.version) for stream_id, aggregate in known.items())
-    for originator_id, version, topic, state in _rows(recorder, after):
-        event: Any = mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
-        found[originator_id] = event.mutate(found[originator_id])
-    return found
+
+    def read(self, kind: type[Any], stream_id: UUID, owner: int | None) -> Any:
+        """One stream as its aggregate, ``None`` when it has none or (with ``owner``) when
+        another account made it: known from a kept copy, a snapshot or the first event, before
+        anything else of the stream is read."""
+        if kind not in self._intervals:
+            found = None
+            for event in self._store.events.get(stream_id):
+                found = event.mutate(found)  # type: ignore[attr-defined]
+            return None if _not_owned(found, owner) else found
+        kept = self._committed.get(stream_id)
+        # Another process may have changed a kept one since: it is brought up to date.
+        found = copy.deepcopy(kept) if kept is not None else self._latest_known(stream_id)
+        if found is None or _not_owned(found, owner):
+            return None
+        for event in self._store.events.get(stream_id, gt=found.version):
+            found = event.mutate(found)  # type: ignore[attr-defined]
+        return found
+
+    def exists(self, stream_id: UUID) -> bool:
+        return bool(self.recorder.select_events(stream_id, limit=1))
+
+    def first_event(self, stream_id: UUID) -> object | None:
+        return next(iter(self._store.events.get(stream_id, lte=1)), None)
+
+    def remember(self, batch: Batch) -> None:
+        """Keep what a committed batch left of the snapshotted kinds for the next batches,
+        and snapshot those whose new events passed a multiple of their interval (from memory:
+        a snapshot may be of any version)."""
+        due: dict[UUID, Any] = {}
+        for event in batch.events:
+            aggregate = batch.aggregates[event.originator_id]
+            interval = self._intervals.get(type(aggregate))
+            if interval is None:
+                continue
+            self._committed[aggregate.id] = aggregate
+            self._committed.move_to_end(aggregate.id)
+            if event.originator_version % interval == 0:
+                due[aggregate.id] = aggregate
+        while len(self._committed) > COMMITTED_CACHE_SIZE:
+            self._committed.popitem(last=False)
+        if due and self._store.snapshots is not None:
+            self._store.snapshots.put([Snapshot.take(aggregate) for aggregate in due.values()])
+
+    def forget(self) -> None:
+        """What was kept may be stale (another process changed it first, or a commit failed)."""
+        self._committed.clear()
+
+    def _latest_known(self, stream_id: UUID) -> Any:
+        """The stream's aggregate at its latest snapshot, else at its first event."""
+        if self._store.snapshots is not None:
+            snapshot: Any
+            for snapshot in self._store.snapshots.get(stream_id, desc=True, limit=1):
+                return snapshot.mutate(None)
+        first: Any = self.first_event(stream_id)
+        return None if first is None else first.mutate(None)
 
 
-def _rows(recorder: ApplicationRecorder, after: dict[UUID, int]) -> list[tuple[Any, ...]]:
-    """The events of each stream after its version, in stream and version order."""
-    if isinstance(recorder, PostgresApplicationRecorder):
-        # One index lookup per part, whatever the table's statistics say: a join with the
-        # list of streams can be planned as a scan of the whole log.
-        columns = SQL(
-            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
-        ).format(
-            schema=Identifier(recorder.datastore.schema),
-            table=Identifier(recorder.events_table_name),
-        )
-        parts: list[Composable] = []
-        params: list[Any] = []
-        whole = [stream_id for stream_id, version in after.items() if not version]
-        if whole:
-            parts.append(columns + SQL("WHERE originator_id = ANY(%s)"))
-            params.append(whole)
-        for stream_id, version in after.items():
-            if version:
-                parts.append(columns + SQL("WHERE originator_id = %s AND originator_version > %s"))
-                params += [stream_id, version]
-        statement = SQL(" UNION ALL ").join(SQL("({})").format(part) for part in parts)
-        with recorder.datastore.get_connection() as connection:
-            cursor = connection.cursor(row_factory=tuple_row)
-            cursor.execute(statement + SQL(" ORDER BY 1, 2"), params)
-            return cursor.fetchall()
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        conditions = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(after))
-        text = (  # the table name is the library's; the ids and versions are parameters
-            "SELECT originator_id, originator_version, topic, state "  # noqa: S608
-            f"FROM {recorder.events_table_name} WHERE {conditions} "
-            "ORDER BY originator_id, originator_version"
-        )
-        params = [
-            value
-            for stream_id, after_version in after.items()
-            for value in (stream_id.hex, after_version)
-        ]
-        with recorder.datastore.transaction(commit=False) as lite:
-            lite.execute(text, params)
-            return [
-                (recorder.convert_originator_id(row[0]), row[1], row[2], row[3])
-                for row in lite.fetchall()
-            ]
-    return [
-        (e.originator_id, e.originator_version, e.topic, e.state)
-        for stream_id, version in after.items()
-        for e in recorder.select_events(stream_id, gt=version or None)
-    ]
+def _not_owned(aggregate: Any, owner: int | None) -> bool:
+    return owner is not None and getattr(aggregate, "account_id", owner) != owner

@@ -54,10 +54,11 @@ class FastJSONTranscoder(JSONTranscoder):
         )
 
     def _revive(self, value: Any) -> Any:
-        if self._is_typed(value):
-            return self._decode_obj(value)
+        """Typed values from the inside out, as the library's ``object_hook`` does (a
+        snapshot's revision holds datetimes and functions of their own)."""
         if isinstance(value, dict):
-            return {key: self._revive(item) for key, item in value.items()}
+            revived = {key: self._revive(item) for key, item in value.items()}
+            return self._decode_obj(revived) if self._is_typed(revived) else revived
         if isinstance(value, list):
             return [self._revive(item) for item in value]
         return value

@@ -9,7 +9,7 @@ from contextlib import suppress
 from typing import Any, Protocol
 
 import psycopg
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable
 
 from projections.database import Database, DatabaseUnavailableError
 from projections.schema import LIVE, Generation, live_generation_now
@@ -67,7 +67,7 @@ class PostgresChanges:
     database): no worker thread and no pool check in the way of every round of GETs. A lost
     connection is the round's error (503) and is opened again by the next round."""
 
-    def __init__(self, conninfo: str, schema: str, events_table: str, timeout: float) -> None:
+    def __init__(self, conninfo: str, events_table: Composable, timeout: float) -> None:
         self._conninfo = conninfo
         self._timeout = timeout
         self._statement = SQL(
@@ -75,7 +75,7 @@ class PostgresChanges:
             "SELECT DISTINCT e.originator_id::text FROM {events} e "
             "WHERE e.notification_id > %s AND e.notification_id <= g.position LIMIT %s) "
             "FROM rm_generations g WHERE g.purpose = %s"
-        ).format(events=SQL("{}.{}").format(Identifier(schema), Identifier(events_table)))
+        ).format(events=events_table)
         self._connections: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, psycopg.AsyncConnection[Any]
         ] = weakref.WeakKeyDictionary()

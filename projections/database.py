@@ -15,18 +15,13 @@ import msgspec
 import psycopg
 import psycopg_pool
 
+from commands.persistence.postgres import POOL_RECONNECT_SECONDS
+
 Params = Sequence[Any]
 _json = msgspec.json.Encoder()
 # One advisory-lock key for "a projection batch is writing": batches and the rebuild's
 # switch-over take it inside their transactions, so they never interleave.
 PROJECTION_WRITE_LOCK = 0x46414153  # "FAAS"
-
-# How long a pool goes on trying, in the background, to replace a connection it lost. Its
-# tries back off (1 s, 2 s, 4 s, ...), and while one is pending a request waits for it rather
-# than connecting: after a long outage, requests would fail for seconds after the server was
-# back. With this, the pool gives up within half a second, and the next request that needs
-# a connection makes one.
-POOL_RECONNECT_SECONDS = 0.5
 
 
 class DatabaseUnavailableError(Exception):

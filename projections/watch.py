@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from commands.group_commit import answers_together, call_soon_in
+from commands.answering import answers_together, call_soon_in
 from projections.database import DatabaseUnavailableError
 from projections.projection import READ_MODEL_CHANNEL
 

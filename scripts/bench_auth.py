@@ -16,6 +16,7 @@ import time
 
 from starlette.requests import Request
 
+from commands.handlers.keys import IssueApiKey
 from commands.keys import PACKAGE_READ, Grant
 from scripts.cli import cli_context
 from service.auth import authenticate
@@ -32,9 +33,8 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
         container = bootstrap(Settings(database_url=url))
         try:
-            _, plain = container.packages.issue_api_key(
-                "bench", [Grant(PACKAGE_READ)], None, cli_context(1)
-            )
+            issue = IssueApiKey("bench", (Grant(PACKAGE_READ),))
+            plain = container.commands.run(issue, cli_context(1)).value.plain
             container.keys.refresh()
             timings = asyncio.run(measure(container.keys, plain, args.calls))
         finally:

@@ -28,7 +28,8 @@ from uuid import uuid4
 
 import psycopg
 
-from commands.commands import CommandContext
+from commands.context import CommandContext
+from commands.handlers.keys import IssueApiKey
 from commands.keys import PACKAGE_READ, PACKAGE_WRITE, Grant
 from projections.rebuild import rebuild
 from scripts.bench_baselines import CRUD_URL_VARIABLE, create_crud_tables
@@ -188,7 +189,7 @@ def make_keys(url: str, accounts: int) -> tuple[str, ...]:
         keys = []
         for account in range(1, accounts + 1):
             context = CommandContext(account, "bench", f"bench-{uuid4()}", now_to_the_millisecond())
-            _, plain = container.packages.issue_api_key("bench", grants, None, context)
+            plain = container.commands.run(IssueApiKey("bench", tuple(grants)), context).value.plain
             keys.append(f"Bearer {plain}")
         return tuple(keys)
     finally:

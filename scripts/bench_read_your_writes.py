@@ -21,6 +21,7 @@ from uuid import uuid4
 
 import httpx2 as httpx
 
+from commands.handlers.keys import IssueApiKey
 from commands.keys import PERMISSIONS, Grant
 from scripts.bench_rebuild import fresh_postgres
 from scripts.cli import cli_context
@@ -40,8 +41,9 @@ def make_key(url: str) -> str:
     container = bootstrap(Settings(database_url=url))
     try:
         grants = [Grant(permission) for permission in PERMISSIONS]
-        _, plain = container.packages.issue_api_key("bench", grants, None, cli_context(1))
-        return plain
+        return container.commands.run(
+            IssueApiKey("bench", tuple(grants)), cli_context(1)
+        ).value.plain
     finally:
         container.close()
 

@@ -14,13 +14,16 @@ import resource
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from uuid import uuid4
 
 import psycopg
 from psycopg import sql
 
-from commands.commands import CommandContext, CreatePackage, FunctionSpec
-from commands.package import Package, PackageName
+from commands.context import CommandContext, Limits
+from commands.handlers.packages import CreatePackage, create_package
+from commands.memory import InMemoryUnitOfWork
+from commands.package import FunctionSpec
 from projections.rebuild import rebuild
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
@@ -47,13 +50,12 @@ def seed(container: Container, packages: int) -> None:
         FunctionSpec(f"fn{i}", "ON_REQUEST", "export default () => 1;" * 8, i, {"path": f"p{i}"})
         for i in range(2)
     )
+    create = partial(create_package, limits=Limits(packages_per_account=packages))
+    uow = InMemoryUnitOfWork(context)
     for start in range(0, packages, PACKAGES_PER_SAVE):
-        aggregates: list[Package | PackageName] = []
         for number in range(start, min(start + PACKAGES_PER_SAVE, packages)):
-            command = CreatePackage(name=f"bench-{number}", functions=functions, tags=("bench",))
-            package = Package.create(command, context, max_functions=50)
-            aggregates += [package, PackageName.claim(command.name, package.id, context)]
-        container.packages.save(*aggregates)
+            uow.run(create, CreatePackage(f"bench-{number}", functions, tags=("bench",)))
+        container.store.events.put(uow.take_events())
 
 
 def settle(url: str) -> None:

@@ -21,8 +21,9 @@ from uuid import UUID, uuid4
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from commands.commands import CommandContext
+from commands.context import CommandContext
 from commands.errors import ApiKeyNotFoundError
+from commands.handlers.keys import IssueApiKey, RevokeApiKey
 from commands.keys import PERMISSIONS, Grant, GrantError
 from projections.rebuild import PAGE_SIZE, rebuild, verify
 from scripts import replay as replay_module
@@ -200,10 +201,11 @@ def worker_metrics(workers: int) -> Iterator[None]:
 
 def _print_development_key(container: Container, args: argparse.Namespace) -> None:
     """First run on the embedded store: a key with every grant for account 1, shown once."""
-    grants = [Grant(permission) for permission in PERMISSIONS]
-    key, plain = container.packages.issue_api_key(
-        "development key", grants, None, cli_context(DEVELOPMENT_ACCOUNT)
-    )
+    grants = tuple(Grant(permission) for permission in PERMISSIONS)
+    issued = container.commands.run(
+        IssueApiKey("development key", grants), cli_context(DEVELOPMENT_ACCOUNT)
+    ).value
+    key, plain = issued.key, issued.plain
     base = f"http://{args.host}:{args.port}/v2/faas"
     print(
         f"""
@@ -238,13 +240,12 @@ def keys_create(args: argparse.Namespace, settings: Settings) -> int:
     """Make a key and print it once."""
     container = bootstrap(settings)
     try:
-        key, plain = container.packages.issue_api_key(
-            args.name, args.grant, args.expires, cli_context(args.account)
-        )
+        command = IssueApiKey(args.name, tuple(args.grant), args.expires)
+        issued = container.commands.run(command, cli_context(args.account)).value
     finally:
         container.close()
-    print(f"key id: {key.id}")
-    print(f"key:    {plain}")
+    print(f"key id: {issued.key.id}")
+    print(f"key:    {issued.plain}")
     print("The key is shown only now; the service keeps only a hash of it.", file=sys.stderr)
     return 0
 
@@ -281,13 +282,16 @@ def keys_list(args: argparse.Namespace, settings: Settings) -> int:
 def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
     container = bootstrap(settings)
     try:
-        key = container.packages.revoke_api_key(args.key_id, cli_context(0))
+        revocation = container.commands.run(RevokeApiKey(args.key_id), cli_context(0)).value
     except ApiKeyNotFoundError as error:
         print(f"faas-packages: {error}", file=sys.stderr)
         return 2
     finally:
         container.close()
-    print(f"revoked {key.id}")
+    if revocation.already_revoked:
+        print(f"{revocation.key.id} was revoked already")
+    else:
+        print(f"revoked {revocation.key.id}")
     return 0
 
 

@@ -6,12 +6,16 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, InternalError, Recording
-from eventsourcing.postgres import PostgresApplicationRecorder
 
-from commands.application import Limits, PackagesApplication
+from commands.application import Commands, EventStore
+from commands.context import Limits
+from commands.group_commit import GroupCommit
+from commands.handlers import handlers
+from commands.persistence.postgres import ServicePostgresRecorder
 from projections.changes import Changes, PostgresChanges, ThreadedChanges
 from projections.database import Database, PostgresDatabase
 from projections.keyring import KeyRing
@@ -41,7 +45,8 @@ class Container:
     """What ``bootstrap`` builds; routes, scripts and tests use it."""
 
     settings: Settings
-    packages: PackagesApplication
+    store: EventStore
+    commands: Commands
     database: Database
     read_model: ReadModel
     projector: Projector
@@ -65,31 +70,31 @@ class Container:
         self.runner.stop()
         if self.listener is not None:
             self.listener.stop()
-        self.packages.close()
+        self.commands.close()
+        self.store.close()
         self.database.close()
 
 
 def changes_of(log: EventLog, database: Database, timeout: float) -> Changes:
     """How kept rows are checked: one statement on PostgreSQL, where the read model and the
     log share a database; else two queries in a thread."""
-    recorder = log.recorder
-    if isinstance(database, PostgresDatabase) and isinstance(recorder, PostgresApplicationRecorder):
-        schema = recorder.datastore.schema
-        return PostgresChanges(database.conninfo, schema, recorder.events_table_name, timeout)
+    if isinstance(database, PostgresDatabase):
+        recorder = cast(ServicePostgresRecorder, log.recorder)
+        return PostgresChanges(database.conninfo, recorder.events_table, timeout)
     return ThreadedChanges(database, log)
 
 
-def open_application(env: dict[str, str], limits: Limits) -> PackagesApplication:
-    """The application, making its tables if needed. Processes starting together (uvicorn
+def open_store(env: dict[str, str]) -> EventStore:
+    """The event store, making its tables if needed. Processes starting together (uvicorn
     workers) race on PostgreSQL's catalogue when they make or replace the same objects
     ("tuple concurrently updated"): the loser tries again, and finds them made."""
     for attempt in range(CATALOGUE_ATTEMPTS):
         try:
-            return PackagesApplication(env, limits)
+            return EventStore(env)
         except (InternalError, IntegrityError) as error:
             logger.info("store set-up raced another process (%s); trying again", error)
             time.sleep(0.05 * (attempt + 1))
-    return PackagesApplication(env, limits)
+    return EventStore(env)
 
 
 def after_save(runner: ProjectionRunner) -> Callable[[list[Recording[UUID]]], None]:
@@ -112,21 +117,23 @@ def bootstrap(settings: Settings) -> Container:
         packages_per_account=settings.max_packages_per_account,
         deployments_per_revision=settings.max_deployments_per_revision,
         running_deployments_per_account=settings.max_running_deployments_per_account,
+        revisions_per_package=settings.max_revisions_per_package,
     )
-    packages = open_application(env, limits)
+    store = open_store(env)
+    group_commit = GroupCommit(store)
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)
-    log = EventLog(packages)
+    log = EventLog(store)
     projector = Projector(database, log, settings.projection_batch_size)
     if is_outdated(database):
         logger.warning("the read model has an older table shape: rebuilding it from the log")
         rebuild(projector)
     watch = PositionWatch(projector.position, POLL_SECONDS[database.name])
-    channel = str(getattr(packages.recorder, "channel_name", ""))
+    channel = str(getattr(store.recorder, "channel_name", ""))
     runner = ProjectionRunner(
         projector, database, watch, channel, idle_seconds=IDLE_SECONDS[database.name]
     )
-    packages.on_saved = after_save(runner)
+    group_commit.on_saved = after_save(runner)
     conninfo = getattr(database, "conninfo", None)
     listener = PositionListener(conninfo, watch) if conninfo else None
     keys = KeyRing(log)
@@ -134,7 +141,8 @@ def bootstrap(settings: Settings) -> Container:
     read_model = ReadModel(database)
     return Container(
         settings,
-        packages,
+        store,
+        Commands(group_commit, handlers(limits)),
         database,
         read_model,
         projector,

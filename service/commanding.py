@@ -4,17 +4,26 @@ event loop for all of them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TypeVar
 
 from starlette.requests import Request
 
-from commands.group_commit import answered
+from commands.answering import answered
+from commands.command import Command
+from commands.context import CommandContext
+from commands.group_commit import Committed
+from commands.idempotency import Idempotency
 from service.context import container_of
 
-T = TypeVar("T")
+R = TypeVar("R")
 
 
-async def run_command(request: Request, command: Callable[[], T]) -> T:
-    """The answer of ``command``, a call of one of the application's command methods."""
-    return await answered(container_of(request).packages.submit(command))
+async def run_command(
+    request: Request,
+    command: Command[R],
+    context: CommandContext,
+    idempotency: Idempotency | None = None,
+) -> Committed[R]:
+    """The command's committed result (or its domain error, raised)."""
+    commands = container_of(request).commands
+    return await answered(commands.submit(command, context, idempotency))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from commands.commands import CommandContext
+from commands.context import CommandContext
 from service.auth import Principal, authenticate, authorize
 from service.bootstrap import Container
 from service.envelope import correlation_id_of

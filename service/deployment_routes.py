@@ -6,7 +6,6 @@ its key has no grant for is a 403; one of another account is a 404.
 
 from __future__ import annotations
 
-from functools import partial
 from uuid import UUID
 
 import msgspec
@@ -14,9 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from commands.application import SavedDeployments
-from commands.commands import CreateDeployment
-from commands.idempotency import StoredResponse
+from commands.handlers.deployments import (
+    CreateDeployment,
+    DeleteDeployment,
+    DeploymentChange,
+    StartDeployment,
+    StopDeployment,
+    StopDeployments,
+)
+from commands.idempotency import RecordedAnswer
 from commands.keys import DEPLOYMENT_READ, DEPLOYMENT_WRITE, PACKAGE_READ
 from projections.queries import DEPLOYMENT_SORTS
 from service import responses
@@ -49,19 +54,19 @@ def require(principal: Principal, permission: str, keyset: int | None) -> None:
         raise forbidden(permission)
 
 
-def _render_created(saved: SavedDeployments) -> StoredResponse:
-    location = f"{BASE_PATH}/package-deployments/{saved.deployment_ids[0]}"
-    return _render(saved, 201, {"Location": location})
+def _render_created(change: DeploymentChange) -> RecordedAnswer:
+    location = f"{BASE_PATH}/package-deployments/{change.deployment_ids[0]}"
+    return _render(change, 201, {"Location": location})
 
 
-def _render_changed(saved: SavedDeployments) -> StoredResponse:
-    return _render(saved, 200, {})
+def _render_changed(change: DeploymentChange) -> RecordedAnswer:
+    return _render(change, 200, {})
 
 
-def _render(saved: SavedDeployments, status: int, headers: dict[str, str]) -> StoredResponse:
-    deployment_id = saved.deployment_ids[0]
-    version = saved.package.deployments[deployment_id].version
-    data = responses.deployment_of(saved.package, deployment_id)
+def _render(change: DeploymentChange, status: int, headers: dict[str, str]) -> RecordedAnswer:
+    deployment_id = change.deployment_ids[0]
+    version = change.package.deployments[deployment_id].version
+    data = responses.deployment_of(change.package, deployment_id)
     return stored(status, data, {**headers, "ETag": f'"{version}"'})
 
 
@@ -80,12 +85,7 @@ async def create_deployment(request: Request) -> Response:
         deployment_id=None if isinstance(wire.id, msgspec.UnsetType) else wire.id,
     )
     context = command_context(request, principal)
-    return await answer_once(
-        request,
-        body,
-        partial(container.packages.create_deployment, command, context),
-        _render_created,
-    )
+    return await answer_once(request, body, command, context, _render_created)
 
 
 async def get_deployment(request: Request) -> Response:
@@ -100,59 +100,49 @@ async def get_deployment(request: Request) -> Response:
     return success(request, 200, responses.deployment(view), headers=etag)
 
 
-async def _checked(request: Request, permission: str) -> tuple[Principal, UUID]:
-    """The caller and the deployment id, once the key's grant on its keyset is checked."""
-    principal = await authenticated(request)
-    deployment_id = path_id(request, "deployment_id")
-    keyset = await run_in_threadpool(
-        container_of(request).packages.deployment_keyset, deployment_id, principal.account_id
-    )
-    require(principal, permission, keyset)
-    return principal, deployment_id
+def _writable_keysets(principal: Principal) -> frozenset[int] | None:
+    """The keysets whose deployments the caller may change (``None``: all of its account's);
+    a command refuses a deployment on any other."""
+    if not principal.holds(DEPLOYMENT_WRITE):
+        raise forbidden(DEPLOYMENT_WRITE)
+    return principal.keysets_for(DEPLOYMENT_WRITE)
 
 
 async def delete_deployment(request: Request) -> Response:
-    principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
-    context = command_context(request, principal)
-    packages = container_of(request).packages
-    position = await run_command(
-        request,
-        partial(packages.delete_deployment, deployment_id, context, expected_version(request)),
+    principal = await authenticated(request)
+    command = DeleteDeployment(
+        path_id(request, "deployment_id"), _writable_keysets(principal), expected_version(request)
     )
-    return no_content(request, await read_your_writes(request, position))
+    committed = await run_command(request, command, command_context(request, principal))
+    return no_content(request, await read_your_writes(request, committed.position))
 
 
 async def start_deployment(request: Request) -> Response:
-    principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
+    principal = await authenticated(request)
+    command = StartDeployment(path_id(request, "deployment_id"), _writable_keysets(principal))
     context = command_context(request, principal)
-    packages = container_of(request).packages
-    command = partial(packages.start_deployment, deployment_id, context)
-    return await answer_once(request, await request.body(), command, _render_changed)
+    return await answer_once(request, await request.body(), command, context, _render_changed)
 
 
 async def stop_deployment(request: Request) -> Response:
-    principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
+    principal = await authenticated(request)
+    command = StopDeployment(path_id(request, "deployment_id"), _writable_keysets(principal))
     force = request.query_params.get("force", "false").lower()
     if force not in {"true", "false"}:
         raise validation_failed("force: must be true or false")
-    context = command_context(request, principal)
-    packages = container_of(request).packages
-    saved = await run_command(request, partial(packages.stop_deployment, deployment_id, context))
-    return await answer(request, saved, _render_changed)
+    committed = await run_command(request, command, command_context(request, principal))
+    return await answer(request, committed, _render_changed)
 
 
 async def stop_all(request: Request) -> Response:
     principal = await authenticated(request)
     require(principal, DEPLOYMENT_WRITE, None)
     package_id, revision_id = _one_of(request, "package_id", "package_revision_id")
-    context = command_context(request, principal)
-    packages = container_of(request).packages
-    saved = await run_command(
-        request,
-        lambda: packages.stop_all(context, package_id=package_id, revision_id=revision_id),
-    )
-    headers = await read_your_writes(request, saved.position)
-    data = [responses.deployment_of(saved.package, d) for d in saved.deployment_ids]
+    command = StopDeployments(package_id=package_id, revision_id=revision_id)
+    committed = await run_command(request, command, command_context(request, principal))
+    headers = await read_your_writes(request, committed.position)
+    change = committed.value
+    data = [responses.deployment_of(change.package, d) for d in change.deployment_ids]
     return success(request, 200, data, headers=headers)
 
 

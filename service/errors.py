@@ -5,22 +5,7 @@ Domain errors are translated here and nowhere else.
 
 from __future__ import annotations
 
-from commands.errors import (
-    ConcurrentChangeError,
-    ConflictError,
-    DeploymentIdTakenError,
-    DeploymentNotFoundError,
-    DomainError,
-    FunctionLimitExceededError,
-    LimitReachedError,
-    PackageIdTakenError,
-    PackageNameTakenError,
-    PackageNotFoundError,
-    RevisionIdTakenError,
-    RevisionNotFoundError,
-    StoreUnavailableError,
-    VersionMismatchError,
-)
+from commands import errors as domain
 
 RETRY_AFTER_SECONDS = "2"
 
@@ -70,6 +55,10 @@ def body_too_large(limit: int) -> ApiError:
     return ApiError(413, "FAAS-413", f"The body is larger than the limit of {limit} bytes")
 
 
+def lacks_permission(permission: str) -> ApiError:
+    return ApiError(403, "FAAS-403", f"The API key lacks the permission {permission}")
+
+
 def internal_error() -> ApiError:
     return ApiError(500, "FAAS-500", "Internal server error")
 
@@ -90,27 +79,44 @@ def store_unavailable(message: str = "The store is unavailable. Retry later.") -
     return ApiError(503, "FAAS-503", message, headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
-def from_domain(error: DomainError) -> ApiError:
+# Each domain error's status and code; a subclass not listed takes its nearest base's.
+DOMAIN_ERRORS: dict[type[domain.DomainError], tuple[int, str]] = {
+    domain.NotFoundError: (404, "FAAS-404"),
+    domain.TakenError: (409, "FAAS-409"),
+    domain.PackageLimitReachedError: (422, "FAAS-1005"),
+    domain.FunctionLimitExceededError: (422, "FAAS-1006"),
+    domain.DeploymentLimitReachedError: (422, "FAAS-1030"),
+    domain.RunningLimitReachedError: (422, "FAAS-1033"),
+    domain.RevisionLimitReachedError: (422, "FAAS-1037"),
+    domain.IdempotencyKeyReusedError: (422, "FAAS-1031"),
+    domain.IdempotencyKeyInProgressError: (409, "FAAS-1032"),
+    domain.DeploymentRunningError: (409, "FAAS-1014"),
+    domain.AlreadyDeployedError: (409, "FAAS-1015"),
+    domain.PackageRunningError: (409, "FAAS-1016"),
+    domain.RevisionRunningError: (409, "FAAS-1017"),
+}
+
+
+def from_domain(error: domain.DomainError) -> ApiError:
     """The one translation of domain errors into HTTP answers."""
-    if isinstance(
-        error,
-        PackageIdTakenError | PackageNameTakenError | RevisionIdTakenError | DeploymentIdTakenError,
-    ):
-        return ApiError(409, "FAAS-409", str(error))
-    if isinstance(error, LimitReachedError):
-        return ApiError(422, error.code, str(error))
-    if isinstance(error, ConflictError):
-        return ApiError(409, error.code, str(error))
-    if isinstance(error, PackageNotFoundError | RevisionNotFoundError | DeploymentNotFoundError):
+    if isinstance(error, domain.NotFoundError):
         return ApiError(404, "FAAS-404", "Entity not found")
-    if isinstance(error, VersionMismatchError):
-        return ApiError(412, "FAAS-412", str(error))
-    if isinstance(error, ConcurrentChangeError):
+    if isinstance(error, domain.VersionMismatchError):
+        return ApiError(
+            412,
+            "FAAS-412",
+            f"If-Match names version {error.expected}; the current version is {error.actual}",
+        )
+    if isinstance(error, domain.KeysetNotPermittedError):
+        return lacks_permission(error.permission)
+    if isinstance(error, domain.ConcurrentChangeError):
         return store_unavailable("The package kept changing under this request; retry.")
-    if isinstance(error, FunctionLimitExceededError):
-        return ApiError(422, "FAAS-1006", str(error))
-    if isinstance(error, StoreUnavailableError):
+    if isinstance(error, domain.StoreUnavailableError):
         return store_unavailable(
             "The event store is unavailable; nothing was written. Retry later."
         )
+    for kind in type(error).__mro__:
+        if kind in DOMAIN_ERRORS:
+            status, code = DOMAIN_ERRORS[kind]
+            return ApiError(status, code, str(error))
     return internal_error()

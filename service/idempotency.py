@@ -6,28 +6,22 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from commands.idempotency import AnsweredBefore, Idempotency, StoredResponse
+from commands.command import Command
+from commands.context import CommandContext
+from commands.group_commit import Committed
+from commands.idempotency import AnsweredBefore, Idempotency, RecordedAnswer
 from service.commanding import run_command
 from service.consistency import read_your_writes
 from service.envelope import success
 from service.errors import validation_failed
 
-
-class Committed(Protocol):
-    """A command's result: where in the log its last event is."""
-
-    @property
-    def position(self) -> int: ...
-
-
-T = TypeVar("T", bound=Committed)
+R = TypeVar("R")
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 # 1 to 255 printable ASCII characters, as the contract says.
@@ -36,13 +30,13 @@ VALID_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 _encoder = msgspec.json.Encoder()
 
 
-def stored(status: int, data: Any, headers: dict[str, str] | None = None) -> StoredResponse:
+def stored(status: int, data: Any, headers: dict[str, str] | None = None) -> RecordedAnswer:
     """An answer in the form it is kept in: ``data`` as its JSON text."""
-    return StoredResponse(status, _encoder.encode(data).decode(), headers or {})
+    return RecordedAnswer(status, _encoder.encode(data).decode(), headers or {})
 
 
 def idempotency_of(
-    request: Request, body: bytes, render: Callable[[Any], StoredResponse]
+    request: Request, body: bytes, render: Callable[[Any], RecordedAnswer]
 ) -> Idempotency | None:
     """The request's key, scoped to its route; the fingerprint covers the path, the query
     and the body, so a key reused for anything else is told apart."""
@@ -63,26 +57,29 @@ def idempotency_of(
 async def answer_once(
     request: Request,
     body: bytes,
-    command: Callable[[Idempotency | None], T],
-    render: Callable[[T], StoredResponse],
+    command: Command[R],
+    context: CommandContext,
+    render: Callable[[R], RecordedAnswer],
 ) -> Response:
-    """Run a POST's command (in the thread pool) and answer; for a repeat of an
-    ``Idempotency-Key``, the first answer again, byte for byte in ``data``."""
+    """Run a POST's command and answer; for a repeat of an ``Idempotency-Key``, the first
+    answer again, byte for byte in ``data``."""
     once = idempotency_of(request, body, render)
     try:
-        outcome = await run_command(request, partial(command, once))
+        committed = await run_command(request, command, context, once)
     except AnsweredBefore as repeat:
         headers = {**repeat.response.headers, REPLAYED_HEADER: "true"}
         return _respond(request, repeat.response, headers)
-    return await answer(request, outcome, render)
+    return await answer(request, committed, render)
 
 
-async def answer(request: Request, outcome: T, render: Callable[[T], StoredResponse]) -> Response:
+async def answer(
+    request: Request, committed: Committed[R], render: Callable[[R], RecordedAnswer]
+) -> Response:
     """A command's answer, once the read model has its change."""
-    response = render(outcome)
-    headers = {**await read_your_writes(request, outcome.position), **response.headers}
+    response = render(committed.value)
+    headers = {**await read_your_writes(request, committed.position), **response.headers}
     return _respond(request, response, headers)
 
 
-def _respond(request: Request, response: StoredResponse, headers: dict[str, str]) -> Response:
+def _respond(request: Request, response: RecordedAnswer, headers: dict[str, str]) -> Response:
     return success(request, response.status, msgspec.Raw(response.data.encode()), headers)

@@ -4,16 +4,16 @@ and DELETE; each honours ``If-Match`` and answers once the read model has the ch
 from __future__ import annotations
 
 import re
-from functools import partial
 from uuid import UUID
 
 import msgspec
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from commands.application import SavedRevision
-from commands.commands import DeletePackage, DeleteRevision
-from commands.idempotency import StoredResponse
+from commands.handlers.packages import DeletePackage
+from commands.handlers.revisions import DeleteRevision, RevisionChange
+from commands.idempotency import RecordedAnswer
 from commands.keys import PACKAGE_WRITE
 from service import responses
 from service.body import read_json_body
@@ -71,21 +71,19 @@ async def update_package(request: Request) -> Response:
         decode(update_package_decoder, body), package_id, expected_version(request)
     )
     context = command_context(request, principal)
-    saved = await run_command(request, partial(container.packages.update_package, command, context))
-    headers = await read_your_writes(request, saved.position)
-    headers["ETag"] = f'"{saved.package.version}"'
-    return success(request, 200, responses.created_package(saved.package), headers=headers)
+    committed = await run_command(request, command, context)
+    package = committed.value
+    headers = await read_your_writes(request, committed.position)
+    headers["ETag"] = f'"{package.version}"'
+    return success(request, 200, responses.package_of(package), headers=headers)
 
 
 async def delete_package(request: Request) -> Response:
     principal = await caller(request, PACKAGE_WRITE)
-    container = container_of(request)
     command = DeletePackage(path_id(request, "package_id"), expected_version(request))
     context = command_context(request, principal)
-    position = await run_command(
-        request, partial(container.packages.delete_package, command, context)
-    )
-    return no_content(request, await read_your_writes(request, position))
+    committed = await run_command(request, command, context)
+    return no_content(request, await read_your_writes(request, committed.position))
 
 
 async def create_revision(request: Request) -> Response:
@@ -96,17 +94,15 @@ async def create_revision(request: Request) -> Response:
         decode(create_revision_decoder, body), container.settings.max_code_bytes
     )
     context = command_context(request, principal)
-    return await answer_once(
-        request,
-        body,
-        partial(container.packages.add_revision, command, context),
-        _render_created_revision,
+    return await answer_once(request, body, command, context, _render_created_revision)
+
+
+def _render_created_revision(added: RevisionChange) -> RecordedAnswer:
+    location = f"{BASE_PATH}/package-revisions/{added.revision_id}"
+    functions = responses.recorded_functions(
+        added.package, added.revision_id, added.functions or []
     )
-
-
-def _render_created_revision(saved: SavedRevision) -> StoredResponse:
-    location = f"{BASE_PATH}/package-revisions/{saved.revision_id}"
-    data = responses.revision_of(saved.package, saved.revision_id)
+    data = responses.revision_of(added.package, added.revision_id, functions)
     return stored(201, data, {"Location": location})
 
 
@@ -119,23 +115,22 @@ async def update_revision(request: Request) -> Response:
         decode(update_revision_decoder, body), revision_id, expected_version(request)
     )
     context = command_context(request, principal)
-    saved = await run_command(
-        request, partial(container.packages.update_revision, command, context)
+    committed = await run_command(request, command, context)
+    changed = committed.value
+    headers = await read_your_writes(request, committed.position)
+    headers["ETag"] = f'"{changed.package.revisions[changed.revision_id].version}"'
+    # A revision's functions never change: the read model's are its own, with their code.
+    view = await run_in_threadpool(
+        container.read_model.revision, principal.account_id, changed.revision_id
     )
-    headers = await read_your_writes(request, saved.position)
-    revision = saved.package.revisions[saved.revision_id]
-    headers["ETag"] = f'"{revision.version}"'
-    return success(
-        request, 200, responses.revision_of(saved.package, saved.revision_id), headers=headers
-    )
+    functions = [] if view is None else [responses.function(row) for row in view.functions]
+    data = responses.revision_of(changed.package, changed.revision_id, functions)
+    return success(request, 200, data, headers=headers)
 
 
 async def delete_revision(request: Request) -> Response:
     principal = await caller(request, PACKAGE_WRITE)
-    container = container_of(request)
     command = DeleteRevision(path_id(request, "revision_id"), expected_version(request))
     context = command_context(request, principal)
-    position = await run_command(
-        request, partial(container.packages.delete_revision, command, context)
-    )
-    return no_content(request, await read_your_writes(request, position))
+    committed = await run_command(request, command, context)
+    return no_content(request, await read_your_writes(request, committed.position))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -21,8 +22,9 @@ from service.wire import (
 )
 
 
-def created_package(package: Package) -> PackageResponse:
-    """A package just created, from its aggregate: one revision, nothing deployed yet."""
+def package_of(package: Package) -> PackageResponse:
+    """A package as a command left it, from its aggregate, with the counters a read of it
+    answers."""
     return PackageResponse(
         id=str(package.id),
         package_blueprint_id=package.package_blueprint_id,
@@ -31,45 +33,55 @@ def created_package(package: Package) -> PackageResponse:
         api_managed=package.api_managed,
         tags=package.tags,
         revisions_total=len(package.revisions),
-        revisions_running=0,
-        package_deployments_total=0,
-        package_deployments_running=0,
+        revisions_running=len(package.running_revisions()),
+        package_deployments_total=len(package.deployments),
+        package_deployments_running=len(package.running_deployments()),
         created_dttm=format_timestamp(package.created_on),
         updated_dttm=format_timestamp(package.modified_on),
     )
 
 
-def revision_of(package: Package, revision_id: str) -> RevisionResponse:
-    """A revision as a command left it, from its package aggregate (nothing deployed yet)."""
+def revision_of(
+    package: Package, revision_id: str, functions: Sequence[FunctionResponse]
+) -> RevisionResponse:
+    """A revision as a command left it, from its package aggregate and its functions (which
+    the aggregate holds without their code)."""
     revision = package.revisions[revision_id]
-    created = format_timestamp(revision.created_on)
-    updated = format_timestamp(revision.updated_on)
+    of_revision = [d for d in package.deployments.values() if d.revision_id == revision_id]
     return RevisionResponse(
         id=revision.revision_id,
         package_id=str(package.id),
         name=revision.name,
         description=revision.description,
-        package_deployments_total=0,
-        package_deployments_running=0,
-        created_dttm=created,
-        updated_dttm=updated,
-        functions=[
-            FunctionResponse(
-                id=function.function_id,
-                function_revision_id=function.function_revision_id,
-                package_revision_id=revision.revision_id,
-                name=function.name,
-                language=function.language,
-                type=function.type,
-                sort_order=function.sort_order,
-                code=function.code,
-                config=function.config,
-                created_dttm=created,
-                updated_dttm=created,
-            )
-            for function in revision.functions
-        ],
+        package_deployments_total=len(of_revision),
+        package_deployments_running=sum(d.running for d in of_revision),
+        created_dttm=format_timestamp(revision.created_on),
+        updated_dttm=format_timestamp(revision.updated_on),
+        functions=list(functions),
     )
+
+
+def recorded_functions(
+    package: Package, revision_id: str, functions: list[dict[str, Any]]
+) -> list[FunctionResponse]:
+    """The functions of a revision a command has just added, as its event recorded them."""
+    created = format_timestamp(package.revisions[revision_id].created_on)
+    return [
+        FunctionResponse(
+            id=item["function_id"],
+            function_revision_id=item["function_revision_id"],
+            package_revision_id=revision_id,
+            name=item["name"],
+            language=item["language"],
+            type=item["type"],
+            sort_order=item["sort_order"],
+            code=item["code"],
+            config=item["config"],
+            created_dttm=created,
+            updated_dttm=created,
+        )
+        for item in sorted(functions, key=lambda item: item["sort_order"])
+    ]
 
 
 def package(row: PackageRow) -> PackageResponse:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from commands.application import SavedPackage
-from commands.idempotency import StoredResponse
+from commands.idempotency import RecordedAnswer
 from commands.keys import PACKAGE_READ, PACKAGE_WRITE
+from commands.package import Package
 from projections.queries import FUNCTION_SORTS, PACKAGE_SORTS, REVISION_SORTS
 from service import responses
 from service.audit_routes import package_as_of_time, parse_as_of
@@ -37,17 +35,12 @@ async def create_package(request: Request) -> Response:
     wire = decode(create_package_decoder, body)
     command = create_package_command(wire, container.settings.max_code_bytes)
     context = command_context(request, principal)
-    return await answer_once(
-        request,
-        body,
-        partial(container.packages.create_package, command, context),
-        _render_created_package,
-    )
+    return await answer_once(request, body, command, context, _render_created_package)
 
 
-def _render_created_package(saved: SavedPackage) -> StoredResponse:
-    location = f"{BASE_PATH}/packages/{saved.package.id}"
-    return stored(201, responses.created_package(saved.package), {"Location": location})
+def _render_created_package(package: Package) -> RecordedAnswer:
+    location = f"{BASE_PATH}/packages/{package.id}"
+    return stored(201, responses.package_of(package), {"Location": location})
 
 
 async def list_packages(request: Request) -> Response:

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from eventsourcing.postgres import PostgresFactory
-from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
-from psycopg import Connection
 from psycopg.conninfo import make_conninfo
 
-from commands.postgres_recorder import ServicePostgresAggregateRecorder
-from projections.database import (
-    POOL_RECONNECT_SECONDS,
-    Database,
-    PostgresDatabase,
-    SQLiteDatabase,
-)
+from commands.persistence.postgres import dead_server_keywords
+from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from service.settings import SettingsError
 
 DEFAULT_POSTGRES_HOST = "127.0.0.1"
@@ -63,28 +53,13 @@ def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
     return PostgresDatabase(conninfo, timeout_seconds=timeout_seconds)
 
 
-def dead_server_keywords(timeout_seconds: int) -> dict[str, str]:
-    """libpq settings that end a connection to a server that stopped answering (its host gone,
-    the network cut) within seconds, rather than after the system's TCP retries (about 15
-    minutes, all that time holding the writer or a reader): data sent and unacknowledged for
-    ``timeout_seconds``, or a silent connection whose keepalive probes (the first after
-    ``timeout_seconds`` of silence, then 1 s apart) go unanswered."""
-    return {
-        "keepalives": "1",
-        "keepalives_idle": str(timeout_seconds),
-        "keepalives_interval": "1",
-        "keepalives_count": "3",
-        "tcp_user_timeout": str(timeout_seconds * 1000),
-    }
-
-
 def _sqlite_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
     if parts.netloc or not parts.path.removeprefix("/"):
         raise SettingsError("FAAS_DATABASE_URL: expected sqlite:///path/file.sqlite3")
     path = Path(unquote(parts.path.removeprefix("/")))
     path.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "PERSISTENCE_MODULE": f"{__name__}:DurableSQLiteFactory",
+        "PERSISTENCE_MODULE": "commands.persistence.sqlite:Factory",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": str(timeout_seconds),
         "CREATE_TABLE": "y",
@@ -100,8 +75,7 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
     except ValueError:
         raise SettingsError("FAAS_DATABASE_URL: the port must be a number") from None
     return {
-        "PERSISTENCE_MODULE": f"{__name__}:ServicePostgresFactory",
-        "APPLICATION_RECORDER_TOPIC": "commands.postgres_recorder:ServicePostgresRecorder",
+        "PERSISTENCE_MODULE": "commands.persistence.postgres:Factory",
         "POSTGRES_DBNAME": dbname,
         # Always TCP, never the unix socket: psycopg's pipeline mode has been seen to
         # hang over the socket on statements of about 1 MB (a maximum-size create).
@@ -114,66 +88,3 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y",
     }
-
-
-# The event store is read by key (a batch's streams, a page of the log): a parallel plan
-# only forks worker processes. The planner picks one for a batch's read of many streams,
-# whose estimate looks large, and then every batch pays for the forks under its lock. Set
-# once a connection is made, not as a startup option, which connection poolers such as
-# PgBouncer refuse.
-NO_PARALLEL_QUERY = "SET max_parallel_workers_per_gather = 0"
-
-
-class ServicePostgresFactory(PostgresFactory):
-    """The library's PostgreSQL factory; its connections give up on a server that stopped
-    answering (``dead_server_keywords``), after the store's timeout, and its pool connects
-    again as soon as the server is back (``POOL_RECONNECT_SECONDS``)."""
-
-    aggregate_recorder_class = ServicePostgresAggregateRecorder
-
-    def __init__(self, env: Any) -> None:
-        super().__init__(env)
-        # The pool opens on first use: every connection it makes has these. Its timeout is
-        # the store's (``POSTGRES_CONNECT_TIMEOUT``).
-        pool = self.datastore.pool
-        assert isinstance(pool.kwargs, dict)  # as the library builds it
-        pool.kwargs = {**pool.kwargs, **dead_server_keywords(int(pool.timeout))}
-        pool._configure = _also_without_parallel_query(pool._configure)
-        pool.reconnect_timeout = POOL_RECONNECT_SECONDS
-
-
-def _also_without_parallel_query(
-    configure: Callable[[Connection[Any]], None] | None,
-) -> Callable[[Connection[Any]], None]:
-    """The pool's set-up of a new connection (the library's: autocommit, an idle timeout),
-    then no parallel query for the connection's session."""
-
-    def configure_connection(connection: Connection[Any]) -> None:
-        if configure is not None:
-            configure(connection)
-        connection.execute(NO_PARALLEL_QUERY)
-        if not connection.autocommit:
-            connection.commit()  # a pool discards a connection left in a transaction
-
-    return configure_connection
-
-
-class DurableSQLiteConnectionPool(SQLiteConnectionPool):
-    """Connections that fsync every commit (WAL mode is set by the library)."""
-
-    def _create_connection(self) -> SQLiteConnection:
-        connection = super()._create_connection()
-        connection.cursor().execute("PRAGMA synchronous=FULL")
-        return connection
-
-
-class DurableSQLiteFactory(SQLiteFactory):
-    """The library's SQLite factory with durable connections."""
-
-    def __init__(self, env: Any) -> None:
-        super().__init__(env)
-        given = self.datastore.pool
-        self.datastore.pool = DurableSQLiteConnectionPool(
-            db_name=given.db_name, lock_timeout=given.lock_timeout
-        )
-        given.close()

@@ -10,13 +10,9 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET
 
-from commands.commands import (
-    AddRevision,
-    CreatePackage,
-    FunctionSpec,
-    UpdatePackage,
-    UpdateRevision,
-)
+from commands.handlers.packages import CreatePackage, UpdatePackage
+from commands.handlers.revisions import AddRevision, UpdateRevision
+from commands.package import FunctionSpec
 from service.errors import validation_failed
 from service.wire import (
     CreatePackageRequest,
@@ -124,14 +120,15 @@ def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) ->
     """The ``AddRevision`` command, or a 400 listing every broken rule by path."""
     problems = list(_read_only_problems(request, REVISION_READ_ONLY, "$"))
     problems += client_id_problems(request.id, "$.id")
-    problems += _blank_name_problems(request.name, "$.name")
+    if isinstance(request.name, str):
+        problems += _blank_name_problems(request.name, "$.name")
     problems += _function_list_problems(request.functions, max_code_bytes)
     if problems:
         raise validation_failed(*problems)
     return AddRevision(
         package_id=request.package_id,
         revision_id=_set_or_none(request.id),
-        name=request.name.strip(),
+        name=request.name.strip() if isinstance(request.name, str) else None,
         description=request.description,
         functions=tuple(
             _function_spec(function, position)

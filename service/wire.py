@@ -111,8 +111,8 @@ class UpdatePackageRequest(StrictRequest):
 
 class CreateRevisionRequest(StrictRequest):
     package_id: UUID
-    name: Name
     functions: Annotated[list[FunctionRequest], Meta(min_length=1)]
+    name: Name | UnsetType = UNSET
     id: UUID | UnsetType = UNSET
     description: Description = ""
     package_deployments_total: ReadOnly = UNSET

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from starlette.testclient import TestClient
 
+from commands.handlers.keys import RevokeApiKey
 from commands.keys import DEPLOYMENT_READ, DEPLOYMENT_WRITE, PACKAGE_READ, PACKAGE_WRITE, Grant
 from service.app import create_app
 from service.settings import Settings
@@ -109,7 +110,7 @@ def test_a_revoked_key_is_401_faas_1002(world: Any) -> None:
     container = client.app.state.container
     # Checked once, so its digest is not taken again while its record stands.
     assert client.get(f"{BASE}/packages/{ids['package']}").status_code == 200
-    container.packages.revoke_api_key(uuid_of(key), context(key.account_id))
+    container.commands.run(RevokeApiKey(uuid_of(key)), context(key.account_id))
     container.keys.refresh()
     for method, path, _, body in endpoints(ids):
         assert_refused(call(client, method, path, body, {}), 401, "FAAS-1002")
@@ -179,7 +180,7 @@ def test_another_accounts_resources_are_404_like_unknown_ones(world: Any) -> Non
 
 def test_the_key_id_is_the_actor_of_every_event(world: Any) -> None:
     client, key, ids = world
-    app = client.app.state.container.packages
+    app = client.app.state.container.store
     events = list(app.events.get(UUID(ids["package"])))
     assert {event.actor for event in events} == {key.key_id}
     assert {event.account_id for event in events} == {key.account_id}
@@ -190,8 +191,9 @@ def test_a_revocation_reaches_another_app_instance_within_a_second(store_url: st
     with keyed_client(settings) as (first, key), TestClient(create_app(settings)) as second:
         second.headers.update(key.headers)
         assert second.get(f"{BASE}/packages").status_code == 200
-        first.app.state.container.packages.revoke_api_key(  # type: ignore[attr-defined]
-            uuid_of(key), context(key.account_id)
+        revoke = RevokeApiKey(uuid_of(key))
+        first.app.state.container.commands.run(  # type: ignore[attr-defined]
+            revoke, context(key.account_id)
         )
         revoked_at = time.monotonic()
         while second.get(f"{BASE}/packages").status_code == 200:

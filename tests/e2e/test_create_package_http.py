@@ -98,7 +98,7 @@ def test_the_correlation_id_is_echoed_and_stored_in_every_event(
 
     assert response.headers["x-correlation-id"] == "trace:42.a_b-c"
     assert response.json()["meta"]["correlationId"] == "trace:42.a_b-c"
-    app = client.app.state.container.packages  # type: ignore[attr-defined]
+    app = client.app.state.container.store  # type: ignore[attr-defined]
     events = list(app.events.get(UUID(response.json()["data"]["id"])))
     assert {event.correlation_id for event in events} == {"trace:42.a_b-c"}
     assert isinstance(events[0], PackageCreated)
@@ -124,14 +124,14 @@ def test_a_malformed_correlation_id_is_faas_1000(client: TestClient, value: byte
 
 
 def test_validation_errors_name_the_path_and_write_nothing(client: TestClient) -> None:
-    before = client.app.state.container.packages.recorder.max_notification_id()  # type: ignore[attr-defined]
+    before = client.app.state.container.store.recorder.max_notification_id()  # type: ignore[attr-defined]
     body = package_body(functions=[function_body(type="ON_REQUEST", config={})])
 
     response = client.post(URL, json=body)
 
     envelope = assert_error(response, 400, "FAAS-400")
     assert "$.functions[0].config.path" in envelope["errors"][0]["message"]  # type: ignore[index]
-    after = client.app.state.container.packages.recorder.max_notification_id()  # type: ignore[attr-defined]
+    after = client.app.state.container.store.recorder.max_notification_id()  # type: ignore[attr-defined]
     assert after == before
 
 
@@ -227,10 +227,9 @@ def test_the_largest_allowed_create_is_stored(client: TestClient) -> None:
     response = client.post(URL, content=raw, headers={"Content-Type": "application/json"})
 
     assert response.status_code == 201, response.text[:500]
-    app = client.app.state.container.packages  # type: ignore[attr-defined]
-    stored = app.repository.get(UUID(response.json()["data"]["id"]))
-    (revision,) = stored.revisions.values()
-    assert [len(function.code) for function in revision.functions] == [code_size] * count
+    store = client.app.state.container.store  # type: ignore[attr-defined]
+    *_, registered = store.events.get(UUID(response.json()["data"]["id"]))
+    assert [len(function["code"]) for function in registered.functions] == [code_size] * count
 
 
 def test_an_unexpected_failure_is_a_500_without_detail_and_logged(
@@ -239,7 +238,7 @@ def test_an_unexpected_failure_is_a_500_without_detail_and_logged(
     def explode(*_: object) -> None:
         raise RuntimeError("secret detail: SELECT * FROM accounts")
 
-    monkeypatch.setattr(client.app.state.container.packages, "create_package", explode)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.container.commands, "submit", explode)  # type: ignore[attr-defined]
 
     with caplog.at_level(logging.ERROR, logger="faas.service"):
         response = client.post(URL, json=package_body(), headers={"X-Correlation-Id": "boom-1"})

@@ -10,8 +10,8 @@ from uuid import UUID
 import pytest
 from starlette.testclient import TestClient
 
-from commands.errors import ConflictError, PackageNameTakenError
-from commands.idempotency import AnsweredBefore, Idempotency, StoredResponse
+from commands.errors import IdempotencyKeyInProgressError, PackageNameTakenError
+from commands.idempotency import AnsweredBefore, Idempotency, RecordedAnswer
 from service.bootstrap import Container
 from service.settings import Settings
 from tests.support.builders import package_body, unique_account
@@ -46,7 +46,7 @@ def test_a_repeat_answers_the_first_response_and_writes_nothing(
     client, _ = keyed
     body = package_body()
 
-    recorder = client.app.state.container.packages.recorder  # type: ignore[attr-defined]
+    recorder = client.app.state.container.store.recorder  # type: ignore[attr-defined]
 
     first = post(client, PACKAGES, body, "create-1")
     head_after_first = recorder.max_notification_id()
@@ -165,7 +165,7 @@ def once(key: str, body: bytes = b"{}") -> Idempotency:
         key,
         "POST /v2/faas/packages",
         body.hex(),
-        lambda saved: StoredResponse(201, json.dumps({"id": str(saved.package.id)}), {}),
+        lambda package: RecordedAnswer(201, json.dumps({"id": str(package.id)}), {}),
     )
 
 
@@ -177,20 +177,20 @@ def test_concurrent_requests_with_one_key_have_exactly_one_result(
     turns = iter(range(1000))
 
     def attempt() -> object:
-        packages = instances[next(turns) % len(instances)].packages
+        commands = instances[next(turns) % len(instances)].commands
         try:
-            return packages.create_package(command, caller, once("race"))
+            return commands.run(command, caller, once("race"))
         except AnsweredBefore as repeat:
             return repeat.response
 
     results, errors = race(12, attempt)
 
-    created = [r for r in results if not isinstance(r, StoredResponse)]
+    created = [r for r in results if not isinstance(r, RecordedAnswer)]
     assert len(created) == 1, results
-    first_data = json.dumps({"id": str(created[0].package.id)})  # type: ignore[attr-defined]
-    assert all(r.data == first_data for r in results if isinstance(r, StoredResponse))
+    first_data = json.dumps({"id": str(created[0].value.id)})  # type: ignore[attr-defined]
+    assert all(r.data == first_data for r in results if isinstance(r, RecordedAnswer))
     # A repeat decided with the first in one transaction is told to come back later.
-    assert all(isinstance(e, ConflictError) and e.code == "FAAS-1032" for e in errors), errors
+    assert all(isinstance(e, IdempotencyKeyInProgressError) for e in errors), errors
     repeat = results + errors
     assert len(repeat) == 12
 
@@ -204,9 +204,9 @@ def test_a_key_is_kept_for_24_hours(container: Container) -> None:
         correlation_id=caller.correlation_id,
         requested_at=caller.requested_at - timedelta(hours=24, seconds=1),
     )
-    first = container.packages.create_package(command, long_ago, once("daily"))
+    first = container.commands.run(command, long_ago, once("daily"))
 
     # Past 24 hours the key is new again: the command runs, and meets its own package.
     with pytest.raises(PackageNameTakenError):
-        container.packages.create_package(command, caller, once("daily"))
-    assert isinstance(first.package.id, UUID)
+        container.commands.run(command, caller, once("daily"))
+    assert isinstance(first.value.id, UUID)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from starlette.testclient import TestClient
 
-from commands.commands import CommandContext, CreatePackage, FunctionSpec
-from commands.package import Package, PackageName
+from commands.context import CommandContext, Limits
+from commands.handlers.packages import CreatePackage, create_package
+from commands.memory import InMemoryUnitOfWork
+from commands.package import FunctionSpec
 from service.app import create_app
 from service.settings import Settings
 from service.wire import now_to_the_millisecond
@@ -214,13 +217,12 @@ def test_counts_and_pages_stay_right_with_thousands_of_packages(
     container = api.app.state.container  # type: ignore[attr-defined]
     context = CommandContext(key.account_id, "seed", "seed", now_to_the_millisecond())
     function = FunctionSpec("f", "ON_REQUEST", "code", 0, {"path": "p"})
-    for _ in range(12):
-        batch: list[Package | PackageName] = []
-        for _ in range(100):
-            command = CreatePackage(name=unique_name(), functions=(function,))
-            package = Package.create(command, context, max_functions=50)
-            batch += [package, PackageName.claim(command.name, package.id, context)]
-        container.packages.save(*batch)
+    # Saved in bulk, past the account's package limit.
+    seeding = InMemoryUnitOfWork(context)
+    create = partial(create_package, limits=Limits(packages_per_account=1200))
+    for _ in range(1200):
+        seeding.run(create, CreatePackage(unique_name(), (function,)))
+    container.store.events.put(seeding.take_events())
     container.projector.catch_up()
 
     seen: list[str] = []

@@ -93,7 +93,7 @@ def test_a_store_still_opening_when_the_app_stops_is_closed_once_it_opens(
     gate.set()  # the app has stopped; the store opens only now
 
     wait_until(lambda: bool(opened))
-    wait_until(lambda: opened[0].packages.writer.stopped)
+    wait_until(lambda: opened[0].commands.group_commit.writer.stopped)
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from uuid import UUID
 
+from commands.handlers.keys import RevokeApiKey
 from projections.audit import AuditFilter, AuditRecord, package_as_of, records
 from projections.rows import iso_millis
 from service.bootstrap import Container
@@ -36,8 +37,8 @@ def test_every_event_type_tells_who_when_how_and_what(container: Container) -> N
     start = container.projector.log.head()
     key = issue_key(container)
     caller = context(key.account_id, correlation_id="req-audit-1")
-    saved = container.packages.create_package(create_package(), caller)
-    container.packages.revoke_api_key(UUID(key.key_id), context(key.account_id))
+    saved = container.commands.run(create_package(), caller)
+    container.commands.run(RevokeApiKey(UUID(key.key_id)), context(key.account_id))
 
     found = trail(container, after=start)
 
@@ -52,25 +53,25 @@ def test_every_event_type_tells_who_when_how_and_what(container: Container) -> N
         assert record.time.endswith("Z")
         assert record.aggregate_version >= 1
         assert "secret_sha256" not in record.payload
-    package_events = [r for r in found if r.aggregate_id == str(saved.package.id)]
+    package_events = [r for r in found if r.aggregate_id == str(saved.value.id)]
     assert [r.aggregate_version for r in package_events] == [1, 2, 3]
     assert {r.correlation_id for r in package_events} == {"req-audit-1"}
 
 
 def test_filters_narrow_the_trail(container: Container) -> None:
     start = container.projector.log.head()
-    first = container.packages.create_package(create_package(), context(correlation_id="one"))
+    first = container.commands.run(create_package(), context(correlation_id="one"))
     time.sleep(0.005)  # times are to the millisecond: keep the three apart
     middle = iso_millis(now_to_the_millisecond())
     time.sleep(0.005)
-    second = container.packages.create_package(create_package(), context(correlation_id="two"))
-    account = second.package.account_id
+    second = container.commands.run(create_package(), context(correlation_id="two"))
+    account = second.value.account_id
 
     assert {r.correlation_id for r in trail(container, after=start)} == {"one", "two"}
     assert {r.account_id for r in trail(container, after=start, accounts=frozenset({account}))} == {
         account
     }
-    by_package = trail(container, after=start, package_id=first.package.id)
+    by_package = trail(container, after=start, package_id=first.value.id)
     assert [r.type for r in by_package] == [
         "PackageCreated",
         "RevisionAdded",
@@ -104,7 +105,7 @@ def test_follow_prints_new_events_as_they_land(container: Container) -> None:
     follower = threading.Thread(target=follow)
     follower.start()
     time.sleep(0.2)
-    container.packages.create_package(create_package(), context(correlation_id="late"))
+    container.commands.run(create_package(), context(correlation_id="late"))
     follower.join(timeout=10)
 
     assert not follower.is_alive()
@@ -114,14 +115,14 @@ def test_follow_prints_new_events_as_they_land(container: Container) -> None:
 def test_a_package_as_of_a_time_is_what_get_answered_then(container: Container) -> None:
     caller = context()
     before = now_to_the_millisecond() - timedelta(milliseconds=5)
-    saved = container.packages.create_package(create_package(), caller)
+    saved = container.commands.run(create_package(), caller)
     container.projector.catch_up()
-    answered, _ = container.read_model.package_at_point(caller.account_id, str(saved.package.id))
+    answered, _ = container.read_model.package_at_point(caller.account_id, str(saved.value.id))
     assert answered is not None
 
-    then = package_as_of(container.projector.log, saved.package.id, now_to_the_millisecond())
-    earlier = package_as_of(container.projector.log, saved.package.id, before)
+    then = package_as_of(container.projector.log, saved.value.id, now_to_the_millisecond())
+    earlier = package_as_of(container.projector.log, saved.value.id, before)
 
     assert earlier is None
     assert then is not None
-    assert package_response(then.packages[str(saved.package.id)]) == package_response(answered)
+    assert package_response(then.packages[str(saved.value.id)]) == package_response(answered)

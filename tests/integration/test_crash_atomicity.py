@@ -30,9 +30,9 @@ def test_a_process_killed_mid_save_leaves_no_partial_package(
     )
 
     assert finished.returncode == -signal.SIGKILL, finished.stdout + finished.stderr
-    assert list(container.packages.events.get(package_id)) == []
+    assert list(container.store.events.get(package_id)) == []
     # The name was not claimed either: the same create now succeeds.
-    again = container.packages.create_package(
+    again = container.commands.run(
         create_package(name=name, package_id=package_id), context(account_id=1)
     )
-    assert again.package.id == package_id
+    assert again.value.id == package_id

@@ -8,10 +8,15 @@ from uuid import UUID, uuid4
 import msgspec
 import psycopg
 import pytest
-from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL
 
-from commands.errors import PackageIdTakenError, PackageNameTakenError
+from commands.claims import PackageName
+from commands.errors import (
+    DeploymentIdTakenError,
+    PackageIdTakenError,
+    PackageNameTakenError,
+    RevisionIdTakenError,
+)
 from commands.events import (
     KEY_EVENT_TOPICS,
     FunctionsRegistered,
@@ -19,14 +24,18 @@ from commands.events import (
     PackageNameClaimed,
     RevisionAdded,
 )
+from commands.handlers.deployments import CreateDeployment
+from commands.handlers.keys import IssueApiKey
+from commands.handlers.revisions import AddRevision
 from commands.keys import PACKAGE_READ, Grant
-from commands.package import Package, PackageName
+from commands.package import Package
+from commands.persistence.postgres import ServicePostgresRecorder
+from commands.usage import AccountUsage
 from projections.database import PostgresDatabase
-from projections.source import _topics_after
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from tests.conftest import fresh_postgres_database
-from tests.support.commands import context, create_package
+from tests.support.commands import context, create_package, function_spec
 from tests.support.concurrency import on_each, race
 
 REFUSE_CREATE_TYPE = """
@@ -38,9 +47,9 @@ CREATE EVENT TRIGGER refuse_create_type ON ddl_command_start
 
 
 def test_a_created_package_reads_back_from_the_store(container: Container) -> None:
-    package = container.packages.create_package(create_package(functions=3), context()).package
+    package = container.commands.run(create_package(functions=3), context()).value
 
-    stored: Package = container.packages.repository.get(package.id)
+    stored: Package = container.store.repository.get(package.id)
 
     assert isinstance(stored, Package)
     assert stored.name == package.name
@@ -53,16 +62,16 @@ def test_one_create_appends_its_events_in_order_at_consecutive_positions(
 ) -> None:
     caller = context()
     command = create_package()
-    before = container.packages.recorder.max_notification_id() or 0
+    before = container.store.recorder.max_notification_id() or 0
 
-    package = container.packages.create_package(command, caller).package
+    package = container.commands.run(command, caller).value
 
     name_id = PackageName.id_for(caller.account_id, command.name)
     (revision_id,) = package.revisions
     streams = {package.id, name_id, UUID(revision_id)}
     notifications = [
         notification
-        for notification in container.packages.recorder.select_notifications(before + 1, 100)
+        for notification in container.store.recorder.select_notifications(before + 1, 100)
         if notification.originator_id in streams
     ]
     assert [n.topic for n in notifications] == [
@@ -80,9 +89,9 @@ def test_every_event_reads_back_with_account_actor_correlation_id_and_time(
     container: Container,
 ) -> None:
     caller = context(correlation_id="corr-1")
-    package = container.packages.create_package(create_package(), caller).package
+    package = container.commands.run(create_package(), caller).value
 
-    events = list(container.packages.events.get(package.id))
+    events = list(container.store.events.get(package.id))
 
     expected: list[type] = [PackageCreated, RevisionAdded, FunctionsRegistered]
     assert [type(e) for e in events] == expected
@@ -97,39 +106,39 @@ def test_every_event_reads_back_with_account_actor_correlation_id_and_time(
 def test_a_create_refused_for_its_name_writes_nothing(container: Container) -> None:
     caller = context()
     first = create_package()
-    container.packages.create_package(first, caller)
-    position = container.packages.recorder.max_notification_id()
+    container.commands.run(first, caller)
+    position = container.store.recorder.max_notification_id()
     second = create_package(name=first.name, package_id=uuid4())
 
     with pytest.raises(PackageNameTakenError):
-        container.packages.create_package(second, caller)
+        container.commands.run(second, caller)
 
-    assert list(container.packages.events.get(second.package_id)) == []  # type: ignore[arg-type]
-    assert container.packages.recorder.max_notification_id() == position
+    assert list(container.store.events.get(second.package_id)) == []  # type: ignore[arg-type]
+    assert container.store.recorder.max_notification_id() == position
 
 
 def test_a_repeated_id_is_refused_and_changes_nothing(container: Container) -> None:
     package_id = uuid4()
-    container.packages.create_package(create_package(package_id=package_id), context())
+    container.commands.run(create_package(package_id=package_id), context())
 
     with pytest.raises(PackageIdTakenError):
-        container.packages.create_package(create_package(package_id=package_id), context())
+        container.commands.run(create_package(package_id=package_id), context())
 
-    assert len(list(container.packages.events.get(package_id))) == 3
+    assert len(list(container.store.events.get(package_id))) == 3
 
 
 def test_names_compare_trimmed_and_case_insensitively(container: Container) -> None:
     caller = context()
-    container.packages.create_package(create_package(name="Orders"), caller)
+    container.commands.run(create_package(name="Orders"), caller)
 
     with pytest.raises(PackageNameTakenError):
-        container.packages.create_package(create_package(name="  oRDERS "), caller)
+        container.commands.run(create_package(name="  oRDERS "), caller)
 
 
 def test_another_account_may_use_the_same_name(container: Container) -> None:
-    container.packages.create_package(create_package(name="shared"), context())
+    container.commands.run(create_package(name="shared"), context())
 
-    package = container.packages.create_package(create_package(name="shared"), context()).package
+    package = container.commands.run(create_package(name="shared"), context()).value
 
     assert package.name == "shared"
 
@@ -139,9 +148,7 @@ def test_concurrent_creates_with_one_name_store_exactly_one(instances: list[Cont
     name = create_package().name
     instance = on_each(instances)
 
-    results, errors = race(
-        6, lambda: instance().packages.create_package(create_package(name=name), caller)
-    )
+    results, errors = race(6, lambda: instance().commands.run(create_package(name=name), caller))
 
     assert len(results) == 1
     assert len(errors) == 5
@@ -153,12 +160,12 @@ def test_concurrent_creates_with_one_id_store_exactly_one(container: Container) 
 
     results, errors = race(
         6,
-        lambda: container.packages.create_package(create_package(package_id=package_id), context()),
+        lambda: container.commands.run(create_package(package_id=package_id), context()),
     )
 
     assert len(results) == 1
     assert all(isinstance(error, PackageIdTakenError) for error in errors), errors
-    assert len(list(container.packages.events.get(package_id))) == 3
+    assert len(list(container.store.events.get(package_id))) == 3
 
 
 def test_a_create_repeated_after_its_commit_was_not_heard_is_the_same_write(
@@ -167,39 +174,39 @@ def test_a_create_repeated_after_its_commit_was_not_heard_is_the_same_write(
     """A retried save whose first commit succeeded (but was not acknowledged) is a success."""
     caller = context()
     command = create_package(package_id=uuid4())
-    first = container.packages.create_package(command, caller)
+    first = container.commands.run(command, caller)
 
-    again = container.packages.create_package(command, caller)
+    again = container.commands.run(command, caller)
 
-    assert again.package.id == first.package.id
-    assert len(list(container.packages.events.get(first.package.id))) == 3
+    assert again.value.id == first.value.id
+    assert len(list(container.store.events.get(first.value.id))) == 3
 
 
 def test_the_same_id_from_another_request_is_a_conflict(container: Container) -> None:
     package_id = uuid4()
-    container.packages.create_package(create_package(package_id=package_id), context())
+    container.commands.run(create_package(package_id=package_id), context())
 
     with pytest.raises(PackageIdTakenError):
-        container.packages.create_package(create_package(package_id=package_id), context())
+        container.commands.run(create_package(package_id=package_id), context())
 
 
 def test_a_name_claim_holds_the_package_id(container: Container) -> None:
     caller = context()
     command = create_package()
-    package = container.packages.create_package(command, caller).package
+    package = container.commands.run(command, caller).value
 
     claim_id = PackageName.id_for(caller.account_id, command.name)
-    claim: PackageName = container.packages.repository.get(claim_id)
+    claim: PackageName = container.store.repository.get(claim_id)
 
     assert isinstance(claim, PackageName)
     assert claim.package_id == str(package.id)
-    (event,) = container.packages.events.get(claim.id)
+    (event,) = container.store.events.get(claim.id)
     assert isinstance(event, PackageNameClaimed)
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_the_sqlite_store_is_a_wal_file_with_full_sync(container: Container) -> None:
-    recorder = container.packages.recorder
+    recorder = container.store.recorder
     with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
         cursor.execute("PRAGMA journal_mode")
         journal_mode = cursor.fetchone()[0]
@@ -216,7 +223,7 @@ def test_postgres_connections_give_up_on_a_server_that_stopped_answering(
     """Without these, a connection whose server host vanished mid-commit waits out the
     system's TCP retries (minutes) while holding the writer."""
     timeout_ms = str(container.settings.store_timeout_seconds * 1000)
-    recorder = container.packages.recorder
+    recorder = container.store.recorder
     database = cast(PostgresDatabase, container.database)
     with (
         recorder.datastore.get_connection() as writer,  # type: ignore[attr-defined]
@@ -235,8 +242,8 @@ def test_postgres_reads_of_the_event_store_plan_no_parallel_workers(container: C
     """A parallel plan forks worker processes for every execution: for a batch's read of its
     streams, under its lock."""
     for _ in range(3):
-        container.packages.create_package(create_package(), context())
-    recorder = container.packages.recorder
+        container.commands.run(create_package(), context())
+    recorder = container.store.recorder
     with recorder.datastore.get_connection() as connection:  # type: ignore[attr-defined]
         # Parallel plans made as cheap as they can be: the planner picks one if it may.
         cheap = ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size")
@@ -256,9 +263,9 @@ def test_postgres_key_ring_reads_key_events_from_their_own_index(container: Cont
     """Every process reads the key events twice a second: walking all events written
     meanwhile would cost in proportion to the write rate, times the processes."""
     for _ in range(3):
-        container.packages.create_package(create_package(), context())
-    recorder = cast(PostgresApplicationRecorder, container.packages.recorder)
-    statement = _topics_after(recorder, KEY_EVENT_TOPICS)
+        container.commands.run(create_package(), context())
+    recorder = cast(ServicePostgresRecorder, container.store.recorder)
+    statement = recorder.topics_statement(KEY_EVENT_TOPICS)
     with recorder.datastore.get_connection() as connection:
         connection.execute("SET enable_seqscan = off")  # a few rows: a scan would be cheapest
         plan = connection.execute(SQL("EXPLAIN ") + statement, (0, 1000)).fetchall()
@@ -271,9 +278,9 @@ def test_postgres_key_ring_reads_key_events_from_their_own_index(container: Cont
 def test_the_key_ring_finds_a_key_issued_after_other_events(container: Container) -> None:
     container.keys.refresh()
     for _ in range(3):
-        container.packages.create_package(create_package(), context())
-    key, _ = container.packages.issue_api_key("late", [Grant(PACKAGE_READ)], None, context())
-    container.packages.create_package(create_package(), context())
+        container.commands.run(create_package(), context())
+    key = container.commands.run(IssueApiKey("late", (Grant(PACKAGE_READ),)), context()).value.key
+    container.commands.run(create_package(), context())
 
     container.keys.refresh()
 
@@ -300,45 +307,39 @@ def test_postgres_store_opened_again_does_not_try_to_create_its_types(
 
 
 def test_a_create_reports_the_log_position_of_its_last_event(container: Container) -> None:
-    saved = container.packages.create_package(create_package(), context())
+    saved = container.commands.run(create_package(), context())
 
-    (last,) = container.packages.recorder.select_notifications(saved.position, 1)
+    (last,) = container.store.recorder.select_notifications(saved.position, 1)
     assert last.topic == "faas.AccountUsageChanged"
-    assert container.packages.recorder.max_notification_id() == saved.position
+    assert container.store.recorder.max_notification_id() == saved.position
 
 
 def test_an_id_of_any_other_stream_is_taken(container: Container) -> None:
-    from commands.commands import AddRevision, CreateDeployment
-    from commands.errors import DeploymentIdTakenError, RevisionIdTakenError
-    from tests.support.commands import function_spec
-
     caller = context()
-    saved = container.packages.create_package(create_package(), caller)
-    (revision_id,) = saved.package.revisions
+    saved = container.commands.run(create_package(), caller)
+    (revision_id,) = saved.value.revisions
 
     with pytest.raises(PackageIdTakenError):
-        container.packages.create_package(create_package(package_id=UUID(revision_id)), caller)
+        container.commands.run(create_package(package_id=UUID(revision_id)), caller)
     with pytest.raises(RevisionIdTakenError):
-        container.packages.add_revision(
-            AddRevision(saved.package.id, "v2", (function_spec(),), revision_id=saved.package.id),
+        container.commands.run(
+            AddRevision(saved.value.id, (function_spec(),), "v2", revision_id=saved.value.id),
             caller,
         )
     with pytest.raises(DeploymentIdTakenError):
-        container.packages.create_deployment(
-            CreateDeployment(UUID(revision_id), 1, deployment_id=saved.package.id), caller
+        container.commands.run(
+            CreateDeployment(UUID(revision_id), 1, deployment_id=saved.value.id), caller
         )
 
 
 def test_the_account_usage_is_loaded_from_snapshots(container: Container) -> None:
-    from commands.package import AccountUsage
-
     caller = context()
     for _ in range(101):
-        container.packages.create_package(create_package(functions=1), caller)
+        container.commands.run(create_package(functions=1), caller)
 
-    snapshots = container.packages.snapshots
+    snapshots = container.store.snapshots
     assert snapshots is not None
     usage_id = AccountUsage.id_for(caller.account_id)
     assert list(snapshots.get(usage_id, desc=True, limit=1))
-    usage: AccountUsage = container.packages.repository.get(usage_id)
+    usage: AccountUsage = container.store.repository.get(usage_id)
     assert usage.packages == 101

@@ -10,8 +10,10 @@ import msgspec
 import psycopg
 import pytest
 
-from commands.application import SavedPackage
-from commands.commands import CommandContext, DeletePackage, UpdatePackage
+from commands.context import CommandContext
+from commands.group_commit import Committed
+from commands.handlers.packages import DeletePackage, UpdatePackage
+from commands.package import Package
 from projections.database import DatabaseUnavailableError
 from projections.rebuild import rebuild
 from service.bootstrap import Container
@@ -39,42 +41,42 @@ def shown(kept: Copy) -> dict[str, Any]:
 
 def test_a_package_read_twice_unchanged_is_the_kept_copy(container: Container) -> None:
     caller = context()
-    saved = container.packages.create_package(create_package(), caller)
+    saved = container.commands.run(create_package(), caller)
     container.projector.catch_up()
-    package_id = str(saved.package.id)
+    package_id = str(saved.value.id)
 
     first = read(container, caller.account_id, package_id)
 
     assert first is not None
-    assert shown(first)["name"] == saved.package.name
+    assert shown(first)["name"] == saved.value.name
     assert read(container, caller.account_id, package_id) is first
 
 
 def test_a_change_made_by_another_process_is_seen_at_once(instances: list[Container]) -> None:
     here, there = instances[0], instances[1]
     caller = context()
-    saved = here.packages.create_package(create_package(), caller)
+    saved = here.commands.run(create_package(), caller)
     here.projector.catch_up()
-    package_id = str(saved.package.id)
+    package_id = str(saved.value.id)
     assert read(here, caller.account_id, package_id) is not None  # now kept here
 
     renamed = unique_name()
-    there.packages.update_package(UpdatePackage(saved.package.id, name=renamed), caller)
+    there.commands.run(UpdatePackage(saved.value.id, name=renamed), caller)
     there.projector.catch_up()
 
     again = read(here, caller.account_id, package_id)
     assert again is not None
     assert shown(again)["name"] == renamed
-    there.packages.delete_package(DeletePackage(saved.package.id), caller)
+    there.commands.run(DeletePackage(saved.value.id), caller)
     there.projector.catch_up()
     assert read(here, caller.account_id, package_id) is None
 
 
 def test_another_accounts_package_is_not_found_even_when_kept(container: Container) -> None:
     owner = context()
-    saved = container.packages.create_package(create_package(), owner)
+    saved = container.commands.run(create_package(), owner)
     container.projector.catch_up()
-    package_id = str(saved.package.id)
+    package_id = str(saved.value.id)
     assert read(container, owner.account_id, package_id) is not None
 
     assert read(container, context().account_id, package_id) is None
@@ -82,9 +84,9 @@ def test_another_accounts_package_is_not_found_even_when_kept(container: Contain
 
 def test_a_rebuild_replaces_every_kept_copy(container: Container) -> None:
     caller = context()
-    saved = container.packages.create_package(create_package(), caller)
+    saved = container.commands.run(create_package(), caller)
     container.projector.catch_up()
-    package_id = str(saved.package.id)
+    package_id = str(saved.value.id)
     # A read model that drifted from the log: the copy kept is of the drifted row.
     drift_revisions_total(container, package_id, 9)
     drifted = read(container, caller.account_id, package_id)
@@ -102,7 +104,7 @@ def test_a_check_whose_connection_was_lost_fails_once_then_reconnects(
     container: Container, store_url: str
 ) -> None:
     caller, saved = projected_package_on_postgres(container, store_url)
-    package_id = str(saved.package.id)
+    package_id = str(saved.value.id)
     cache = container.package_cache
 
     async def across_a_lost_connection() -> list[str]:
@@ -134,7 +136,7 @@ def test_a_check_that_outlasts_the_store_timeout_fails_its_round_then_the_next_s
     container: Container, store_url: str
 ) -> None:
     caller, saved = projected_package_on_postgres(container, store_url)
-    package_id = str(saved.package.id)
+    package_id = str(saved.value.id)
     timeout = container.settings.store_timeout_seconds
 
     with psycopg.connect(store_url) as admin:
@@ -149,16 +151,16 @@ def test_a_check_that_outlasts_the_store_timeout_fails_its_round_then_the_next_s
     assert timeout <= waited < timeout + 3, waited
     kept = read(container, caller.account_id, package_id)
     assert kept is not None
-    assert shown(kept)["name"] == saved.package.name
+    assert shown(kept)["name"] == saved.value.name
 
 
 def projected_package_on_postgres(
     container: Container, store_url: str
-) -> tuple[CommandContext, SavedPackage]:
+) -> tuple[CommandContext, Committed[Package]]:
     """A package in the read model, for tests of the checks' own connection (PostgreSQL)."""
     if not store_url.startswith("postgresql"):
         pytest.skip("SQLite checks open no connection of their own")
     caller = context()
-    saved = container.packages.create_package(create_package(), caller)
+    saved = container.commands.run(create_package(), caller)
     container.projector.catch_up()
     return caller, saved

@@ -28,7 +28,7 @@ def create(container: Container, count: int, account_id: int | None = None) -> i
     """Create ``count`` packages of two functions; the account used."""
     caller = context(account_id)
     for _ in range(count):
-        container.packages.create_package(create_package(functions=2), caller)
+        container.commands.run(create_package(functions=2), caller)
     return caller.account_id
 
 
@@ -196,7 +196,7 @@ def runner_for(container: Container) -> ProjectionRunner:
         container.projector,
         container.database,
         container.watch,
-        str(getattr(container.packages.recorder, "channel_name", "")),
+        str(getattr(container.store.recorder, "channel_name", "")),
         idle_seconds=0.05,
         retry_seconds=0.2,
     )

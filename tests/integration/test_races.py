@@ -7,13 +7,14 @@ from uuid import UUID
 
 import pytest
 
-from commands.commands import CreateDeployment, DeletePackage
 from commands.errors import (
-    ConflictError,
     DeploymentNotFoundError,
     LimitReachedError,
     PackageNotFoundError,
+    StateConflictError,
 )
+from commands.handlers.deployments import CreateDeployment, StartDeployment
+from commands.handlers.packages import DeletePackage
 from commands.package import Package
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
@@ -24,17 +25,17 @@ from tests.support.concurrency import on_each, race
 def deployed(container: Container, keysets: list[int]) -> tuple[UUID, list[UUID], int]:
     """A package whose revision is on ``keysets``, stopped; its id, the deployments, account."""
     caller = context()
-    saved = container.packages.create_package(create_package(), caller)
-    (revision,) = saved.package.revisions
+    saved = container.commands.run(create_package(), caller)
+    (revision,) = saved.value.revisions
     ids = [
         UUID(
-            container.packages.create_deployment(
+            container.commands.run(
                 CreateDeployment(UUID(revision), keyset), caller
-            ).deployment_ids[0]
+            ).value.deployment_ids[0]
         )
         for keyset in keysets
     ]
-    return saved.package.id, ids, caller.account_id
+    return saved.value.id, ids, caller.account_id
 
 
 @pytest.fixture
@@ -53,12 +54,12 @@ def test_racing_starts_never_pass_the_running_limit(limited: list[Container]) ->
     instance = on_each(limited)
 
     results, errors = race(
-        6, lambda: instance().packages.start_deployment(next(starts), context(account))
+        6, lambda: instance().commands.run(StartDeployment(next(starts)), context(account))
     )
 
     assert len(results) == 2
     assert all(isinstance(error, LimitReachedError) for error in errors), errors
-    package: Package = limited[0].packages.repository.get(package_id)
+    package: Package = limited[0].store.repository.get(package_id)
     assert len(package.running_deployments()) == 2
 
 
@@ -67,16 +68,16 @@ def race_a_start_and_a_delete(first: Container, second: Container) -> None:
     caller = context(account)
     calls: Iterator[Callable[[], object]] = iter(
         [
-            lambda: first.packages.start_deployment(deployment, caller),
-            lambda: second.packages.delete_package(DeletePackage(package_id), caller),
+            lambda: first.commands.run(StartDeployment(deployment), caller),
+            lambda: second.commands.run(DeletePackage(package_id), caller),
         ]
     )
 
     _, errors = race(2, lambda: next(calls)())
 
-    package: Package = first.packages.repository.get(package_id)
+    package: Package = first.store.repository.get(package_id)
     assert all(
-        isinstance(e, ConflictError | DeploymentNotFoundError | PackageNotFoundError)
+        isinstance(e, StateConflictError | DeploymentNotFoundError | PackageNotFoundError)
         for e in errors
     ), errors
     assert not (package.deleted and package.running_deployments())
@@ -91,15 +92,15 @@ def test_a_start_racing_a_delete_never_leaves_a_running_deployment_of_a_gone_pac
 
 def test_two_deployments_of_one_revision_to_one_keyset_make_one(container: Container) -> None:
     caller = context()
-    saved = container.packages.create_package(create_package(), caller)
-    (revision,) = saved.package.revisions
+    saved = container.commands.run(create_package(), caller)
+    (revision,) = saved.value.revisions
 
     results, errors = race(
         4,
-        lambda: container.packages.create_deployment(CreateDeployment(UUID(revision), 77), caller),
+        lambda: container.commands.run(CreateDeployment(UUID(revision), 77), caller),
     )
 
     assert len(results) == 1
-    assert all(isinstance(e, ConflictError) for e in errors), errors
-    package: Package = container.packages.repository.get(saved.package.id)
+    assert all(isinstance(e, StateConflictError) for e in errors), errors
+    package: Package = container.store.repository.get(saved.value.id)
     assert len(package.deployments) == 1

@@ -10,14 +10,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from commands.commands import (
-    AddRevision,
-    CreateDeployment,
-    DeletePackage,
-    DeleteRevision,
-    UpdatePackage,
-)
-from commands.errors import ConflictError
+from commands.errors import StateConflictError
+from commands.handlers.deployments import CreateDeployment, StartDeployment, StopDeployment
+from commands.handlers.packages import DeletePackage, UpdatePackage
+from commands.handlers.revisions import AddRevision, DeleteRevision
 from projections.rebuild import verify
 from service.bootstrap import Container
 from tests.support.commands import context, create_package
@@ -49,9 +45,9 @@ class PackageLifecycle(RuleBasedStateMachine):
 
     @rule()
     def create(self) -> None:
-        saved = self.container.packages.create_package(create_package(functions=1), self.caller)
-        self.packages[str(saved.package.id)] = ModelPackage(
-            saved.package.name, set(saved.package.revisions)
+        saved = self.container.commands.run(create_package(functions=1), self.caller)
+        self.packages[str(saved.value.id)] = ModelPackage(
+            saved.value.name, set(saved.value.revisions)
         )
 
     @rule(data=st.data())
@@ -59,10 +55,10 @@ class PackageLifecycle(RuleBasedStateMachine):
         if not self.packages:
             return
         package_id = data.draw(st.sampled_from(sorted(self.packages)))
-        saved = self.container.packages.add_revision(
-            AddRevision(UUID(package_id), "next", (function(),)), self.caller
+        added = self.container.commands.run(
+            AddRevision(UUID(package_id), (function(),), "next"), self.caller
         )
-        self.packages[package_id].revisions.add(saved.revision_id)
+        self.packages[package_id].revisions.add(added.value.revision_id)
 
     @rule(data=st.data(), description=st.text(max_size=5))
     def update(self, data: st.DataObject, description: str) -> None:
@@ -70,7 +66,7 @@ class PackageLifecycle(RuleBasedStateMachine):
             return
         package_id = data.draw(st.sampled_from(sorted(self.packages)))
         command = UpdatePackage(UUID(package_id), description=description.replace("\x00", ""))
-        self.container.packages.update_package(command, self.caller)
+        self.container.commands.run(command, self.caller)
 
     @rule(data=st.data(), keyset=st.integers(1, 3))
     def deploy(self, data: st.DataObject, keyset: int) -> None:
@@ -84,12 +80,12 @@ class PackageLifecycle(RuleBasedStateMachine):
         )
         command = CreateDeployment(UUID(revision), keyset)
         try:
-            saved = self.container.packages.create_deployment(command, self.caller)
-        except ConflictError:
+            deployed = self.container.commands.run(command, self.caller).value
+        except StateConflictError:
             assert taken
             return
         assert not taken
-        model.deployments[saved.deployment_ids[0]] = ModelDeployment(revision, keyset)
+        model.deployments[deployed.deployment_ids[0]] = ModelDeployment(revision, keyset)
 
     @rule(data=st.data(), running=st.booleans())
     def start_or_stop(self, data: st.DataObject, running: bool) -> None:
@@ -97,12 +93,8 @@ class PackageLifecycle(RuleBasedStateMachine):
         if not deployments:
             return
         package_id, deployment = data.draw(st.sampled_from(deployments))
-        act = (
-            self.container.packages.start_deployment
-            if running
-            else (self.container.packages.stop_deployment)
-        )
-        act(UUID(deployment), self.caller)
+        act = StartDeployment if running else StopDeployment
+        self.container.commands.run(act(UUID(deployment)), self.caller)
         self.packages[package_id].deployments[deployment].running = running
 
     @rule(data=st.data())
@@ -114,8 +106,8 @@ class PackageLifecycle(RuleBasedStateMachine):
         model = self.packages[package_id]
         running = any(d.running for d in model.deployments.values() if d.revision == revision)
         try:
-            self.container.packages.delete_revision(DeleteRevision(UUID(revision)), self.caller)
-        except ConflictError:
+            self.container.commands.run(DeleteRevision(UUID(revision)), self.caller)
+        except StateConflictError:
             assert running
             return
         assert not running
@@ -129,8 +121,8 @@ class PackageLifecycle(RuleBasedStateMachine):
         package_id = data.draw(st.sampled_from(sorted(self.packages)))
         running = any(d.running for d in self.packages[package_id].deployments.values())
         try:
-            self.container.packages.delete_package(DeletePackage(UUID(package_id)), self.caller)
-        except ConflictError:
+            self.container.commands.run(DeletePackage(UUID(package_id)), self.caller)
+        except StateConflictError:
             assert running
             return
         assert not running

@@ -140,14 +140,14 @@ def test_a_projection_process_whose_step_stalls_exits_and_the_next_catches_up(
             ):
                 _wait_for_output(log, b"projecting", timeout=30)
                 holder.execute("SELECT pg_advisory_lock(%s)", (PROJECTION_WRITE_LOCK,))
-                container.packages.create_package(create_package(), context())
+                container.commands.run(create_package(), context())
                 worker.wait(timeout=30)
 
             assert worker.returncode == EXIT_STALLED, log.read_text()
             assert "FAAS_PROJECTION_STALL_SECONDS" in log.read_text()
             holder.execute("SELECT pg_advisory_unlock(%s)", (PROJECTION_WRITE_LOCK,))
 
-        head = container.packages.recorder.max_notification_id() or 0
+        head = container.store.recorder.max_notification_id() or 0
         with cli_process(store_url, ["project"], env=stalling):
             deadline = time.monotonic() + 30
             while container.projector.position() < head and time.monotonic() < deadline:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from commands.commands import CommandContext, CreatePackage, FunctionSpec
+from commands.context import CommandContext
+from commands.handlers.packages import CreatePackage
+from commands.package import FunctionSpec
 from service.wire import now_to_the_millisecond
 from tests.support.builders import unique_account, unique_name
 

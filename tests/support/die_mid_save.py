@@ -41,7 +41,7 @@ def inserted_at_the_server(insert: Any) -> Any:
 
 def main(database_url: str, package_id: str, name: str) -> None:
     container = bootstrap(Settings(database_url=database_url))
-    recorder = container.packages.recorder
+    recorder = container.store.recorder
     # The last step before the commit in each recorder: the rows are in the open transaction.
     if isinstance(recorder, SQLiteApplicationRecorder):
         recorder._insert_events = die_after(recorder._insert_events)  # type: ignore[method-assign]
@@ -50,7 +50,7 @@ def main(database_url: str, package_id: str, name: str) -> None:
             inserted_at_the_server(recorder._insert_stored_events)
         )
     command = create_package(name=name, package_id=UUID(package_id))
-    container.packages.create_package(command, context(account_id=1))
+    container.commands.run(command, context(account_id=1))
     print("committed: the process was not killed", flush=True)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from starlette.testclient import TestClient
 
+from commands.handlers.keys import IssueApiKey
 from commands.keys import PERMISSIONS, Grant
 from service.app import create_app
 from service.bootstrap import Container, bootstrap
@@ -36,11 +37,10 @@ def issue_key(
     expires_at: str | None = None,
 ) -> IssuedKey:
     account = account_id or unique_account()
-    key, plain = container.packages.issue_api_key(
-        "test key", list(grants), expires_at, context(account)
-    )
+    command = IssueApiKey("test key", grants, expires_at)
+    issued = container.commands.run(command, context(account)).value
     container.keys.refresh()
-    return IssuedKey(plain, str(key.id), account)
+    return IssuedKey(issued.plain, str(issued.key.id), account)
 
 
 def issue_key_in(database_url: str, account_id: int | None = None) -> IssuedKey:

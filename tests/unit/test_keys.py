@@ -5,7 +5,7 @@ from uuid import UUID
 
 import pytest
 
-from commands.commands import CommandContext
+from commands.context import CommandContext
 from commands.keys import (
     DEPLOYMENT_WRITE,
     PACKAGE_READ,

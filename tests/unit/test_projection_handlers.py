@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from commands.commands import CommandContext, CreatePackage, FunctionSpec
-from commands.package import Package
+from commands.handlers.packages import CreatePackage
+from commands.package import FunctionSpec
 from projections.projection import HANDLERS, Batch
+from tests.support.handlers import decide, memory
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-def project(*packages: Package) -> Batch:
+def project(*created: list[Any]) -> Batch:
     batch = Batch()
-    for package in packages:
-        for event in package.collect_events():
-            HANDLERS[type(event)](batch, str(event.originator_id), event)
+    for events in created:
+        for event in events:
+            if type(event) in HANDLERS:
+                HANDLERS[type(event)](batch, str(event.originator_id), event)
     return batch
 
 
-def new_package(name: str, *sort_orders: int, at: datetime = T0) -> Package:
+def new_package(name: str, *sort_orders: int, at: datetime = T0) -> list[Any]:
+    """The events of a package's create."""
     command = CreatePackage(
         name=name,
         tags=("a", "b"),
@@ -28,7 +32,9 @@ def new_package(name: str, *sort_orders: int, at: datetime = T0) -> Package:
             for index, order in enumerate(sort_orders or (0,))
         ),
     )
-    return Package.create(command, CommandContext(3, "me", "c", at), max_functions=50)
+    uow = memory(account_id=3, at=at)
+    decide(uow, command)
+    return uow.events
 
 
 def test_a_create_makes_one_package_one_revision_and_its_functions() -> None:

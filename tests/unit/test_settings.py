@@ -43,7 +43,7 @@ def test_a_bad_choice_names_the_accepted_values(variable: str, value: str) -> No
 
 def test_postgres_url_becomes_library_settings_over_tcp() -> None:
     env = library_env("postgresql://alice:s%40cret@db.example:6543/faas", timeout_seconds=3)
-    assert env["PERSISTENCE_MODULE"] == "service.store:ServicePostgresFactory"
+    assert env["PERSISTENCE_MODULE"] == "commands.persistence.postgres:Factory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"]) == ("db.example", "6543")
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("alice", "s@cret")
     assert env["POSTGRES_DBNAME"] == "faas"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from commands.commands import CreatePackage
+from commands.handlers.packages import CreatePackage
 from service.decoding import decode
 from service.errors import ApiError
 from service.routes import create_package_decoder

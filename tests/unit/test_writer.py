@@ -7,18 +7,24 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any
 
-from commands.group_commit import Job, Writer, answered, answers_together
+from commands.answering import answered, answers_together
+from commands.writer import Writer
 from tests.support.event_loops import CountingLoop
 
 A, B, C = 1, 2, 3
 
 
-def named(name: str) -> Callable[[], Callable[[int], str]]:
-    return lambda: lambda _position: name
+@dataclass
+class Named:
+    """A job that answers its name."""
+
+    name: str
+    account_id: int
+    future: Future[str] = field(default_factory=Future)
 
 
 def test_one_accounts_commands_are_decided_in_order_when_many_were_held_back() -> None:
@@ -28,23 +34,24 @@ def test_one_accounts_commands_are_decided_in_order_when_many_were_held_back() -
     first_batch_may_go = threading.Event()
     newer: list[Future[str]] = []
 
-    def run_batch(jobs: list[Job[Any]]) -> None:
+    def run_batch(jobs: list[Named]) -> None:
         accounts = {job.account_id for job in jobs}
         if accounts == {B}:
             first_batch_may_go.wait(5)
         if A in accounts and not newer:
             # A newer command of account A arrives while this batch waits for its lock.
-            newer.append(writer.submit(named("A3"), A))
+            newer.append(writer.submit(Named("A3", A)).future)
         jobs.extend(writer.take_waiting(accounts, 10))
         for job in jobs:
-            decided.append(job.decide()(0))
+            decided.append(job.name)
             job.future.set_result(decided[-1])
 
     writer = Writer(run_batch, max_batch=2)
-    writer.submit(named("B1"), B)
+    writer.submit(Named("B1", B))
     time.sleep(0.1)  # the first batch is B1 alone, waiting
     older = [
-        writer.submit(named(name), account) for name, account in (("A1", A), ("C1", C), ("A2", A))
+        writer.submit(Named(name, account)).future
+        for name, account in (("A1", A), ("C1", C), ("A2", A))
     ]
     first_batch_may_go.set()
     for future in (*older, *newer):
@@ -60,11 +67,11 @@ def test_the_answers_of_a_batch_wake_an_event_loop_once() -> None:
     five): two wake-ups of the loop, and every command gets its own answer or error."""
     first_batch_taken, first_batch_may_go = threading.Event(), threading.Event()
 
-    def run_batch(jobs: list[Job[Any]]) -> None:
+    def run_batch(jobs: list[Named]) -> None:
         first_batch_taken.set()
         first_batch_may_go.wait(5)
         for job in jobs:
-            name = job.decide()(0)
+            name = job.name
             if name == "refused":
                 job.future.set_exception(ValueError(name))
             else:
@@ -74,10 +81,12 @@ def test_the_answers_of_a_batch_wake_an_event_loop_once() -> None:
     names = ["first", "a", "b", "refused", "c", "d"]
 
     async def main() -> list[Any]:
-        first = asyncio.ensure_future(answered(writer.submit(named(names[0]), A)))
+        first = asyncio.ensure_future(answered(writer.submit(Named(names[0], A)).future))
         while not first_batch_taken.is_set():  # the first command, alone
             await asyncio.sleep(0.01)
-        rest = [asyncio.ensure_future(answered(writer.submit(named(n), A))) for n in names[1:]]
+        rest = [
+            asyncio.ensure_future(answered(writer.submit(Named(n, A)).future)) for n in names[1:]
+        ]
         await asyncio.sleep(0)  # each awaits its answer before the writer may give it
         first_batch_may_go.set()
         return await asyncio.gather(first, *rest, return_exceptions=True)
@@ -100,20 +109,20 @@ def test_an_awaited_command_given_up_before_its_batch_is_dropped() -> None:
     taken, may_go = threading.Event(), threading.Event()
     decided: list[str] = []
 
-    def run_batch(jobs: list[Job[Any]]) -> None:
+    def run_batch(jobs: list[Named]) -> None:
         taken.set()
         may_go.wait(5)
         for job in jobs:
-            decided.append(job.decide()(0))
+            decided.append(job.name)
             job.future.set_result(decided[-1])
 
     writer = Writer(run_batch, max_batch=10)
 
     async def main() -> None:
-        blocker = writer.submit(named("blocker"), A)
+        blocker = writer.submit(Named("blocker", A)).future
         while not taken.is_set():
             await asyncio.sleep(0.01)
-        waiting = asyncio.ensure_future(answered(writer.submit(named("given up"), A)))
+        waiting = asyncio.ensure_future(answered(writer.submit(Named("given up", A)).future))
         await asyncio.sleep(0)
         waiting.cancel()
         with contextlib.suppress(asyncio.CancelledError):

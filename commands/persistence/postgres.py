@@ -1,13 +1,16 @@
-"""The event store's PostgreSQL recorder as the writer uses it: a batch of commands is one
-transaction on one connection, from its write lock to its commit."""
+"""The event store on PostgreSQL: the recorder as the writer uses it (a batch of commands is
+one transaction on one connection, from its write lock to its commit), the accounts' write
+locks, the service's reads of the log, and the factory that builds them."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+import zlib
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, cast
+from uuid import UUID
 
 import psycopg
 from eventsourcing import persistence
@@ -16,16 +19,34 @@ from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
+    PostgresFactory,
 )
 from psycopg import Connection, Cursor
 from psycopg.abc import Query
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, tuple_row
-from psycopg.sql import SQL, Composable, Identifier, Literal
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from commands.events import KEY_EVENT_TOPICS
+from commands.persistence import BatchAbortedError, LogRow, ServiceRecorder, StreamRow
 
 logger = logging.getLogger("faas.commands")
+
+# The class half of the two-part advisory-lock key (two-part keys never meet the one-part
+# keys the read model's writers take).
+ACCOUNT_LOCK_CLASS = 0x46414153  # "FAAS"
+# A pool's background retry of a lost connection gives up after this long, so that the
+# next request that needs a connection makes one as soon as the server is back (its
+# default backs off for minutes while requests wait on it).
+POOL_RECONNECT_SECONDS = 0.5
+# The event store is read by key (a batch's streams, a page of the log): a parallel plan
+# only forks worker processes. The planner picks one for a batch's read of many streams,
+# whose estimate looks large, and then every batch pays for the forks under its lock. Set
+# once a connection is made, not as a startup option, which connection poolers such as
+# PgBouncer refuse.
+NO_PARALLEL_QUERY = "SET max_parallel_workers_per_gather = 0"
+LOG_COLUMNS = "notification_id, originator_id, originator_version, topic, state"
+
 
 # psycopg's errors as the library raises them, most specific first (as its datastore does).
 LIBRARY_ERRORS: tuple[tuple[type[Exception], type[Exception]], ...] = (
@@ -53,12 +74,6 @@ def library_errors() -> Iterator[None]:
         raise
 
 
-class BatchAbortedError(Exception):
-    """A statement of the batch's transaction failed (often: the connection was lost). The
-    transaction can neither read nor write any more: the whole batch is given up at once,
-    never retried statement by statement on the same connection."""
-
-
 class BatchDatastore:
     """The library's datastore, except on a thread inside ``batch``: there every read and
     write of the recorder goes through the batch's one connection and transaction, so that
@@ -72,7 +87,8 @@ class BatchDatastore:
         return getattr(self._datastore, name)
 
     @property
-    def _batch_connection(self) -> Connection[DictRow] | None:
+    def batch_connection(self) -> Connection[DictRow] | None:
+        """The connection of the batch this thread is in, if any."""
         return cast("Connection[DictRow] | None", getattr(self._local, "connection", None))
 
     @contextmanager
@@ -119,7 +135,7 @@ class BatchDatastore:
 
     @contextmanager
     def get_connection(self) -> Iterator[Connection[DictRow]]:
-        connection = self._batch_connection
+        connection = self.batch_connection
         if connection is None:
             with self._datastore.get_connection() as connection:
                 yield connection
@@ -129,7 +145,7 @@ class BatchDatastore:
 
     @contextmanager
     def transaction(self, *, commit: bool = False) -> Iterator[Cursor[DictRow]]:
-        connection = self._batch_connection
+        connection = self.batch_connection
         if connection is None:
             with self._datastore.transaction(commit=commit) as cursor:
                 yield cursor
@@ -190,7 +206,9 @@ class ServicePostgresAggregateRecorder(PostgresAggregateRecorder):
         return bool(row and row["found"])
 
 
-class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicationRecorder):
+class ServicePostgresRecorder(
+    ServicePostgresAggregateRecorder, PostgresApplicationRecorder, ServiceRecorder
+):
     """The library's recorder, with four changes (and its type made only when missing).
 
     A batch is one transaction (``BatchDatastore.batch``): its lock, its reads and its
@@ -209,7 +227,7 @@ class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicat
     returned in order are the library's.
 
     The key events have an index of their own (partial: the others pay nothing for it),
-    read by every process's key ring (``EventLog.of_topics_after``)."""
+    read by every process's key ring (``topic_rows``)."""
 
     datastore: BatchDatastore  # type: ignore[assignment]
 
@@ -250,7 +268,7 @@ class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicat
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if self.datastore._batch_connection is None:
+        if self.datastore.batch_connection is None:
             return PostgresApplicationRecorder.insert_events.__wrapped__(  # type: ignore[no-any-return]
                 self, stored_events, **kwargs
             )
@@ -266,7 +284,7 @@ class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicat
             connection.execute("COMMIT")
             pipeline.sync()
             self.datastore.committed()
-            ids = self._positions_of(cursor)
+            ids = self.positions_of(cursor)
         # Here, not in the block: a connection lost as the block ends, after the COMMIT was
         # answered, leaves the block without an error (and without returning).
         if ids is None:  # committed, but lost before its positions were read: a lost answer
@@ -274,7 +292,7 @@ class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicat
         return ids
 
     @staticmethod
-    def _positions_of(cursor: Cursor[tuple[Any, ...]]) -> list[int]:
+    def positions_of(cursor: Cursor[tuple[Any, ...]]) -> list[int]:
         """The notification ids the batch's insert returned, in the order of its events."""
         return [row[0] for row in cursor.fetchall()]
 
@@ -295,3 +313,190 @@ class ServicePostgresRecorder(ServicePostgresAggregateRecorder, PostgresApplicat
                 [event.state for event in stored_events],
             ),
         )
+
+    def write_lock(self) -> PostgresWriteLock:
+        return PostgresWriteLock(self.datastore)
+
+    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+        # One index lookup per part, whatever the table's statistics say: a join with the
+        # list of streams can be planned as a scan of the whole log.
+        columns = self._statement(
+            "SELECT originator_id, originator_version, topic, state FROM {events} "
+        )
+        parts: list[Composable] = []
+        params: list[Any] = []
+        whole = [stream_id for stream_id, version in after.items() if not version]
+        if whole:
+            parts.append(columns + SQL("WHERE originator_id = ANY(%s)"))
+            params.append(whole)
+        for stream_id, version in after.items():
+            if version:
+                parts.append(columns + SQL("WHERE originator_id = %s AND originator_version > %s"))
+                params += [stream_id, version]
+        statement = SQL(" UNION ALL ").join(SQL("({})").format(part) for part in parts)
+        return self._rows(statement + SQL(" ORDER BY 1, 2"), params)
+
+    def log_rows(self, position: int, limit: int) -> list[LogRow]:
+        # No upper bound in SQL: with one, PostgreSQL may plan a bitmap scan and a sort of
+        # the whole range instead of walking the index.
+        return self._rows(
+            self._statement(
+                f"SELECT {LOG_COLUMNS} FROM {{events}} "
+                "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            ),
+            (position, limit),
+        )
+
+    def topic_rows(self, position: int, topics: Sequence[str], limit: int) -> list[LogRow]:
+        return self._rows(self.topics_statement(topics), (position, limit))
+
+    def topics_statement(self, topics: Sequence[str]) -> Composed:
+        """The read of ``topic_rows`` (parameters: position, limit). The topics are written
+        into the statement, so that the planner can read them from a partial index of those
+        topics (the key events have one) rather than walk every event after the position."""
+        return self._statement(
+            f"SELECT {LOG_COLUMNS} FROM {{events}} WHERE notification_id > %s "
+            "AND topic IN ({topics}) ORDER BY notification_id LIMIT %s",
+            topics=SQL(", ").join(Literal(topic) for topic in topics),
+        )
+
+    def streams_between(self, after: int, upto: int) -> set[str]:
+        rows = self._rows(
+            self._statement(
+                "SELECT DISTINCT originator_id FROM {events} "
+                "WHERE notification_id > %s AND notification_id <= %s"
+            ),
+            (after, upto),
+        )
+        return {str(row[0]) for row in rows}
+
+    def stream_log_rows(self, stream_id: UUID, position: int, limit: int) -> list[LogRow]:
+        return self._stream_rows(
+            "AND notification_id > %s ORDER BY originator_version LIMIT %s",
+            stream_id,
+            position,
+            limit,
+        )
+
+    def stream_page(
+        self, stream_id: UUID, *, newest_first: bool, offset: int, limit: int
+    ) -> list[LogRow]:
+        order = "DESC" if newest_first else "ASC"
+        return self._stream_rows(
+            f"ORDER BY originator_version {order} LIMIT %s OFFSET %s", stream_id, limit, offset
+        )
+
+    def stream_length(self, stream_id: UUID) -> int:
+        rows = self._stream_rows("ORDER BY originator_version DESC LIMIT 1", stream_id)
+        return int(rows[0][2]) if rows else 0
+
+    @property
+    def events_table(self) -> Composed:
+        """The events table's qualified name, for statements of the read side that join it."""
+        return SQL("{}.{}").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
+
+    def _statement(self, text: str, **parts: Composable) -> Composed:
+        """``text``, where ``{events}`` names the events table (and other names in braces,
+        ``parts``)."""
+        return SQL(text).format(events=self.events_table, **parts)
+
+    def _stream_rows(self, tail: str, stream_id: UUID, *params: Any) -> list[LogRow]:
+        statement = self._statement(
+            f"SELECT {LOG_COLUMNS} FROM {{events}} WHERE originator_id = %s {tail}"
+        )
+        return self._rows(statement, (stream_id, *params))
+
+    def _rows(self, statement: Composed, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.get_connection() as connection:
+            cursor = connection.cursor(row_factory=tuple_row)
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+
+
+class PostgresWriteLock:
+    """Transaction-scoped advisory locks, one per account, taken in one order (so two
+    batches never wait on each other in a circle). They open the batch's transaction, which
+    the batch's reads and insert share, and are released when it commits or rolls back.
+
+    Every command of an account changes its usage record, so two processes deciding batches
+    for the same account at once would mostly refuse each other at commit (the store's
+    version check), retry, and refuse each other again; with the lock they take turns, each
+    turn a whole batch."""
+
+    def __init__(self, datastore: BatchDatastore) -> None:
+        self._datastore = datastore
+
+    @contextmanager
+    def hold(self, accounts: Collection[int]) -> Iterator[None]:
+        keys = sorted({account_key(account) for account in accounts})
+        # Waiting as long as the store's writes wait for their table lock, no longer. Values
+        # are inlined: all are integers of ours.
+        opening: list[Query] = [
+            SQL("BEGIN"),
+            SQL("SET LOCAL lock_timeout = {timeout}").format(
+                timeout=Literal(f"{int(self._datastore.lock_timeout)}s")
+            ),
+            SQL(
+                "SELECT pg_advisory_xact_lock({lock_class}, k) "
+                "FROM unnest({keys}::int4[]) AS k ORDER BY k"
+            ).format(lock_class=Literal(ACCOUNT_LOCK_CLASS), keys=Literal(keys)),
+        ]
+        with self._datastore.batch(opening):
+            yield
+
+
+def account_key(account_id: int) -> int:
+    """An int4 for the account (a collision only makes two accounts take turns)."""
+    return zlib.crc32(str(account_id).encode()) & 0x7FFFFFFF
+
+
+def dead_server_keywords(timeout_seconds: int) -> dict[str, str]:
+    """libpq settings that end a connection to a server that stopped answering (its host gone,
+    the network cut) within seconds, rather than after the system's TCP retries (about 15
+    minutes, all that time holding the writer or a reader): data sent and unacknowledged for
+    ``timeout_seconds``, or a silent connection whose keepalive probes (the first after
+    ``timeout_seconds`` of silence, then 1 s apart) go unanswered."""
+    return {
+        "keepalives": "1",
+        "keepalives_idle": str(timeout_seconds),
+        "keepalives_interval": "1",
+        "keepalives_count": "3",
+        "tcp_user_timeout": str(timeout_seconds * 1000),
+    }
+
+
+class Factory(PostgresFactory):
+    """The library's PostgreSQL factory with the service's recorders; its connections give
+    up on a server that stopped answering (``dead_server_keywords``), after the store's
+    timeout, and its pool connects again as soon as the server is back."""
+
+    aggregate_recorder_class = ServicePostgresAggregateRecorder
+    application_recorder_class = ServicePostgresRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        # The pool opens on first use: every connection it makes has these. Its timeout is
+        # the store's (``POSTGRES_CONNECT_TIMEOUT``).
+        pool = self.datastore.pool
+        assert isinstance(pool.kwargs, dict)  # as the library builds it
+        pool.kwargs = {**pool.kwargs, **dead_server_keywords(int(pool.timeout))}
+        pool._configure = _also_without_parallel_query(pool._configure)
+        pool.reconnect_timeout = POOL_RECONNECT_SECONDS
+
+
+def _also_without_parallel_query(
+    configure: Callable[[Connection[Any]], None] | None,
+) -> Callable[[Connection[Any]], None]:
+    """The pool's set-up of a new connection (the library's: autocommit, an idle timeout),
+    then no parallel query for the connection's session."""
+
+    def configure_connection(connection: Connection[Any]) -> None:
+        if configure is not None:
+            configure(connection)
+        connection.execute(NO_PARALLEL_QUERY)
+        if not connection.autocommit:
+            connection.commit()  # a pool discards a connection left in a transaction
+
+    return configure_connection

@@ -1,0 +1,65 @@
+"""Every command and its handler: ``handle(command, uow)`` decides it, and ``reads`` names the
+streams it is sure to read, so that a batch reads those of all its commands in one query.
+
+To add a command: a frozen dataclass subclassing ``Command[Result]`` and its handler in the
+module of its feature, and one entry below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from commands.context import CommandContext, Limits
+from commands.handlers import deployments, keys, packages, revisions
+from commands.unit_of_work import UnitOfWork
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+
+def reads_nothing(command: object, context: CommandContext) -> tuple[UUID, ...]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Handling(Generic[C, R]):
+    handle: Callable[[C, UnitOfWork], R]
+    reads: Callable[[C, CommandContext], tuple[UUID, ...]] = reads_nothing
+
+
+def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
+    """The handler of each command type, with the limits they decide within."""
+    return {
+        packages.CreatePackage: Handling(
+            partial(packages.create_package, limits=limits), packages.create_package_reads
+        ),
+        packages.UpdatePackage: Handling(packages.update_package),
+        packages.DeletePackage: Handling(packages.delete_package, packages.delete_package_reads),
+        revisions.AddRevision: Handling(
+            partial(revisions.add_revision, limits=limits), revisions.add_revision_reads
+        ),
+        revisions.UpdateRevision: Handling(revisions.update_revision, revisions.locator_reads),
+        revisions.DeleteRevision: Handling(revisions.delete_revision, revisions.locator_reads),
+        deployments.CreateDeployment: Handling(
+            partial(deployments.create_deployment, limits=limits),
+            deployments.create_deployment_reads,
+        ),
+        deployments.StartDeployment: Handling(
+            partial(deployments.start_deployment, limits=limits), deployments.deployment_reads
+        ),
+        deployments.StopDeployment: Handling(
+            deployments.stop_deployment, deployments.deployment_reads
+        ),
+        deployments.StopDeployments: Handling(
+            deployments.stop_deployments, deployments.stop_deployments_reads
+        ),
+        deployments.DeleteDeployment: Handling(
+            deployments.delete_deployment, deployments.deployment_reads
+        ),
+        keys.IssueApiKey: Handling(keys.issue_api_key),
+        keys.RevokeApiKey: Handling(keys.revoke_api_key, keys.key_reads),
+    }

@@ -1,0 +1,73 @@
+"""The event store's store-specific parts, one module per store, chosen once by the
+library's factory (``PERSISTENCE_MODULE``): the recorder, the write lock, and the reads the
+write side and the read side make beyond the library's own. No SQL lives elsewhere in
+``commands/``.
+
+A row of the log is ``(position, stream id, version, topic, state)``; a row of a stream read
+for a batch is ``(stream id, version, topic, state)``.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder
+
+LogRow = tuple[int, UUID, int, str, bytes]
+StreamRow = tuple[UUID, int, str, bytes]
+
+
+class BatchAbortedError(Exception):
+    """A statement of the batch's transaction failed (often: the connection was lost). The
+    transaction can neither read nor write any more: the whole batch is given up at once,
+    never retried statement by statement on the same connection."""
+
+
+class WriteLock(Protocol):
+    """Commands of one account decided by one process at a time, across processes."""
+
+    def hold(self, accounts: Collection[int]) -> AbstractContextManager[Any]: ...
+
+
+class ServiceRecorder(ApplicationRecorder):
+    """The library's application recorder, and what the service reads through it: each
+    store's recorder is its library recorder with these."""
+
+    @abstractmethod
+    def write_lock(self) -> WriteLock:
+        """The lock a batch holds from its first read to its commit."""
+
+    @abstractmethod
+    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+        """The events of each stream after its version (0: all), in stream and version
+        order, in one query."""
+
+    @abstractmethod
+    def log_rows(self, position: int, limit: int) -> list[LogRow]:
+        """Up to ``limit`` events after ``position``, in log order."""
+
+    @abstractmethod
+    def topic_rows(self, position: int, topics: Sequence[str], limit: int) -> list[LogRow]:
+        """Up to ``limit`` events of ``topics`` after ``position``, in log order."""
+
+    @abstractmethod
+    def streams_between(self, after: int, upto: int) -> set[str]:
+        """The ids of the streams with an event after ``after``, up to ``upto``."""
+
+    @abstractmethod
+    def stream_log_rows(self, stream_id: UUID, position: int, limit: int) -> list[LogRow]:
+        """Up to ``limit`` events of one stream after log ``position``, in order."""
+
+    @abstractmethod
+    def stream_page(
+        self, stream_id: UUID, *, newest_first: bool, offset: int, limit: int
+    ) -> list[LogRow]:
+        """A page of one stream's events, oldest or newest first."""
+
+    @abstractmethod
+    def stream_length(self, stream_id: UUID) -> int:
+        """How many events one stream has (its versions run from 1 without gaps)."""

@@ -1,0 +1,155 @@
+"""The event store on SQLite (the embedded store): durable connections, a file lock for the
+writer, the service's reads of the log, and the factory that builds them."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteFactory,
+)
+
+from commands.persistence import LogRow, ServiceRecorder, StreamRow, WriteLock
+
+LOG_COLUMNS = "rowid, originator_id, originator_version, topic, state"
+
+
+class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
+    """The library's recorder with the service's reads. Positions are the table's rowids."""
+
+    def write_lock(self) -> WriteLock:
+        pool = self.datastore.pool
+        if pool.is_sqlite_memory_mode:
+            return NoWriteLock()  # only this process can open it
+        return FileWriteLock(Path(f"{pool.db_name}.writer.lock"))
+
+    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+        conditions = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(after))
+        params = [
+            value for stream_id, version in after.items() for value in (stream_id.hex, version)
+        ]
+        rows = self._select(
+            "SELECT originator_id, originator_version, topic, state FROM {events} "
+            f"WHERE {conditions} ORDER BY originator_id, originator_version",
+            params,
+        )
+        return [(self._id(row[0]), row[1], row[2], row[3]) for row in rows]
+
+    def log_rows(self, position: int, limit: int) -> list[LogRow]:
+        return self._log_rows(
+            f"SELECT {LOG_COLUMNS} FROM {{events}} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (position, limit),
+        )
+
+    def topic_rows(self, position: int, topics: Sequence[str], limit: int) -> list[LogRow]:
+        marks = ", ".join("?" * len(topics))
+        return self._log_rows(
+            f"SELECT {LOG_COLUMNS} FROM {{events}} WHERE rowid > ? AND topic IN ({marks}) "
+            "ORDER BY rowid LIMIT ?",
+            (position, *topics, limit),
+        )
+
+    def streams_between(self, after: int, upto: int) -> set[str]:
+        rows = self._select(
+            "SELECT DISTINCT originator_id FROM {events} WHERE rowid > ? AND rowid <= ?",
+            (after, upto),
+        )
+        return {str(self._id(row[0])) for row in rows}
+
+    def stream_log_rows(self, stream_id: UUID, position: int, limit: int) -> list[LogRow]:
+        return self._stream_rows(
+            "AND rowid > ? ORDER BY originator_version LIMIT ?", stream_id, position, limit
+        )
+
+    def stream_page(
+        self, stream_id: UUID, *, newest_first: bool, offset: int, limit: int
+    ) -> list[LogRow]:
+        order = "DESC" if newest_first else "ASC"
+        return self._stream_rows(
+            f"ORDER BY originator_version {order} LIMIT ? OFFSET ?", stream_id, limit, offset
+        )
+
+    def stream_length(self, stream_id: UUID) -> int:
+        rows = self._stream_rows("ORDER BY originator_version DESC LIMIT 1", stream_id)
+        return int(rows[0][2]) if rows else 0
+
+    def _stream_rows(self, tail: str, stream_id: UUID, *params: Any) -> list[LogRow]:
+        return self._log_rows(
+            f"SELECT {LOG_COLUMNS} FROM {{events}} WHERE originator_id = ? {tail}",
+            (stream_id.hex, *params),
+        )
+
+    def _log_rows(self, text: str, params: Sequence[Any]) -> list[LogRow]:
+        return [
+            (row[0], self._id(row[1]), row[2], row[3], row[4]) for row in self._select(text, params)
+        ]
+
+    def _select(self, text: str, params: Sequence[Any]) -> list[Any]:
+        """The rows of ``text``, where ``{events}`` names the events table (a name of ours;
+        every value is a parameter)."""
+        statement = text.replace("{events}", self.events_table_name)
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, params)
+            return list(cursor.fetchall())
+
+    def _id(self, stored: str) -> UUID:
+        converted = self.convert_originator_id(stored)
+        return converted if isinstance(converted, UUID) else UUID(converted)
+
+
+class FileWriteLock:
+    """One exclusive ``flock`` on a file beside the database for every batch (SQLite's
+    writes are one at a time anyway). Threads of one process share the file handle, so they
+    also take turns on a lock of their own."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread_lock = threading.Lock()
+
+    @contextmanager
+    def hold(self, accounts: Collection[int]) -> Iterator[None]:
+        with self._thread_lock, open(self.path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class NoWriteLock:
+    """A store only this process can open (in memory)."""
+
+    def hold(self, accounts: Collection[int]) -> AbstractContextManager[Any]:
+        return nullcontext()
+
+
+class DurableSQLiteConnectionPool(SQLiteConnectionPool):
+    """Connections that fsync every commit (WAL mode is set by the library)."""
+
+    def _create_connection(self) -> SQLiteConnection:
+        connection = super()._create_connection()
+        connection.cursor().execute("PRAGMA synchronous=FULL")
+        return connection
+
+
+class Factory(SQLiteFactory):
+    """The library's SQLite factory with durable connections and the service's recorder."""
+
+    application_recorder_class = ServiceSQLiteRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        given = self.datastore.pool
+        self.datastore.pool = DurableSQLiteConnectionPool(
+            db_name=given.db_name, lock_timeout=given.lock_timeout
+        )
+        given.close()
