@@ -101,7 +101,11 @@ class ReadModel:
             _add_search(query, conditions, params)
             rows, total = self._page(cursor, "rm_revisions", conditions, params, query)
             revisions = [RevisionRow(*row) for row in rows]
-            functions = self._functions_of(cursor, [revision.id for revision in revisions])
+            # Without code: a page of revisions of a package with much code would be many
+            # megabytes (the revision itself and its functions list carry it).
+            functions = self._functions_of(
+                cursor, [revision.id for revision in revisions], with_code=False
+            )
         views = [RevisionView(revision, functions.get(revision.id, [])) for revision in revisions]
         return Page(views, total, query)
 
@@ -111,8 +115,8 @@ class ReadModel:
             if row is None:
                 return None
             revision = RevisionRow(*row)
-            functions = self._functions_of(cursor, [revision.id]).get(revision.id, [])
-        return RevisionView(revision, functions)
+            functions = self._functions_of(cursor, [revision.id], with_code=True)
+        return RevisionView(revision, functions.get(revision.id, []))
 
     def functions(
         self, account_id: int, revision_id: str, query: ListQuery
@@ -222,14 +226,18 @@ class ReadModel:
         return list(cursor.fetchall()), total
 
     def _functions_of(
-        self, cursor: Cursor, revision_ids: list[str]
+        self, cursor: Cursor, revision_ids: list[str], *, with_code: bool
     ) -> dict[str, list[FunctionRow]]:
         if not revision_ids:
             return {}
         marks = ", ".join("?" * len(revision_ids))
+        columns = ", ".join(
+            "NULL AS code" if name == "code" and not with_code else name
+            for name in FunctionRow.columns()
+        )
         cursor.execute(
             self.database.sql(
-                f"SELECT * FROM rm_functions WHERE package_revision_id IN ({marks}) "
+                f"SELECT {columns} FROM rm_functions WHERE package_revision_id IN ({marks}) "
                 "ORDER BY package_revision_id, sort_order, position"
             ),
             revision_ids,

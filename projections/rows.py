@@ -106,7 +106,7 @@ class FunctionRow(Row):
     language: str
     sort_order: int
     position: int
-    code: str
+    code: str | None  # None where a query leaves it out
     config: str
     created_dttm: str
     updated_dttm: str

@@ -38,7 +38,9 @@ def package_as_of_time(
     container: Container, account_id: int, package_id: str, moment: datetime
 ) -> PackageRow | None:
     stream = uuid_or_none(package_id)
-    if stream is None:
+    # Another account's package is refused before its history is read (as cheaply as an
+    # unknown id).
+    if stream is None or stream_account(container.projector.log, stream) != account_id:
         return None
     batch = package_as_of(container.projector.log, stream, moment)
     if batch is None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
+from msgspec import UNSET
 
 from commands.package import Package
 from projections.queries import DeploymentView, Page, RevisionView, tags_of
@@ -126,7 +127,7 @@ def function(row: FunctionRow) -> FunctionResponse:
         language=row.language,
         type=row.type,
         sort_order=row.sort_order,
-        code=row.code,
+        code=UNSET if row.code is None else row.code,
         config=config,
         created_dttm=row.created_dttm,
         updated_dttm=row.updated_dttm,

@@ -192,7 +192,8 @@ class FunctionResponse(msgspec.Struct, rename="camel", kw_only=True):
     language: str
     type: str
     sort_order: int
-    code: str
+    # Left out in lists of revisions (a function's code is up to 128 KiB).
+    code: str | UnsetType = UNSET
     config: dict[str, Any]
     created_dttm: str
     updated_dttm: str

@@ -159,7 +159,8 @@ def test_replay_as_of_prints_the_package_exactly_as_get_does(
     client: TestClient, store_url: str
 ) -> None:
     created = create(client)
-    revision = client.get(f"{BASE}/packages/{created['id']}/package-revisions").json()["data"][0]
+    listed = client.get(f"{BASE}/packages/{created['id']}/package-revisions").json()["data"][0]
+    revision = client.get(f"{BASE}/package-revisions/{listed['id']}").json()["data"]
     moment = now_to_the_millisecond().isoformat()
     answered = client.get(f"{BASE}/packages/{created['id']}")
 
