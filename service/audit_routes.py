@@ -19,6 +19,7 @@ from service.bootstrap import Container
 from service.context import caller, container_of, not_found
 from service.envelope import success
 from service.errors import validation_failed
+from service.ids import path_id
 from service.paging import NEWEST_FIRST, list_query
 
 # Events sort by time, which is their order in the stream.
@@ -35,15 +36,12 @@ def parse_as_of(text: str) -> datetime:
 
 
 def package_as_of_time(
-    container: Container, account_id: int, package_id: str, moment: datetime
+    container: Container, account_id: int, package_id: UUID, moment: datetime
 ) -> PackageRow | None:
-    stream = uuid_or_none(package_id)
-    if stream is None:
-        return None
-    batch = package_as_of(container.projector.log, stream, moment)
+    batch = package_as_of(container.projector.log, package_id, moment)
     if batch is None:
         return None
-    row = batch.packages[str(stream)]
+    row = batch.packages[str(package_id)]
     return row if row.account_id == account_id else None
 
 
@@ -51,9 +49,7 @@ async def list_package_events(request: Request) -> Response:
     principal = await caller(request, PACKAGE_READ)
     query = list_query(request.query_params, EVENT_SORTS, NEWEST_FIRST)
     log = container_of(request).projector.log
-    stream = uuid_or_none(request.path_params["package_id"])
-    if stream is None:
-        raise not_found()
+    stream = path_id(request, "package_id")
     page = await run_in_threadpool(_events_page, log, principal.account_id, stream, query)
     if page is None:
         raise not_found()
@@ -70,10 +66,3 @@ def _events_page(
         log, stream, newest_first=newest_first, offset=query.page * query.size, limit=query.size
     )
     return Page(items, total, query)
-
-
-def uuid_or_none(text: str) -> UUID | None:
-    try:
-        return UUID(text)
-    except ValueError:
-        return None

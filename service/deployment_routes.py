@@ -29,10 +29,11 @@ from service.decoding import decode
 from service.envelope import success
 from service.errors import validation_failed
 from service.idempotency import answer, answer_once, stored
-from service.lifecycle_routes import expected_version, no_content, path_id
+from service.ids import path_id, query_id
+from service.lifecycle_routes import expected_version, no_content
 from service.paging import NEWEST_FIRST, list_query
 from service.routes import BASE_PATH
-from service.validation import client_id_problems
+from service.validation import client_id_problems, id_or_none
 from service.wire import CreateDeploymentRequest, LimitResponse
 
 create_deployment_decoder = msgspec.json.Decoder(CreateDeploymentRequest)
@@ -75,9 +76,9 @@ async def create_deployment(request: Request) -> Response:
         raise validation_failed(*problems)
     require(principal, DEPLOYMENT_WRITE, wire.keyset_id)
     command = CreateDeployment(
-        revision_id=wire.package_revision_id,
+        revision_id=UUID(wire.package_revision_id),
         keyset_id=wire.keyset_id,
-        deployment_id=None if isinstance(wire.id, msgspec.UnsetType) else wire.id,
+        deployment_id=id_or_none(wire.id),
     )
     context = command_context(request, principal)
     return await answer_once(
@@ -91,7 +92,7 @@ async def create_deployment(request: Request) -> Response:
 async def get_deployment(request: Request) -> Response:
     principal = await authenticated(request)
     read_model = container_of(request).read_model
-    deployment_id = str(path_id(request, "deployment_id"))
+    deployment_id = path_id(request, "deployment_id")
     view = await run_in_threadpool(read_model.deployment, principal.account_id, deployment_id)
     if view is None:
         raise not_found()
@@ -144,7 +145,12 @@ async def stop_deployment(request: Request) -> Response:
 async def stop_all(request: Request) -> Response:
     principal = await authenticated(request)
     require(principal, DEPLOYMENT_WRITE, None)
-    package_id, revision_id = _one_of(request, "package_id", "package_revision_id")
+    package_id = query_id(request, "package_id")
+    revision_id = query_id(request, "package_revision_id")
+    if (package_id is None) == (revision_id is None):
+        raise validation_failed(
+            "package_id: give exactly one of package_id and package_revision_id"
+        )
     context = command_context(request, principal)
     packages = container_of(request).packages
     saved = await run_command(
@@ -156,17 +162,6 @@ async def stop_all(request: Request) -> Response:
     return success(request, 200, data, headers=headers)
 
 
-def _one_of(request: Request, first: str, second: str) -> tuple[UUID | None, UUID | None]:
-    values = [request.query_params.get(first), request.query_params.get(second)]
-    if sum(value is not None for value in values) != 1:
-        raise validation_failed(f"{first}: give exactly one of {first} and {second}")
-    try:
-        parsed = [None if value is None else UUID(value) for value in values]
-    except ValueError:
-        raise not_found() from None
-    return parsed[0], parsed[1]
-
-
 async def list_revision_deployments(request: Request) -> Response:
     principal = await authenticated(request)
     if not principal.holds(DEPLOYMENT_READ):
@@ -176,7 +171,7 @@ async def list_revision_deployments(request: Request) -> Response:
     page = await run_in_threadpool(
         read_model.deployments,
         principal.account_id,
-        str(path_id(request, "revision_id")),
+        path_id(request, "revision_id"),
         principal.keysets_for(DEPLOYMENT_READ),
         query,
     )

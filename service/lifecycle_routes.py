@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from uuid import UUID
 
 import msgspec
 from starlette.requests import Request
@@ -19,10 +18,11 @@ from service import responses
 from service.body import read_json_body
 from service.commanding import run_command
 from service.consistency import read_your_writes
-from service.context import caller, command_context, container_of, not_found
+from service.context import caller, command_context, container_of
 from service.decoding import decode
 from service.envelope import CORRELATION_HEADER, correlation_id_of, success
 from service.idempotency import answer_once, stored
+from service.ids import path_id
 from service.routes import BASE_PATH
 from service.validation import (
     add_revision_command,
@@ -46,14 +46,6 @@ def expected_version(request: Request) -> int | None:
         return None
     match = ENTITY_TAG.match(header)
     return int(match[1]) if match else NEVER
-
-
-def path_id(request: Request, name: str) -> UUID:
-    """A path id; one that is not a UUID names nothing."""
-    try:
-        return UUID(request.path_params[name])
-    except ValueError:
-        raise not_found() from None
 
 
 def no_content(request: Request, headers: dict[str, str]) -> Response:

@@ -82,12 +82,12 @@ def create_package_command(request: CreatePackageRequest, max_code_bytes: int) -
     if problems:
         raise validation_failed(*problems)
     return CreatePackage(
-        package_id=_set_or_none(request.id),
+        package_id=id_or_none(request.id),
         name=request.name.strip(),
         description=request.description,
         tags=tuple(request.tags),
         api_managed=request.api_managed,
-        package_blueprint_id=request.package_blueprint_id,
+        package_blueprint_id=id_or_none(request.package_blueprint_id),
         revision_name=request.revision_name.strip(),
         revision_description=request.revision_description,
         functions=tuple(
@@ -129,8 +129,8 @@ def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) ->
     if problems:
         raise validation_failed(*problems)
     return AddRevision(
-        package_id=request.package_id,
-        revision_id=_set_or_none(request.id),
+        package_id=UUID(request.package_id),
+        revision_id=id_or_none(request.id),
         name=request.name.strip(),
         description=request.description,
         functions=tuple(
@@ -254,7 +254,7 @@ def _field_names(kind: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
 def _function_spec(function: FunctionRequest, position: int) -> FunctionSpec:
     config = msgspec.to_builtins(function.config)
     return FunctionSpec(
-        function_id=_set_or_none(function.id),
+        function_id=id_or_none(function.id),
         name=function.name.strip(),
         type=function.type,
         language=function.language,
@@ -264,11 +264,12 @@ def _function_spec(function: FunctionRequest, position: int) -> FunctionSpec:
     )
 
 
-def client_id_problems(value: UUID | msgspec.UnsetType, path: str) -> Iterator[str]:
+def client_id_problems(value: str | msgspec.UnsetType, path: str) -> Iterator[str]:
     """Name-based UUIDs (versions 3 and 5) are the server's own, derived ids."""
-    if isinstance(value, UUID) and value.version in (3, 5):
+    if isinstance(value, str) and UUID(value).version in (3, 5):
         yield f"{path}: must not be a name-based UUID (version 3 or 5)"
 
 
-def _set_or_none(value: UUID | msgspec.UnsetType) -> UUID | None:
-    return None if isinstance(value, msgspec.UnsetType) else value
+def id_or_none(value: str | msgspec.UnsetType | None) -> UUID | None:
+    """A body id, already held to the canonical form by its wire type, as a ``UUID``."""
+    return UUID(value) if isinstance(value, str) else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -15,11 +14,15 @@ from projections.rows import iso_millis
 # Strings we store must be valid Unicode that PostgreSQL can hold: no NUL, no lone surrogate.
 STORABLE_TEXT = "^[^\x00\ud800-\udfff]*$"
 FUNCTION_PATH = "^[A-Za-z0-9_-][A-Za-z0-9_/-]*$"
+# The one form of an id on the wire: lowercase, with hyphens (``service.ids.parse_id``).
+CANONICAL_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
+ID_RULE = "must be a UUID in lowercase with hyphens (8-4-4-4-12 hex digits)"
 
 # Human descriptions of our patterns, used in validation messages instead of the regex.
 PATTERN_RULES = {
     STORABLE_TEXT: "must not contain NUL characters",
     FUNCTION_PATH: "must use only a-z A-Z 0-9 - _ / and not start with a slash",
+    CANONICAL_ID: ID_RULE,
 }
 
 MAX_INT32 = 2**31 - 1
@@ -32,6 +35,8 @@ Channel = Annotated[str, Meta(min_length=1, max_length=92)]
 FunctionPath = Annotated[str, Meta(min_length=1, max_length=100, pattern=FUNCTION_PATH)]
 IntervalSeconds = Annotated[int, Meta(ge=1, le=3600)]
 SortOrder = Annotated[int, Meta(ge=0, le=MAX_INT32)]
+# Kept as its text here; ``service.validation`` turns it into a ``UUID``.
+Id = Annotated[str, Meta(pattern=CANONICAL_ID)]
 
 FunctionType = Literal[
     "BEFORE_PUBLISH",
@@ -67,7 +72,7 @@ class FunctionRequest(StrictRequest):
     type: FunctionType
     code: Code
     config: FunctionConfig
-    id: UUID | UnsetType = UNSET
+    id: Id | UnsetType = UNSET
     language: Language = "JAVASCRIPT"
     sort_order: SortOrder | UnsetType = UNSET
     function_revision_id: ReadOnly = UNSET
@@ -79,11 +84,11 @@ class FunctionRequest(StrictRequest):
 class CreatePackageRequest(StrictRequest):
     name: Name
     functions: Annotated[list[FunctionRequest], Meta(min_length=1)]
-    id: UUID | UnsetType = UNSET
+    id: Id | UnsetType = UNSET
     description: Description = ""
     tags: Annotated[list[Tag], Meta(max_length=20)] = msgspec.field(default_factory=list)
     api_managed: bool = False
-    package_blueprint_id: UUID | None = None
+    package_blueprint_id: Id | None = None
     revision_name: Name = "v1"
     revision_description: Description = ""
     revisions_total: ReadOnly = UNSET
@@ -110,10 +115,10 @@ class UpdatePackageRequest(StrictRequest):
 
 
 class CreateRevisionRequest(StrictRequest):
-    package_id: UUID
+    package_id: Id
     name: Name
     functions: Annotated[list[FunctionRequest], Meta(min_length=1)]
-    id: UUID | UnsetType = UNSET
+    id: Id | UnsetType = UNSET
     description: Description = ""
     package_deployments_total: ReadOnly = UNSET
     package_deployments_running: ReadOnly = UNSET
@@ -134,9 +139,9 @@ class UpdateRevisionRequest(StrictRequest):
 
 
 class CreateDeploymentRequest(StrictRequest):
-    package_revision_id: UUID
+    package_revision_id: Id
     keyset_id: Annotated[int, Meta(ge=1, le=2**63 - 1)]
-    id: UUID | UnsetType = UNSET
+    id: Id | UnsetType = UNSET
     package_id: ReadOnly = UNSET
     state: ReadOnly = UNSET
     function_deployments: ReadOnly = UNSET
