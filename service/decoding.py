@@ -14,10 +14,11 @@ from service.wire import PATTERN_RULES
 
 T = TypeVar("T")
 
-_AT_PATH = re.compile(r"^(?P<text>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
-_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<field>[^`]*)`$")
-_MISSING_FIELD = re.compile(r"^Object missing required field `(?P<field>[^`]*)`$")
-_PATTERN = re.compile(r"^Expected `str` matching regex '(?P<regex>.*)'$", re.DOTALL)
+# Matched whole (``fullmatch``): msgspec's messages quote what was sent, newlines included.
+_AT_PATH = re.compile(r"(?P<text>.*?)(?: - at `(?P<path>\$[^`]*)`)?", re.DOTALL)
+_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<field>[^`]*)`", re.DOTALL)
+_MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]*)`", re.DOTALL)
+_PATTERN = re.compile(r"Expected `str` matching regex '(?P<regex>.*)'", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # msgspec quotes a pattern in its message as Python's repr() would.
 _PATTERN_RULES = {repr(regex)[1:-1]: rule for regex, rule in PATTERN_RULES.items()}
@@ -37,14 +38,14 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
 def describe_validation_error(message: str) -> str:
     """``Expected `int` - at `$.a[0]``` → ``$.a[0]: expected `int```; field-level
     messages name the field itself in the path."""
-    match = _AT_PATH.match(message)
+    match = _AT_PATH.fullmatch(message)
     assert match is not None
     text, path = match["text"], match["path"] or "$"
-    if field := _UNKNOWN_FIELD.match(text):
+    if field := _UNKNOWN_FIELD.fullmatch(text):
         return f"{path}.{field['field']}: unknown field"
-    if field := _MISSING_FIELD.match(text):
+    if field := _MISSING_FIELD.fullmatch(text):
         return f"{path}.{field['field']}: required field is missing"
-    if pattern := _PATTERN.match(text):
+    if pattern := _PATTERN.fullmatch(text):
         rule = _PATTERN_RULES.get(pattern["regex"], f"must match {pattern['regex']}")
         return f"{path}: {rule}"
     return f"{path}: {text[0].lower()}{text[1:]}"

@@ -35,7 +35,7 @@ update_package_decoder = msgspec.json.Decoder(UpdatePackageRequest)
 create_revision_decoder = msgspec.json.Decoder(CreateRevisionRequest)
 update_revision_decoder = msgspec.json.Decoder(UpdateRevisionRequest)
 
-ENTITY_TAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+ENTITY_TAG = re.compile(r'\s*(?:W/)?"?(\d{1,18})"?\s*')
 NEVER = -1  # an If-Match no version equals
 
 
@@ -44,7 +44,7 @@ def expected_version(request: Request) -> int | None:
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
-    match = ENTITY_TAG.match(header)
+    match = ENTITY_TAG.fullmatch(header)
     return int(match[1]) if match else NEVER
 
 

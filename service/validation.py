@@ -19,6 +19,7 @@ from commands.commands import (
 )
 from service.errors import validation_failed
 from service.wire import (
+    MAX_NAME_LENGTH,
     CreatePackageRequest,
     CreateRevisionRequest,
     FunctionConfig,
@@ -28,8 +29,9 @@ from service.wire import (
 )
 
 _CHANNEL_CHAR = r"A-Za-z0-9\-_=@~!$#%^&()\[\]{}|;'\"<>?+"
-PLAIN_CHANNEL = re.compile(rf"^[{_CHANNEL_CHAR}.]{{1,92}}$")
-WILDCARD_CHANNEL = re.compile(rf"^[{_CHANNEL_CHAR}]+(\.[{_CHANNEL_CHAR}]+)?\.\*$")
+# Whole values only (``fullmatch``): ``$`` would let a final newline through.
+PLAIN_CHANNEL = re.compile(rf"[{_CHANNEL_CHAR}.]{{1,92}}")
+WILDCARD_CHANNEL = re.compile(rf"[{_CHANNEL_CHAR}]+(\.[{_CHANNEL_CHAR}]+)?\.\*")
 CHANNEL_RULE = (
     "must be a channel name, or a wildcard ending in .* with at most two dots, "
     "of letters, digits and -_.=@~!$#%^&()[]{}|;'\"<>?+"
@@ -103,9 +105,9 @@ def update_package_command(
     """The ``UpdatePackage`` command, or a 400 listing every broken rule by path."""
     problems = list(_read_only_problems(request, UPDATE_PACKAGE_READ_ONLY, "$"))
     if isinstance(request.name, str):
-        problems += _blank_name_problems(request.name, "$.name")
+        problems += _name_problems(request.name, "$.name")
     if isinstance(request.tags, list):
-        problems += _duplicate_problems(request.tags, "$.tags", "tag")
+        problems += _tag_problems(request.tags)
     given = _given_fields(request) & {"name", "description", "tags"}
     if not given and not problems:
         problems.append("$: send at least one of name, description, tags")
@@ -124,7 +126,7 @@ def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) ->
     """The ``AddRevision`` command, or a 400 listing every broken rule by path."""
     problems = list(_read_only_problems(request, REVISION_READ_ONLY, "$"))
     problems += client_id_problems(request.id, "$.id")
-    problems += _blank_name_problems(request.name, "$.name")
+    problems += _name_problems(request.name, "$.name")
     problems += _function_list_problems(request.functions, max_code_bytes)
     if problems:
         raise validation_failed(*problems)
@@ -145,7 +147,7 @@ def update_revision_command(
 ) -> UpdateRevision:
     problems = list(_read_only_problems(request, UPDATE_REVISION_READ_ONLY, "$"))
     if isinstance(request.name, str):
-        problems += _blank_name_problems(request.name, "$.name")
+        problems += _name_problems(request.name, "$.name")
     if not _given_fields(request) & {"name", "description"} and not problems:
         problems.append("$: send at least one of name, description")
     if problems:
@@ -178,15 +180,15 @@ def _function_list_problems(functions: list[FunctionRequest], max_code_bytes: in
 def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int) -> Iterator[str]:
     yield from _read_only_problems(request, PACKAGE_READ_ONLY, "$")
     yield from client_id_problems(request.id, "$.id")
-    yield from _blank_name_problems(request.name, "$.name")
-    yield from _blank_name_problems(request.revision_name, "$.revisionName")
-    yield from _duplicate_problems(request.tags, "$.tags", "tag")
+    yield from _name_problems(request.name, "$.name")
+    yield from _name_problems(request.revision_name, "$.revisionName")
+    yield from _tag_problems(request.tags)
     yield from _function_list_problems(request.functions, max_code_bytes)
 
 
 def _function_problems(function: FunctionRequest, path: str, max_code_bytes: int) -> Iterator[str]:
     yield from _read_only_problems(function, FUNCTION_READ_ONLY, path)
-    yield from _blank_name_problems(function.name, f"{path}.name")
+    yield from _name_problems(function.name, f"{path}.name")
     # Four bytes per character at most: only long code needs encoding to be measured.
     if len(function.code) * 4 > max_code_bytes and len(function.code.encode()) > max_code_bytes:
         yield f"{path}.code: must be at most {max_code_bytes} bytes of UTF-8"
@@ -201,10 +203,13 @@ def _config_problems(kind: str, config: FunctionConfig, path: str) -> Iterator[s
     for key in sorted(given - required - optional):
         yield f"{path}.{key}: not allowed for functions of type {kind}"
     if isinstance(config.input_channel, str) and not (
-        PLAIN_CHANNEL.match(config.input_channel) or WILDCARD_CHANNEL.match(config.input_channel)
+        PLAIN_CHANNEL.fullmatch(config.input_channel)
+        or WILDCARD_CHANNEL.fullmatch(config.input_channel)
     ):
         yield f"{path}.inputChannel: {CHANNEL_RULE}"
-    if isinstance(config.output_channel, str) and not PLAIN_CHANNEL.match(config.output_channel):
+    if isinstance(config.output_channel, str) and not PLAIN_CHANNEL.fullmatch(
+        config.output_channel
+    ):
         yield f"{path}.outputChannel: {OUTPUT_CHANNEL_RULE}"
 
 
@@ -217,9 +222,17 @@ def _read_only_problems(
             yield f"{path}.{field}: read-only field; the server sets it"
 
 
-def _blank_name_problems(name: str, path: str) -> Iterator[str]:
-    if not name.strip():
-        yield f"{path}: must have 1 to 100 characters after trimming spaces"
+def _name_problems(name: str, path: str) -> Iterator[str]:
+    """Names are stored trimmed, so their length is counted after trimming."""
+    if not 1 <= len(name.strip()) <= MAX_NAME_LENGTH:
+        yield f"{path}: length must be 1 to {MAX_NAME_LENGTH} characters after trimming spaces"
+
+
+def _tag_problems(tags: list[str]) -> Iterator[str]:
+    for index, tag in enumerate(tags):
+        if not tag.strip():
+            yield f"$.tags[{index}]: must not be blank"
+    yield from _duplicate_problems(tags, "$.tags", "tag")
 
 
 def _duplicate_problems(

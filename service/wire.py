@@ -11,9 +11,11 @@ from msgspec import UNSET, Meta, UnsetType
 
 from projections.rows import iso_millis
 
+# Patterns end in \Z, not $: msgspec searches with them, and $ also matches before a final
+# newline, which would then pass unchecked.
 # Strings we store must be valid Unicode that PostgreSQL can hold: no NUL, no lone surrogate.
-STORABLE_TEXT = "^[^\x00\ud800-\udfff]*$"
-FUNCTION_PATH = "^[A-Za-z0-9_-][A-Za-z0-9_/-]*$"
+STORABLE_TEXT = "^[^\x00\ud800-\udfff]*\\Z"
+FUNCTION_PATH = r"^[A-Za-z0-9_-][A-Za-z0-9_/-]*\Z"
 # The one form of an id on the wire: lowercase, with hyphens (``service.ids.parse_id``).
 CANONICAL_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 ID_RULE = "must be a UUID in lowercase with hyphens (8-4-4-4-12 hex digits)"
@@ -26,8 +28,19 @@ PATTERN_RULES = {
 }
 
 MAX_INT32 = 2**31 - 1
+MAX_NAME_LENGTH = 100
 
-Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT)]
+# Names are limited after trimming (``service.validation``): spaces around do not count. The
+# document still says 100, the most a client need ever send.
+Name = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        pattern=STORABLE_TEXT,
+        description=f"1 to {MAX_NAME_LENGTH} characters after trimming spaces",
+        extra_json_schema={"maxLength": MAX_NAME_LENGTH},
+    ),
+]
 Description = Annotated[str, Meta(max_length=1000, pattern=STORABLE_TEXT)]
 Tag = Annotated[str, Meta(min_length=1, max_length=50, pattern=STORABLE_TEXT)]
 Code = Annotated[str, Meta(min_length=1, pattern=STORABLE_TEXT)]
