@@ -20,6 +20,12 @@ _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<field>[^`]*)`",
 _MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]*)`", re.DOTALL)
 _PATTERN = re.compile(r"Expected `str` matching regex '(?P<regex>.*)'", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_top_level = msgspec.json.Decoder(dict[str, msgspec.Raw])
+ENVELOPE_RULE = (
+    "$.data: unknown field; a request sends the resource's fields at the top level of its "
+    "body, not inside data (only answers wrap them in an envelope)"
+)
+TOO_DEEP_RULE = "$: nested too deeply"
 # msgspec quotes a pattern in its message as Python's repr() would.
 _PATTERN_RULES = {repr(regex)[1:-1]: rule for regex, rule in PATTERN_RULES.items()}
 
@@ -30,9 +36,24 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
     try:
         return decoder.decode(body)
     except msgspec.ValidationError as error:
+        if _sent_as_envelope(body):
+            raise validation_failed(ENVELOPE_RULE) from None
         raise validation_failed(describe_validation_error(str(error))) from None
+    except RecursionError:
+        # Only a read-only field can hold nesting (it is kept as raw JSON, unread); the
+        # decoder still walks it, and stops at the interpreter's recursion limit.
+        raise validation_failed(TOO_DEEP_RULE) from None
     except (msgspec.DecodeError, UnicodeDecodeError):
         raise _undecodable(body) from None
+
+
+def _sent_as_envelope(body: bytes) -> bool:
+    """Whether the body holds its fields under ``data``, as the answers do."""
+    try:
+        document = _top_level.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return False
+    return "data" in document
 
 
 def describe_validation_error(message: str) -> str:

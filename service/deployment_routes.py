@@ -15,13 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from commands.application import SavedDeployments
-from commands.commands import CreateDeployment
 from commands.idempotency import StoredResponse
 from commands.keys import DEPLOYMENT_READ, DEPLOYMENT_WRITE, PACKAGE_READ
 from projections.queries import DEPLOYMENT_SORTS
 from service import responses
 from service.auth import Principal, forbidden
-from service.body import read_json_body
+from service.body import read_json_body, read_optional_json_body
 from service.commanding import run_command
 from service.consistency import read_your_writes
 from service.context import caller, command_context, container_of, not_found
@@ -33,10 +32,11 @@ from service.ids import path_id, query_id
 from service.lifecycle_routes import expected_version, no_content
 from service.paging import NEWEST_FIRST, list_query
 from service.routes import BASE_PATH
-from service.validation import client_id_problems, id_or_none
-from service.wire import CreateDeploymentRequest, LimitResponse
+from service.validation import create_deployment_command
+from service.wire import CreateDeploymentRequest, LimitResponse, StartDeploymentRequest
 
 create_deployment_decoder = msgspec.json.Decoder(CreateDeploymentRequest)
+start_deployment_decoder = msgspec.json.Decoder(StartDeploymentRequest)
 RUNNING_LIMIT_NAME = "package-deployments-running"
 
 
@@ -70,16 +70,8 @@ async def create_deployment(request: Request) -> Response:
     principal = await authenticated(request)
     container = container_of(request)
     body = await read_json_body(request, container.settings.max_body_bytes)
-    wire = decode(create_deployment_decoder, body)
-    problems = list(client_id_problems(wire.id, "$.id"))
-    if problems:
-        raise validation_failed(*problems)
-    require(principal, DEPLOYMENT_WRITE, wire.keyset_id)
-    command = CreateDeployment(
-        revision_id=UUID(wire.package_revision_id),
-        keyset_id=wire.keyset_id,
-        deployment_id=id_or_none(wire.id),
-    )
+    command = create_deployment_command(decode(create_deployment_decoder, body))
+    require(principal, DEPLOYMENT_WRITE, command.keyset_id)
     context = command_context(request, principal)
     return await answer_once(
         request,
@@ -125,10 +117,13 @@ async def delete_deployment(request: Request) -> Response:
 
 async def start_deployment(request: Request) -> Response:
     principal, deployment_id = await _checked(request, DEPLOYMENT_WRITE)
+    container = container_of(request)
+    body = await read_optional_json_body(request, container.settings.max_body_bytes)
+    if body.strip():
+        decode(start_deployment_decoder, body)
     context = command_context(request, principal)
-    packages = container_of(request).packages
-    command = partial(packages.start_deployment, deployment_id, context)
-    return await answer_once(request, await request.body(), command, _render_changed)
+    command = partial(container.packages.start_deployment, deployment_id, context)
+    return await answer_once(request, body, command, _render_changed)
 
 
 async def stop_deployment(request: Request) -> Response:

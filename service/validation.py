@@ -12,6 +12,7 @@ from msgspec import UNSET
 
 from commands.commands import (
     AddRevision,
+    CreateDeployment,
     CreatePackage,
     FunctionSpec,
     UpdatePackage,
@@ -20,10 +21,12 @@ from commands.commands import (
 from service.errors import validation_failed
 from service.wire import (
     MAX_NAME_LENGTH,
+    CreateDeploymentRequest,
     CreatePackageRequest,
     CreateRevisionRequest,
     FunctionConfig,
     FunctionRequest,
+    ReadOnly,
     UpdatePackageRequest,
     UpdateRevisionRequest,
 )
@@ -59,24 +62,6 @@ CONFIG_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "SUBSCRIBE_ON_INTERVAL": (frozenset({"intervalSeconds"}), frozenset({"inputChannel"})),
 }
 
-PACKAGE_READ_ONLY = (
-    "revisionsTotal",
-    "revisionsRunning",
-    "packageDeploymentsTotal",
-    "packageDeploymentsRunning",
-    "createdDttm",
-    "updatedDttm",
-)
-FUNCTION_READ_ONLY = ("functionRevisionId", "packageRevisionId", "createdDttm", "updatedDttm")
-UPDATE_PACKAGE_READ_ONLY = ("id", "apiManaged", "packageBlueprintId", *PACKAGE_READ_ONLY)
-REVISION_READ_ONLY = (
-    "packageDeploymentsTotal",
-    "packageDeploymentsRunning",
-    "createdDttm",
-    "updatedDttm",
-)
-UPDATE_REVISION_READ_ONLY = ("id", "packageId", "functions", *REVISION_READ_ONLY)
-
 
 def create_package_command(request: CreatePackageRequest, max_code_bytes: int) -> CreatePackage:
     """The ``CreatePackage`` command, or a 400 listing every broken rule by path."""
@@ -103,7 +88,7 @@ def update_package_command(
     request: UpdatePackageRequest, package_id: UUID, expected_version: int | None
 ) -> UpdatePackage:
     """The ``UpdatePackage`` command, or a 400 listing every broken rule by path."""
-    problems = list(_read_only_problems(request, UPDATE_PACKAGE_READ_ONLY, "$"))
+    problems = list(read_only_problems(request))
     if isinstance(request.name, str):
         problems += _name_problems(request.name, "$.name")
     if isinstance(request.tags, list):
@@ -124,7 +109,7 @@ def update_package_command(
 
 def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) -> AddRevision:
     """The ``AddRevision`` command, or a 400 listing every broken rule by path."""
-    problems = list(_read_only_problems(request, REVISION_READ_ONLY, "$"))
+    problems = list(read_only_problems(request))
     problems += client_id_problems(request.id, "$.id")
     problems += _name_problems(request.name, "$.name")
     problems += _function_list_problems(request.functions, max_code_bytes)
@@ -142,10 +127,23 @@ def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) ->
     )
 
 
+def create_deployment_command(request: CreateDeploymentRequest) -> CreateDeployment:
+    """The ``CreateDeployment`` command, or a 400 listing every broken rule by path."""
+    problems = list(read_only_problems(request))
+    problems += client_id_problems(request.id, "$.id")
+    if problems:
+        raise validation_failed(*problems)
+    return CreateDeployment(
+        revision_id=UUID(request.package_revision_id),
+        keyset_id=request.keyset_id,
+        deployment_id=id_or_none(request.id),
+    )
+
+
 def update_revision_command(
     request: UpdateRevisionRequest, revision_id: UUID, expected_version: int | None
 ) -> UpdateRevision:
-    problems = list(_read_only_problems(request, UPDATE_REVISION_READ_ONLY, "$"))
+    problems = list(read_only_problems(request))
     if isinstance(request.name, str):
         problems += _name_problems(request.name, "$.name")
     if not _given_fields(request) & {"name", "description"} and not problems:
@@ -178,7 +176,7 @@ def _function_list_problems(functions: list[FunctionRequest], max_code_bytes: in
 
 
 def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int) -> Iterator[str]:
-    yield from _read_only_problems(request, PACKAGE_READ_ONLY, "$")
+    yield from read_only_problems(request)
     yield from client_id_problems(request.id, "$.id")
     yield from _name_problems(request.name, "$.name")
     yield from _name_problems(request.revision_name, "$.revisionName")
@@ -187,7 +185,6 @@ def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int)
 
 
 def _function_problems(function: FunctionRequest, path: str, max_code_bytes: int) -> Iterator[str]:
-    yield from _read_only_problems(function, FUNCTION_READ_ONLY, path)
     yield from _name_problems(function.name, f"{path}.name")
     # Four bytes per character at most: only long code needs encoding to be measured.
     if len(function.code) * 4 > max_code_bytes and len(function.code.encode()) > max_code_bytes:
@@ -213,13 +210,20 @@ def _config_problems(kind: str, config: FunctionConfig, path: str) -> Iterator[s
         yield f"{path}.outputChannel: {OUTPUT_CHANNEL_RULE}"
 
 
-def _read_only_problems(
-    request: msgspec.Struct, fields: tuple[str, ...], path: str
-) -> Iterator[str]:
-    given = _given_fields(request)
-    for field in fields:
-        if field in given:
-            yield f"{path}.{field}: read-only field; the server sets it"
+def read_only_problems(request: msgspec.Struct, path: str = "$") -> Iterator[str]:
+    """Every read-only field that the request sent, at any depth, named by its JSON path."""
+    for name, wire_name, read_only in _field_names(type(request)):
+        value = getattr(request, name)
+        if value is UNSET:
+            continue
+        if read_only:
+            yield f"{path}.{wire_name}: read-only field; the server sets it"
+        elif isinstance(value, msgspec.Struct):
+            yield from read_only_problems(value, f"{path}.{wire_name}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, msgspec.Struct):
+                    yield from read_only_problems(item, f"{path}.{wire_name}[{index}]")
 
 
 def _name_problems(name: str, path: str) -> Iterator[str]:
@@ -253,15 +257,19 @@ def _given_fields(struct: msgspec.Struct) -> set[str]:
     """The wire names of the fields that the request sent."""
     return {
         encode_name
-        for name, encode_name in _field_names(type(struct))
+        for name, encode_name, _ in _field_names(type(struct))
         if getattr(struct, name) is not UNSET
     }
 
 
 @functools.cache
-def _field_names(kind: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
+def _field_names(kind: type[msgspec.Struct]) -> tuple[tuple[str, str, bool], ...]:
+    """Each field's name, its wire name, and whether it is read-only."""
     # msgspec works the fields out from the annotations on every call: once is enough.
-    return tuple((field.name, field.encode_name) for field in msgspec.structs.fields(kind))
+    return tuple(
+        (field.name, field.encode_name, field.type == ReadOnly)
+        for field in msgspec.structs.fields(kind)
+    )
 
 
 def _function_spec(function: FunctionRequest, position: int) -> FunctionSpec:

@@ -65,8 +65,10 @@ FunctionType = Literal[
 ]
 Language = Literal["JAVASCRIPT"]
 
-# A field the server owns: accepted by the decoder only so that it can be refused by name.
-ReadOnly = Any
+# A field the server owns: accepted by the decoder only so that it can be refused by name
+# (``service.validation.read_only_problems``, for every request type). Kept as raw JSON: its
+# value is never looked at, nor turned into Python objects.
+ReadOnly = msgspec.Raw | UnsetType
 
 
 class StrictRequest(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
@@ -160,6 +162,10 @@ class CreateDeploymentRequest(StrictRequest):
     function_deployments: ReadOnly = UNSET
     created_dttm: ReadOnly = UNSET
     updated_dttm: ReadOnly = UNSET
+
+
+class StartDeploymentRequest(StrictRequest):
+    """A start takes no fields; a body, if one is sent, is an empty object."""
 
 
 class FunctionDeploymentResponse(msgspec.Struct, rename="camel", kw_only=True):
