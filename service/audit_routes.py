@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
@@ -24,13 +24,24 @@ from service.paging import NEWEST_FIRST, list_query
 
 # Events sort by time, which is their order in the stream.
 EVENT_SORTS = {"createdDttm": "created_dttm"}
-AS_OF_RULE = "asOf: must be an ISO-8601 time with a zone, e.g. 2026-01-15T10:30:00Z"
+# Times a request may name: the whole span in which events can have been stored, with room
+# to move to any zone without leaving what a datetime can hold.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+LONGEST_TIME_TEXT = 64
+AS_OF_RULE = (
+    "asOf: must be an ISO-8601 time with a zone, e.g. 2026-01-15T10:30:00Z, "
+    "from 1970-01-01T00:00:00Z to 9999-12-31T00:00:00Z"
+)
 
 
 def parse_as_of(text: str) -> datetime:
-    """``asOf``: an ISO-8601 time with a zone."""
-    moment = parse_zoned_time(text)
-    if moment is None:
+    """``asOf``: an ISO-8601 time with a zone, within [``EARLIEST``, ``LATEST``]."""
+    try:
+        moment = parse_zoned_time(text) if len(text) <= LONGEST_TIME_TEXT else None
+    except OverflowError:  # in range in its zone, out of range in UTC
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
         raise validation_failed(AS_OF_RULE)
     return moment
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from service.errors import ApiError, malformed_json, validation_failed
+from service.errors import ApiError, echo, malformed_json, validation_failed
 from service.wire import PATTERN_RULES
 
 T = TypeVar("T")
@@ -20,6 +20,7 @@ _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<field>[^`]*)`",
 _MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]*)`", re.DOTALL)
 _PATTERN = re.compile(r"Expected `str` matching regex '(?P<regex>.*)'", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_QUOTED = re.compile(r"'(?P<value>.*)'", re.DOTALL)
 _top_level = msgspec.json.Decoder(dict[str, msgspec.Raw])
 ENVELOPE_RULE = (
     "$.data: unknown field; a request sends the resource's fields at the top level of its "
@@ -63,12 +64,14 @@ def describe_validation_error(message: str) -> str:
     assert match is not None
     text, path = match["text"], match["path"] or "$"
     if field := _UNKNOWN_FIELD.fullmatch(text):
-        return f"{path}.{field['field']}: unknown field"
+        return f"{path}.{echo(field['field'])}: unknown field"
     if field := _MISSING_FIELD.fullmatch(text):
         return f"{path}.{field['field']}: required field is missing"
     if pattern := _PATTERN.fullmatch(text):
         rule = _PATTERN_RULES.get(pattern["regex"], f"must match {pattern['regex']}")
         return f"{path}: {rule}"
+    # msgspec quotes a value it refuses (an enum's): only a prefix of it is repeated.
+    text = _QUOTED.sub(lambda quoted: f"'{echo(quoted['value'])}'", text)
     return f"{path}: {text[0].lower()}{text[1:]}"
 
 

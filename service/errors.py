@@ -23,6 +23,15 @@ from commands.errors import (
 )
 
 RETRY_AFTER_SECONDS = "2"
+# How much of a value that was sent a message may repeat; and, whatever it repeats, how long
+# a message may be.
+ECHOED_CHARACTERS = 40
+LONGEST_MESSAGE = 500
+
+
+def echo(text: str) -> str:
+    """A value that was sent, as a message may repeat it: a short prefix of a long one."""
+    return text if len(text) <= ECHOED_CHARACTERS else f"{text[:ECHOED_CHARACTERS]}…"
 
 
 class ApiError(Exception):
@@ -35,6 +44,10 @@ class ApiError(Exception):
         *messages: str,
         headers: dict[str, str] | None = None,
     ) -> None:
+        messages = tuple(
+            message if len(message) <= LONGEST_MESSAGE else f"{message[:LONGEST_MESSAGE]}…"
+            for message in messages
+        )
         super().__init__(f"{code}: {'; '.join(messages)}")
         self.status = status
         self.code = code

@@ -28,6 +28,9 @@ PATTERN_RULES = {
 }
 
 MAX_INT32 = 2**31 - 1
+# The largest integer a JSON client reads exactly (a double's 53 bits: JavaScript's
+# Number.MAX_SAFE_INTEGER); well inside PostgreSQL's BIGINT and SQLite's INTEGER.
+MAX_KEYSET_ID = 2**53 - 1
 MAX_NAME_LENGTH = 100
 
 # Names are limited after trimming (``service.validation``): spaces around do not count. The
@@ -155,7 +158,7 @@ class UpdateRevisionRequest(StrictRequest):
 
 class CreateDeploymentRequest(StrictRequest):
     package_revision_id: Id
-    keyset_id: Annotated[int, Meta(ge=1, le=2**63 - 1)]
+    keyset_id: Annotated[int, Meta(ge=1, le=MAX_KEYSET_ID)]
     id: Id | UnsetType = UNSET
     package_id: ReadOnly = UNSET
     state: ReadOnly = UNSET
