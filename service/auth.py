@@ -60,13 +60,22 @@ def invalid_credentials() -> ApiError:
     )
 
 
+def ambiguous_credentials() -> ApiError:
+    """Two ``Authorization`` headers: which one a proxy or a library would take differs, so
+    neither is taken."""
+    return ApiError(400, "FAAS-400", "Authorization: send the header once")
+
+
 def forbidden(permission: str) -> ApiError:
     return ApiError(403, "FAAS-403", f"The API key lacks the permission {permission}")
 
 
 async def authenticate(request: Request, keys: KeyRing) -> Principal:
     """The principal of ``Authorization: <key>`` or ``Authorization: Bearer <key>``."""
-    header = request.headers.get("authorization")
+    sent = request.headers.getlist("authorization")
+    if len(sent) > 1:
+        raise ambiguous_credentials()
+    header = sent[0] if sent else None
     if header is None or not header.strip():
         raise missing_credentials()
     checked = _checked.get(header)

@@ -82,8 +82,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        given = headers.get("x-correlation-id")
-        valid = given is not None and CORRELATION_ID.fullmatch(given) is not None
+        sent = headers.getlist("x-correlation-id")
+        given = sent[0] if sent else None
+        # Sent twice is as malformed as any: which one a proxy would keep differs.
+        valid = len(sent) == 1 and CORRELATION_ID.fullmatch(sent[0]) is not None
         correlation_id = given if valid and given is not None else new_id_text()
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation_id
