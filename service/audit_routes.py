@@ -58,7 +58,7 @@ def package_as_of_time(
 
 async def list_package_events(request: Request) -> Response:
     principal = await caller(request, PACKAGE_READ)
-    query = list_query(request.query_params, EVENT_SORTS, NEWEST_FIRST)
+    query = list_query(request.query_params, EVENT_SORTS, NEWEST_FIRST, search_filter=False)
     log = container_of(request).projector.log
     stream = path_id(request, "package_id")
     page = await run_in_threadpool(_events_page, log, principal.account_id, stream, query)

@@ -161,7 +161,7 @@ async def list_revision_deployments(request: Request) -> Response:
     principal = await authenticated(request)
     if not principal.holds(DEPLOYMENT_READ):
         raise forbidden(DEPLOYMENT_READ)
-    query = list_query(request.query_params, DEPLOYMENT_SORTS, NEWEST_FIRST)
+    query = list_query(request.query_params, DEPLOYMENT_SORTS, NEWEST_FIRST, search_filter=False)
     read_model = container_of(request).read_model
     page = await run_in_threadpool(
         read_model.deployments,

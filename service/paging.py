@@ -25,8 +25,11 @@ def list_query(
     default_sort: tuple[tuple[str, bool], ...],
     *,
     tag_filter: bool = False,
+    search_filter: bool = True,
 ) -> ListQuery:
-    """The validated page request, or a 400 naming the parameter."""
+    """The validated page request, or a 400 naming the parameter. Without ``search_filter``
+    (lists of things that have no name), ``search`` is ignored, unread, as clients of this
+    API send it on every list."""
     page = _integer(params, "page", 0, 0, MAX_PAGE)
     size = _integer(params, "size", DEFAULT_SIZE, 1, MAX_SIZE)
     sort = _sort(params.getlist("sort"), sorts) or default_sort
@@ -34,7 +37,7 @@ def list_query(
         page=page,
         size=size,
         sort=sort,
-        search=_filter(params, "search"),
+        search=_filter(params, "search") if search_filter else None,
         tag=_filter(params, "tag") if tag_filter else None,
     )
 

@@ -115,7 +115,9 @@ def query_requests(world: dict[str, str]) -> list[tuple[str, str, list[str]]]:
         ("GET", f"{BASE}/packages/{world['package']}/package-revisions", listed),
         ("GET", f"{BASE}/packages/{world['package']}/events", ["page", "size", "sort"]),
         ("GET", f"{BASE}/package-revisions/{world['revision']}/functions", listed),
-        ("GET", f"{BASE}/package-revisions/{world['revision']}/package-deployments", listed),
+        # search is ignored there, unread (deployments have no name)
+        ("GET", f"{BASE}/package-revisions/{world['revision']}/package-deployments",
+         ["page", "size", "sort"]),
         ("DELETE", f"{BASE}/package-deployments/{world['deployment']}/function-deployments",
          ["force"]),
         ("DELETE", f"{BASE}/function-deployments", ["package_id", "package_revision_id"]),
