@@ -103,6 +103,15 @@ def store_unavailable(message: str = "The store is unavailable. Retry later.") -
     return ApiError(503, "FAAS-503", message, headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
+def too_many_connections() -> ApiError:
+    return ApiError(
+        503,
+        "FAAS-503",
+        "The server has as many connections open as it may. Retry later.",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+
+
 def from_domain(error: DomainError) -> ApiError:
     """The one translation of domain errors into HTTP answers."""
     if isinstance(
