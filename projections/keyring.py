@@ -67,11 +67,15 @@ class KeyRing:
                     break
             self._refreshed_at = time.monotonic()
 
+    def older_than(self, seconds: float) -> bool:
+        """Whether the last refresh was more than ``seconds`` ago."""
+        return time.monotonic() - self._refreshed_at > seconds
+
     def refresh_if_older_than(self, seconds: float) -> None:
         """Refresh now unless that was done within ``seconds``: a key made a moment ago by
         another process is then usable at once, while unknown keys cannot make us hammer
         the store."""
-        if time.monotonic() - self._refreshed_at > seconds:
+        if self.older_than(seconds):
             self.refresh()
 
     def start(self) -> None:

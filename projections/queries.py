@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from projections.database import Cursor, Database
 from projections.rows import DeploymentRow, FunctionRow, PackageRow, RevisionRow
@@ -62,14 +63,14 @@ class ReadModel:
         self.database = database
 
     def package_at_point(
-        self, account_id: int, package_id: str
+        self, account_id: int, package_id: UUID
     ) -> tuple[PackageRow | None, Generation | None]:
         """One of the account's packages, and the live generation (with its position) it
         was read from: one statement, so both are of the same moment."""
         rows = self.database.query(
             "SELECT g.generation, g.position, p.* FROM rm_generations g "
             "LEFT JOIN rm_packages p ON p.id = ? AND p.account_id = ? WHERE g.purpose = ?",
-            (package_id, account_id, LIVE),
+            (str(package_id), account_id, LIVE),
         )
         if not rows:
             return None, None
@@ -91,13 +92,13 @@ class ReadModel:
         return Page([PackageRow.from_row(row) for row in rows], total, query)
 
     def revisions(
-        self, account_id: int, package_id: str, query: ListQuery
+        self, account_id: int, package_id: UUID, query: ListQuery
     ) -> Page[RevisionView] | None:
         with self.database.read() as cursor:
-            if self._package(cursor, account_id, package_id) is None:
+            if self._owned(cursor, "rm_packages", account_id, package_id) is None:
                 return None
             conditions = ["account_id = ?", "package_id = ?"]
-            params: list[Any] = [account_id, package_id]
+            params: list[Any] = [account_id, str(package_id)]
             _add_search(query, conditions, params)
             rows, total = self._page(cursor, "rm_revisions", conditions, params, query)
             revisions = [RevisionRow(*row) for row in rows]
@@ -109,7 +110,7 @@ class ReadModel:
         views = [RevisionView(revision, functions.get(revision.id, [])) for revision in revisions]
         return Page(views, total, query)
 
-    def revision(self, account_id: int, revision_id: str) -> RevisionView | None:
+    def revision(self, account_id: int, revision_id: UUID) -> RevisionView | None:
         with self.database.read() as cursor:
             row = self._owned(cursor, "rm_revisions", account_id, revision_id)
             if row is None:
@@ -119,18 +120,18 @@ class ReadModel:
         return RevisionView(revision, functions.get(revision.id, []))
 
     def functions(
-        self, account_id: int, revision_id: str, query: ListQuery
+        self, account_id: int, revision_id: UUID, query: ListQuery
     ) -> Page[FunctionRow] | None:
         with self.database.read() as cursor:
             if self._owned(cursor, "rm_revisions", account_id, revision_id) is None:
                 return None
             conditions = ["account_id = ?", "package_revision_id = ?"]
-            params: list[Any] = [account_id, revision_id]
+            params: list[Any] = [account_id, str(revision_id)]
             _add_search(query, conditions, params)
             rows, total = self._page(cursor, "rm_functions", conditions, params, query)
         return Page([FunctionRow(*row) for row in rows], total, query)
 
-    def deployment(self, account_id: int, deployment_id: str) -> DeploymentView | None:
+    def deployment(self, account_id: int, deployment_id: UUID) -> DeploymentView | None:
         with self.database.read() as cursor:
             row = self._owned(cursor, "rm_deployments", account_id, deployment_id)
             if row is None:
@@ -141,14 +142,14 @@ class ReadModel:
             )
 
     def deployments(
-        self, account_id: int, revision_id: str, keysets: frozenset[int] | None, query: ListQuery
+        self, account_id: int, revision_id: UUID, keysets: frozenset[int] | None, query: ListQuery
     ) -> Page[DeploymentView] | None:
         """A revision's deployments on the keysets given (all when ``None``)."""
         with self.database.read() as cursor:
             if self._owned(cursor, "rm_revisions", account_id, revision_id) is None:
                 return None
             conditions = ["account_id = ?", "package_revision_id = ?"]
-            params: list[Any] = [account_id, revision_id]
+            params: list[Any] = [account_id, str(revision_id)]
             if keysets is not None:
                 marks = ", ".join("?" * len(keysets)) or "NULL"
                 conditions.append(f"keyset_id IN ({marks})")
@@ -187,15 +188,11 @@ class ReadModel:
                 by_revision[revision_id].append(function_revision_id)
         return {d.id: by_revision[d.package_revision_id] for d in deployments}
 
-    def _package(self, cursor: Cursor, account_id: int, package_id: str) -> PackageRow | None:
-        row = self._owned(cursor, "rm_packages", account_id, package_id)
-        return None if row is None else PackageRow.from_row(row)
-
-    def _owned(self, cursor: Cursor, view: str, account_id: int, row_id: str) -> Any:
+    def _owned(self, cursor: Cursor, view: str, account_id: int, row_id: UUID) -> Any:
         """One row of the account by id, or ``None`` (another account's is ``None`` too)."""
         cursor.execute(
             self.database.sql(f"SELECT * FROM {view} WHERE id = ? AND account_id = ?"),
-            (row_id, account_id),
+            (str(row_id), account_id),
         )
         return cursor.fetchone()
 

@@ -116,7 +116,7 @@ def ceiling_app() -> Starlette:
         wire = _decode(await request.body())
         if isinstance(wire, Response):
             return wire
-        package_id = wire.id or uuid4()
+        package_id = UUID(wire.id) if isinstance(wire.id, str) else uuid4()
         package = _package(
             package_id, wire.name, wire.description, wire.tags, now_to_the_millisecond(), 1
         )
@@ -150,7 +150,8 @@ def crud_app() -> Starlette:
         wire = _decode(await request.body())
         if isinstance(wire, Response):
             return wire
-        package_id, revision_id, now = wire.id or uuid4(), uuid4(), now_to_the_millisecond()
+        package_id = UUID(wire.id) if isinstance(wire.id, str) else uuid4()
+        revision_id, now = uuid4(), now_to_the_millisecond()
         try:
             async with pool.connection() as connection, connection.transaction():
                 await connection.execute(INSERT_PACKAGE, _package_row(package_id, wire, now))

@@ -30,7 +30,7 @@ from scripts import replay as replay_module
 from scripts.progress import ProgressLine
 from service.bootstrap import Container, bootstrap
 from service.collector import settle_after_start_up
-from service.http_protocol import JoinedWritesProtocol
+from service.http_protocol import JoinedWritesProtocol, ServerConfig
 from service.logs import configure_logging
 from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.settings import Settings, SettingsError
@@ -83,7 +83,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     except Exception as error:
         print(f"faas-packages: cannot open the store: {error}", file=sys.stderr)
         return 1
-    config = uvicorn.Config(
+    config = ServerConfig(
         "service.app:app_from_environment",
         factory=True,
         host=args.host,
@@ -99,6 +99,10 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # middleware that takes them from X-Forwarded-* would be one more layer per request.
         proxy_headers=False,
         http=JoinedWritesProtocol,
+        server_header=False,
+        limit_concurrency=settings.max_connections,
+        header_read_timeout_seconds=settings.header_read_timeout_seconds,
+        body_read_timeout_seconds=settings.body_read_timeout_seconds,
     )
     with worker_metrics(args.workers):
         if args.workers == 1:

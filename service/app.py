@@ -32,6 +32,7 @@ from service.errors import ApiError, from_domain, from_http_status, store_unavai
 from service.logs import configure_logging
 from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.middleware import RequestContextMiddleware
+from service.negotiation import JsonRoute
 from service.openapi import docs_page, openapi_json
 from service.settings import Settings
 
@@ -89,6 +90,9 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
         lifespan=lifespan,
     )
     app.state.metrics_multiprocess_dir = metrics_multiprocess_dir
+    # A redirect to the path without its slash would be built from the Host header, and
+    # would carry neither envelope nor key: an unknown path is a 404 like any other.
+    app.router.redirect_slashes = False
     return app
 
 
@@ -154,71 +158,73 @@ def _close_if_opened(opened: Future[Container]) -> None:
 def api_routes() -> list[Route]:
     base = routes.BASE_PATH
     # Starlette tries the routes in this order (no two match the same request): the busiest
-    # first.
+    # first. The operational ones answer their own media type to any Accept; the API's, JSON.
     return [
-        Route(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),
-        Route(f"{base}/packages", routes.create_package, methods=["POST"]),
-        Route(f"{base}/packages", routes.list_packages, methods=["GET"]),
+        JsonRoute(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),
+        JsonRoute(f"{base}/packages", routes.create_package, methods=["POST"]),
+        JsonRoute(f"{base}/packages", routes.list_packages, methods=["GET"]),
         Route("/livez", health.livez, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", metrics_routes.metrics, methods=["GET"]),
-        Route(f"{base}/packages/{{package_id}}", lifecycle.update_package, methods=["PUT"]),
-        Route(f"{base}/packages/{{package_id}}", lifecycle.delete_package, methods=["DELETE"]),
-        Route(f"{base}/package-revisions", lifecycle.create_revision, methods=["POST"]),
-        Route(
+        JsonRoute(f"{base}/packages/{{package_id}}", lifecycle.update_package, methods=["PUT"]),
+        JsonRoute(f"{base}/packages/{{package_id}}", lifecycle.delete_package, methods=["DELETE"]),
+        JsonRoute(f"{base}/package-revisions", lifecycle.create_revision, methods=["POST"]),
+        JsonRoute(
             f"{base}/package-revisions/{{revision_id}}/package-deployments",
             deployments.list_revision_deployments,
             methods=["GET"],
         ),
-        Route(f"{base}/package-deployments", deployments.create_deployment, methods=["POST"]),
-        Route(
+        JsonRoute(f"{base}/package-deployments", deployments.create_deployment, methods=["POST"]),
+        JsonRoute(
             f"{base}/package-deployments/{{deployment_id}}",
             deployments.get_deployment,
             methods=["GET"],
         ),
-        Route(
+        JsonRoute(
             f"{base}/package-deployments/{{deployment_id}}",
             deployments.delete_deployment,
             methods=["DELETE"],
         ),
-        Route(
+        JsonRoute(
             f"{base}/package-deployments/{{deployment_id}}/function-deployments",
             deployments.start_deployment,
             methods=["POST"],
         ),
-        Route(
+        JsonRoute(
             f"{base}/package-deployments/{{deployment_id}}/function-deployments",
             deployments.stop_deployment,
             methods=["DELETE"],
         ),
-        Route(f"{base}/function-deployments", deployments.stop_all, methods=["DELETE"]),
-        Route(
+        JsonRoute(f"{base}/function-deployments", deployments.stop_all, methods=["DELETE"]),
+        JsonRoute(
             f"{base}/limits/package-deployments-running",
             deployments.running_limit,
             methods=["GET"],
         ),
-        Route(
+        JsonRoute(
             f"{base}/package-revisions/{{revision_id}}",
             lifecycle.update_revision,
             methods=["PUT"],
         ),
-        Route(
+        JsonRoute(
             f"{base}/package-revisions/{{revision_id}}",
             lifecycle.delete_revision,
             methods=["DELETE"],
         ),
-        Route(
+        JsonRoute(
             f"{base}/packages/{{package_id}}/events",
             audit_routes.list_package_events,
             methods=["GET"],
         ),
-        Route(
+        JsonRoute(
             f"{base}/packages/{{package_id}}/package-revisions",
             routes.list_revisions,
             methods=["GET"],
         ),
-        Route(f"{base}/package-revisions/{{revision_id}}", routes.get_revision, methods=["GET"]),
-        Route(
+        JsonRoute(
+            f"{base}/package-revisions/{{revision_id}}", routes.get_revision, methods=["GET"]
+        ),
+        JsonRoute(
             f"{base}/package-revisions/{{revision_id}}/functions",
             routes.list_functions,
             methods=["GET"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
@@ -19,43 +19,52 @@ from service.bootstrap import Container
 from service.context import caller, container_of, not_found
 from service.envelope import success
 from service.errors import validation_failed
+from service.ids import path_id
 from service.paging import NEWEST_FIRST, list_query
 
 # Events sort by time, which is their order in the stream.
 EVENT_SORTS = {"createdDttm": "created_dttm"}
-AS_OF_RULE = "asOf: must be an ISO-8601 time with a zone, e.g. 2026-01-15T10:30:00Z"
+# Times a request may name: the whole span in which events can have been stored, with room
+# to move to any zone without leaving what a datetime can hold.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+LONGEST_TIME_TEXT = 64
+AS_OF_RULE = (
+    "asOf: must be an ISO-8601 time with a zone, e.g. 2026-01-15T10:30:00Z, "
+    "from 1970-01-01T00:00:00Z to 9999-12-31T00:00:00Z"
+)
 
 
 def parse_as_of(text: str) -> datetime:
-    """``asOf``: an ISO-8601 time with a zone."""
-    moment = parse_zoned_time(text)
-    if moment is None:
+    """``asOf``: an ISO-8601 time with a zone, within [``EARLIEST``, ``LATEST``]."""
+    try:
+        moment = parse_zoned_time(text) if len(text) <= LONGEST_TIME_TEXT else None
+    except OverflowError:  # in range in its zone, out of range in UTC
+        moment = None
+    if moment is None or not EARLIEST <= moment <= LATEST:
         raise validation_failed(AS_OF_RULE)
     return moment
 
 
 def package_as_of_time(
-    container: Container, account_id: int, package_id: str, moment: datetime
+    container: Container, account_id: int, package_id: UUID, moment: datetime
 ) -> PackageRow | None:
-    stream = uuid_or_none(package_id)
     # Another account's package is refused before its history is read (as cheaply as an
     # unknown id).
-    if stream is None or stream_account(container.projector.log, stream) != account_id:
+    if stream_account(container.projector.log, package_id) != account_id:
         return None
-    batch = package_as_of(container.projector.log, stream, moment)
+    batch = package_as_of(container.projector.log, package_id, moment)
     if batch is None:
         return None
-    row = batch.packages[str(stream)]
+    row = batch.packages[str(package_id)]
     return row if row.account_id == account_id else None
 
 
 async def list_package_events(request: Request) -> Response:
     principal = await caller(request, PACKAGE_READ)
-    query = list_query(request.query_params, EVENT_SORTS, NEWEST_FIRST)
+    query = list_query(request.query_params, EVENT_SORTS, NEWEST_FIRST, search_filter=False)
     log = container_of(request).projector.log
-    stream = uuid_or_none(request.path_params["package_id"])
-    if stream is None:
-        raise not_found()
+    stream = path_id(request, "package_id")
     page = await run_in_threadpool(_events_page, log, principal.account_id, stream, query)
     if page is None:
         raise not_found()
@@ -72,10 +81,3 @@ def _events_page(
         log, stream, newest_first=newest_first, offset=query.page * query.size, limit=query.size
     )
     return Page(items, total, query)
-
-
-def uuid_or_none(text: str) -> UUID | None:
-    try:
-        return UUID(text)
-    except ValueError:
-        return None

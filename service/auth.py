@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -60,13 +61,22 @@ def invalid_credentials() -> ApiError:
     )
 
 
+def ambiguous_credentials() -> ApiError:
+    """Two ``Authorization`` headers: which one a proxy or a library would take differs, so
+    neither is taken."""
+    return ApiError(400, "FAAS-400", "Authorization: send the header once")
+
+
 def forbidden(permission: str) -> ApiError:
     return ApiError(403, "FAAS-403", f"The API key lacks the permission {permission}")
 
 
 async def authenticate(request: Request, keys: KeyRing) -> Principal:
     """The principal of ``Authorization: <key>`` or ``Authorization: Bearer <key>``."""
-    header = request.headers.get("authorization")
+    sent = request.headers.getlist("authorization")
+    if len(sent) > 1:
+        raise ambiguous_credentials()
+    header = sent[0] if sent else None
     if header is None or not header.strip():
         raise missing_credentials()
     checked = _checked.get(header)
@@ -82,20 +92,31 @@ async def authenticate(request: Request, keys: KeyRing) -> Principal:
     parsed = parse_key(token)
     if parsed is None:
         raise invalid_credentials()
-    key_id, secret = parsed
-    record = keys.get(key_id)
-    if record is None:
+    record, found = _checked_key(keys, *parsed)
+    if found is None and keys.older_than(UNKNOWN_KEY_REFRESH_SECONDS):
+        # Perhaps a key made a moment ago by another process. Looked for whichever way the
+        # check failed, so that how long a refusal takes tells nothing of why.
         await run_in_threadpool(keys.refresh_if_older_than, UNKNOWN_KEY_REFRESH_SECONDS)
-        record = keys.get(key_id)
+        record, found = _checked_key(keys, *parsed)
+    if record is None or found is None:
+        raise invalid_credentials()
+    if len(_checked) >= CHECKED_HEADERS:
+        _checked.clear()
+    _checked[header] = (record, found)
+    return found
+
+
+def _checked_key(
+    keys: KeyRing, key_id: UUID, secret: str
+) -> tuple[KeyRecord | None, Principal | None]:
+    """The key's record and, if the secret is its own and the key usable, its principal. An
+    unknown id costs the same hash and comparison as a known one."""
+    record = keys.get(key_id)
     expected = record.secret_sha256 if record is not None else _NO_SUCH_DIGEST
     matches = hmac.compare_digest(secret_digest(secret), expected)
     if record is None or not matches or not record.usable_at(datetime.now(UTC)):
-        raise invalid_credentials()
-    principal = Principal(record.account_id, str(key_id), record.grants)
-    if len(_checked) >= CHECKED_HEADERS:
-        _checked.clear()
-    _checked[header] = (record, principal)
-    return principal
+        return record, None
+    return record, Principal(record.account_id, str(key_id), record.grants)
 
 
 async def authorize(request: Request, keys: KeyRing, permission: str) -> Principal:

@@ -9,16 +9,24 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from service.errors import ApiError, malformed_json, validation_failed
+from service.errors import ApiError, echo, malformed_json, validation_failed
 from service.wire import PATTERN_RULES
 
 T = TypeVar("T")
 
-_AT_PATH = re.compile(r"^(?P<text>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
-_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<field>[^`]*)`$")
-_MISSING_FIELD = re.compile(r"^Object missing required field `(?P<field>[^`]*)`$")
-_PATTERN = re.compile(r"^Expected `str` matching regex '(?P<regex>.*)'$", re.DOTALL)
+# Matched whole (``fullmatch``): msgspec's messages quote what was sent, newlines included.
+_AT_PATH = re.compile(r"(?P<text>.*?)(?: - at `(?P<path>\$[^`]*)`)?", re.DOTALL)
+_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `(?P<field>[^`]*)`", re.DOTALL)
+_MISSING_FIELD = re.compile(r"Object missing required field `(?P<field>[^`]*)`", re.DOTALL)
+_PATTERN = re.compile(r"Expected `str` matching regex '(?P<regex>.*)'", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_QUOTED = re.compile(r"'(?P<value>.*)'", re.DOTALL)
+_top_level = msgspec.json.Decoder(dict[str, msgspec.Raw])
+ENVELOPE_RULE = (
+    "$.data: unknown field; a request sends the resource's fields at the top level of its "
+    "body, not inside data (only answers wrap them in an envelope)"
+)
+TOO_DEEP_RULE = "$: nested too deeply"
 # msgspec quotes a pattern in its message as Python's repr() would.
 _PATTERN_RULES = {repr(regex)[1:-1]: rule for regex, rule in PATTERN_RULES.items()}
 
@@ -29,24 +37,41 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
     try:
         return decoder.decode(body)
     except msgspec.ValidationError as error:
+        if _sent_as_envelope(body):
+            raise validation_failed(ENVELOPE_RULE) from None
         raise validation_failed(describe_validation_error(str(error))) from None
+    except RecursionError:
+        # Only a read-only field can hold nesting (it is kept as raw JSON, unread); the
+        # decoder still walks it, and stops at the interpreter's recursion limit.
+        raise validation_failed(TOO_DEEP_RULE) from None
     except (msgspec.DecodeError, UnicodeDecodeError):
         raise _undecodable(body) from None
+
+
+def _sent_as_envelope(body: bytes) -> bool:
+    """Whether the body holds its fields under ``data``, as the answers do."""
+    try:
+        document = _top_level.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return False
+    return "data" in document
 
 
 def describe_validation_error(message: str) -> str:
     """``Expected `int` - at `$.a[0]``` → ``$.a[0]: expected `int```; field-level
     messages name the field itself in the path."""
-    match = _AT_PATH.match(message)
+    match = _AT_PATH.fullmatch(message)
     assert match is not None
     text, path = match["text"], match["path"] or "$"
-    if field := _UNKNOWN_FIELD.match(text):
-        return f"{path}.{field['field']}: unknown field"
-    if field := _MISSING_FIELD.match(text):
+    if field := _UNKNOWN_FIELD.fullmatch(text):
+        return f"{path}.{echo(field['field'])}: unknown field"
+    if field := _MISSING_FIELD.fullmatch(text):
         return f"{path}.{field['field']}: required field is missing"
-    if pattern := _PATTERN.match(text):
+    if pattern := _PATTERN.fullmatch(text):
         rule = _PATTERN_RULES.get(pattern["regex"], f"must match {pattern['regex']}")
         return f"{path}: {rule}"
+    # msgspec quotes a value it refuses (an enum's): only a prefix of it is repeated.
+    text = _QUOTED.sub(lambda quoted: f"'{echo(quoted['value'])}'", text)
     return f"{path}: {text[0].lower()}{text[1:]}"
 
 

@@ -6,15 +6,12 @@ its key has no grant for is a 403; one of another account is a 404.
 
 from __future__ import annotations
 
-from uuid import UUID
-
 import msgspec
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from commands.handlers.deployments import (
-    CreateDeployment,
     DeleteDeployment,
     DeploymentChange,
     StartDeployment,
@@ -26,7 +23,7 @@ from commands.keys import DEPLOYMENT_READ, DEPLOYMENT_WRITE, PACKAGE_READ
 from projections.queries import DEPLOYMENT_SORTS
 from service import responses
 from service.auth import Principal, forbidden
-from service.body import read_json_body
+from service.body import read_json_body, read_optional_json_body
 from service.commanding import run_command
 from service.consistency import read_your_writes
 from service.context import caller, command_context, container_of, not_found
@@ -34,13 +31,15 @@ from service.decoding import decode
 from service.envelope import success
 from service.errors import validation_failed
 from service.idempotency import answer, answer_once, stored
-from service.lifecycle_routes import expected_version, no_content, path_id
+from service.ids import path_id, query_id
+from service.lifecycle_routes import expected_version, no_content
 from service.paging import NEWEST_FIRST, list_query
 from service.routes import BASE_PATH
-from service.validation import client_id_problems
-from service.wire import CreateDeploymentRequest, LimitResponse
+from service.validation import create_deployment_command
+from service.wire import CreateDeploymentRequest, LimitResponse, StartDeploymentRequest
 
 create_deployment_decoder = msgspec.json.Decoder(CreateDeploymentRequest)
+start_deployment_decoder = msgspec.json.Decoder(StartDeploymentRequest)
 RUNNING_LIMIT_NAME = "package-deployments-running"
 
 
@@ -74,16 +73,8 @@ async def create_deployment(request: Request) -> Response:
     principal = await authenticated(request)
     container = container_of(request)
     body = await read_json_body(request, container.settings.max_body_bytes)
-    wire = decode(create_deployment_decoder, body)
-    problems = list(client_id_problems(wire.id, "$.id"))
-    if problems:
-        raise validation_failed(*problems)
-    require(principal, DEPLOYMENT_WRITE, wire.keyset_id)
-    command = CreateDeployment(
-        revision_id=wire.package_revision_id,
-        keyset_id=wire.keyset_id,
-        deployment_id=None if isinstance(wire.id, msgspec.UnsetType) else wire.id,
-    )
+    command = create_deployment_command(decode(create_deployment_decoder, body))
+    require(principal, DEPLOYMENT_WRITE, command.keyset_id)
     context = command_context(request, principal)
     return await answer_once(request, body, command, context, _render_created)
 
@@ -91,7 +82,7 @@ async def create_deployment(request: Request) -> Response:
 async def get_deployment(request: Request) -> Response:
     principal = await authenticated(request)
     read_model = container_of(request).read_model
-    deployment_id = str(path_id(request, "deployment_id"))
+    deployment_id = path_id(request, "deployment_id")
     view = await run_in_threadpool(read_model.deployment, principal.account_id, deployment_id)
     if view is None:
         raise not_found()
@@ -119,9 +110,13 @@ async def delete_deployment(request: Request) -> Response:
 
 async def start_deployment(request: Request) -> Response:
     principal = await authenticated(request)
+    container = container_of(request)
+    body = await read_optional_json_body(request, container.settings.max_body_bytes)
+    if body.strip():
+        decode(start_deployment_decoder, body)
     command = StartDeployment(path_id(request, "deployment_id"), _writable_keysets(principal))
     context = command_context(request, principal)
-    return await answer_once(request, await request.body(), command, context, _render_changed)
+    return await answer_once(request, body, command, context, _render_changed)
 
 
 async def stop_deployment(request: Request) -> Response:
@@ -137,7 +132,12 @@ async def stop_deployment(request: Request) -> Response:
 async def stop_all(request: Request) -> Response:
     principal = await authenticated(request)
     require(principal, DEPLOYMENT_WRITE, None)
-    package_id, revision_id = _one_of(request, "package_id", "package_revision_id")
+    package_id = query_id(request, "package_id")
+    revision_id = query_id(request, "package_revision_id")
+    if (package_id is None) == (revision_id is None):
+        raise validation_failed(
+            "package_id: give exactly one of package_id and package_revision_id"
+        )
     command = StopDeployments(package_id=package_id, revision_id=revision_id)
     committed = await run_command(request, command, command_context(request, principal))
     headers = await read_your_writes(request, committed.position)
@@ -146,27 +146,16 @@ async def stop_all(request: Request) -> Response:
     return success(request, 200, data, headers=headers)
 
 
-def _one_of(request: Request, first: str, second: str) -> tuple[UUID | None, UUID | None]:
-    values = [request.query_params.get(first), request.query_params.get(second)]
-    if sum(value is not None for value in values) != 1:
-        raise validation_failed(f"{first}: give exactly one of {first} and {second}")
-    try:
-        parsed = [None if value is None else UUID(value) for value in values]
-    except ValueError:
-        raise not_found() from None
-    return parsed[0], parsed[1]
-
-
 async def list_revision_deployments(request: Request) -> Response:
     principal = await authenticated(request)
     if not principal.holds(DEPLOYMENT_READ):
         raise forbidden(DEPLOYMENT_READ)
-    query = list_query(request.query_params, DEPLOYMENT_SORTS, NEWEST_FIRST)
+    query = list_query(request.query_params, DEPLOYMENT_SORTS, NEWEST_FIRST, search_filter=False)
     read_model = container_of(request).read_model
     page = await run_in_threadpool(
         read_model.deployments,
         principal.account_id,
-        str(path_id(request, "revision_id")),
+        path_id(request, "revision_id"),
         principal.keysets_for(DEPLOYMENT_READ),
         query,
     )

@@ -8,6 +8,15 @@ from __future__ import annotations
 from commands import errors as domain
 
 RETRY_AFTER_SECONDS = "2"
+# How much of a value that was sent a message may repeat; and, whatever it repeats, how long
+# a message may be.
+ECHOED_CHARACTERS = 40
+LONGEST_MESSAGE = 500
+
+
+def echo(text: str) -> str:
+    """A value that was sent, as a message may repeat it: a short prefix of a long one."""
+    return text if len(text) <= ECHOED_CHARACTERS else f"{text[:ECHOED_CHARACTERS]}…"
 
 
 class ApiError(Exception):
@@ -20,6 +29,10 @@ class ApiError(Exception):
         *messages: str,
         headers: dict[str, str] | None = None,
     ) -> None:
+        messages = tuple(
+            message if len(message) <= LONGEST_MESSAGE else f"{message[:LONGEST_MESSAGE]}…"
+            for message in messages
+        )
         super().__init__(f"{code}: {'; '.join(messages)}")
         self.status = status
         self.code = code
@@ -77,6 +90,15 @@ def from_http_status(status: int, headers: dict[str, str] | None) -> ApiError:
 
 def store_unavailable(message: str = "The store is unavailable. Retry later.") -> ApiError:
     return ApiError(503, "FAAS-503", message, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def too_many_connections() -> ApiError:
+    return ApiError(
+        503,
+        "FAAS-503",
+        "The server has as many connections open as it may. Retry later.",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
 
 
 # Each domain error's status and code; a subclass not listed takes its nearest base's.

@@ -40,11 +40,14 @@ def idempotency_of(
 ) -> Idempotency | None:
     """The request's key, scoped to its route; the fingerprint covers the path, the query
     and the body, so a key reused for anything else is told apart."""
-    key = request.headers.get(KEY_HEADER)
-    if key is None:
+    keys = request.headers.getlist(KEY_HEADER)
+    if not keys:
         return None
-    if not VALID_KEY.fullmatch(key):
-        raise validation_failed(f"{KEY_HEADER}: must be 1 to 255 printable ASCII characters")
+    key = keys[0]
+    if len(keys) > 1 or not VALID_KEY.fullmatch(key):
+        raise validation_failed(
+            f"{KEY_HEADER}: must be sent once, 1 to 255 printable ASCII characters"
+        )
     route = getattr(request.scope.get("route"), "path", request.url.path)
     fingerprint = hashlib.sha256()
     for part in (request.method, request.url.path, request.url.query):

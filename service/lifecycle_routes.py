@@ -4,7 +4,6 @@ and DELETE; each honours ``If-Match`` and answers once the read model has the ch
 from __future__ import annotations
 
 import re
-from uuid import UUID
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -19,10 +18,11 @@ from service import responses
 from service.body import read_json_body
 from service.commanding import run_command
 from service.consistency import read_your_writes
-from service.context import caller, command_context, container_of, not_found
+from service.context import caller, command_context, container_of
 from service.decoding import decode
 from service.envelope import CORRELATION_HEADER, correlation_id_of, success
 from service.idempotency import answer_once, stored
+from service.ids import path_id
 from service.routes import BASE_PATH
 from service.validation import (
     add_revision_command,
@@ -35,7 +35,7 @@ update_package_decoder = msgspec.json.Decoder(UpdatePackageRequest)
 create_revision_decoder = msgspec.json.Decoder(CreateRevisionRequest)
 update_revision_decoder = msgspec.json.Decoder(UpdateRevisionRequest)
 
-ENTITY_TAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+ENTITY_TAG = re.compile(r'\s*(?:W/)?"?(\d{1,18})"?\s*')
 NEVER = -1  # an If-Match no version equals
 
 
@@ -44,16 +44,8 @@ def expected_version(request: Request) -> int | None:
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
-    match = ENTITY_TAG.match(header)
+    match = ENTITY_TAG.fullmatch(header)
     return int(match[1]) if match else NEVER
-
-
-def path_id(request: Request, name: str) -> UUID:
-    """A path id; one that is not a UUID names nothing."""
-    try:
-        return UUID(request.path_params[name])
-    except ValueError:
-        raise not_found() from None
 
 
 def no_content(request: Request, headers: dict[str, str]) -> Response:
@@ -121,7 +113,7 @@ async def update_revision(request: Request) -> Response:
     headers["ETag"] = f'"{changed.package.revisions[changed.revision_id].version}"'
     # A revision's functions never change: the read model's are its own, with their code.
     view = await run_in_threadpool(
-        container.read_model.revision, principal.account_id, changed.revision_id
+        container.read_model.revision, principal.account_id, command.revision_id
     )
     functions = [] if view is None else [responses.function(row) for row in view.functions]
     data = responses.revision_of(changed.package, changed.revision_id, functions)

@@ -5,44 +5,19 @@ from __future__ import annotations
 import logging
 import re
 import time
-from functools import lru_cache
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commands.ids import new_id_text
 from service.envelope import failure
-from service.errors import ApiError, bad_correlation_id, internal_error, not_acceptable
+from service.errors import bad_correlation_id, internal_error
 from service.metrics import observe_request
 
 logger = logging.getLogger("faas.service")
 access = logging.getLogger("faas.access")
 
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-JSON_RANGES = frozenset({"application/json", "application/*", "*/*"})
-
-
-@lru_cache(maxsize=256)
-def accepts_json(accept: str | None) -> bool:
-    """Whether an ``Accept`` header admits ``application/json`` (no header admits all)."""
-    if accept is None or not accept.strip():
-        return True
-    for media_range in accept.split(","):
-        media_type, *parameters = (part.strip() for part in media_range.split(";"))
-        if media_type.lower() in JSON_RANGES and _quality(parameters) > 0:
-            return True
-    return False
-
-
-def _quality(parameters: list[str]) -> float:
-    for parameter in parameters:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return float(value)
-            except ValueError:
-                return 0.0
-    return 1.0
 
 
 def _record_request(scope: Scope, status: int, seconds: float) -> None:
@@ -70,9 +45,9 @@ def _record_request(scope: Scope, status: int, seconds: float) -> None:
 
 
 class RequestContextMiddleware:
-    """Gives each request its correlation id and receive time, refuses requests that do not
-    accept JSON or carry a malformed correlation id, and turns any unhandled exception into
-    a logged 500 in the envelope, without detail."""
+    """Gives each request its correlation id and receive time, refuses a malformed
+    correlation id, logs and counts every answer, and turns any unhandled exception into a
+    logged 500 in the envelope, without detail."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -82,29 +57,23 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        given = headers.get("x-correlation-id")
-        valid = given is not None and CORRELATION_ID.fullmatch(given) is not None
+        sent = headers.getlist("x-correlation-id")
+        given = sent[0] if sent else None
+        # Sent twice is as malformed as any: which one a proxy would keep differs.
+        valid = len(sent) == 1 and CORRELATION_ID.fullmatch(sent[0]) is not None
         correlation_id = given if valid and given is not None else new_id_text()
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation_id
         # As a number: only commands need it as a time (``service.context.command_context``).
         state["received_at"] = time.time()
-        refusal = self._refusal(given is not None and not valid, headers.get("accept"))
-        if refusal is not None:
-            await failure(correlation_id, refusal)(scope, receive, send)
-            return
-        await self._call_guarded(scope, receive, send, correlation_id)
+        app = self.app
+        if given is not None and not valid:
+            app = failure(correlation_id, bad_correlation_id())
+        await self._call_guarded(app, scope, receive, send, correlation_id)
 
     @staticmethod
-    def _refusal(bad_correlation: bool, accept: str | None) -> ApiError | None:
-        if bad_correlation:
-            return bad_correlation_id()
-        if not accepts_json(accept):
-            return not_acceptable()
-        return None
-
     async def _call_guarded(
-        self, scope: Scope, receive: Receive, send: Send, correlation_id: str
+        app: ASGIApp, scope: Scope, receive: Receive, send: Send, correlation_id: str
     ) -> None:
         status = 500
         response_started = False
@@ -117,7 +86,7 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, tracking_send)
+            await app(scope, receive, tracking_send)
         except Exception:
             logger.exception(
                 "unhandled error correlation_id=%s method=%s path=%s",

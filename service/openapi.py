@@ -213,10 +213,13 @@ def openapi_document(api_routes: list[Route]) -> dict[str, Any]:
 def _portable_patterns(value: Any) -> None:
     """Our text pattern holds a NUL and lone surrogates as characters, which other tools cannot
     read as UTF-8. In the document it is written with an escape; no UTF-8 body can carry a lone
-    surrogate anyway (an escaped one is refused by name as well)."""
+    surrogate anyway (an escaped one is refused by name as well). Our patterns end in Python's
+    \\Z, which ECMA-262 writes as $ (there, $ never matches before a final newline)."""
     if isinstance(value, dict):
         if value.get("pattern") == STORABLE_TEXT:
             value["pattern"] = PORTABLE_STORABLE_TEXT
+        elif isinstance(value.get("pattern"), str) and value["pattern"].endswith("\\Z"):
+            value["pattern"] = value["pattern"].removesuffix("\\Z") + "$"
         for item in value.values():
             _portable_patterns(item)
     elif isinstance(value, list):

@@ -21,6 +21,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from uuid import UUID
 
 import msgspec
 from starlette.concurrency import run_in_threadpool
@@ -66,13 +67,14 @@ class PackageCache:
         self._lock = threading.Lock()
         self._barrier = Barrier(self._check)
 
-    async def package(self, account_id: int, package_id: str) -> Copy | None:
+    async def package(self, account_id: int, package_id: UUID) -> Copy | None:
         """The account's package as the read model has it now (``None``: not found)."""
         await self._barrier.wait()
+        key = str(package_id)
         with self._lock:
-            kept = self._copies.get(package_id)
+            kept = self._copies.get(key)
             if kept is not None and kept.account_id == account_id:
-                self._copies.move_to_end(package_id)
+                self._copies.move_to_end(key)
                 return kept
         row, point = await run_in_threadpool(
             self._read_model.package_at_point, account_id, package_id

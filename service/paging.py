@@ -7,6 +7,7 @@ from starlette.datastructures import QueryParams
 from projections.queries import ListQuery
 from service.errors import ApiError
 
+# page * size, the offset a query skips, stays far inside SQL's BIGINT (10^9).
 MAX_PAGE = 10_000_000
 MAX_SIZE = 100
 DEFAULT_SIZE = 20
@@ -24,16 +25,19 @@ def list_query(
     default_sort: tuple[tuple[str, bool], ...],
     *,
     tag_filter: bool = False,
+    search_filter: bool = True,
 ) -> ListQuery:
-    """The validated page request, or a 400 naming the parameter."""
+    """The validated page request, or a 400 naming the parameter. Without ``search_filter``
+    (lists of things that have no name), ``search`` is ignored, unread, as clients of this
+    API send it on every list."""
     page = _integer(params, "page", 0, 0, MAX_PAGE)
     size = _integer(params, "size", DEFAULT_SIZE, 1, MAX_SIZE)
-    sort = tuple(_sort_key(value, sorts) for value in params.getlist("sort")) or default_sort
+    sort = _sort(params.getlist("sort"), sorts) or default_sort
     return ListQuery(
         page=page,
         size=size,
         sort=sort,
-        search=_filter(params, "search"),
+        search=_filter(params, "search") if search_filter else None,
         tag=_filter(params, "tag") if tag_filter else None,
     )
 
@@ -45,9 +49,17 @@ def _integer(params: QueryParams, name: str, default: int, low: int, high: int) 
     if len(values) > 1:
         raise bad_parameter(name, "may be given once")
     text = values[0].strip()
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+    # Digits past the bound's own are out of range: int() refuses thousands of them.
+    digits_ok = text.isascii() and text.isdigit() and len(text) <= len(str(high))
+    if not digits_ok or not low <= int(text) <= high:
         raise bad_parameter(name, f"must be an integer from {low} to {high}")
     return int(text)
+
+
+def _sort(values: list[str], sorts: dict[str, str]) -> tuple[tuple[str, bool], ...]:
+    if len(values) > len(sorts):
+        raise bad_parameter("sort", f"may be given at most {len(sorts)} times")
+    return tuple(_sort_key(value, sorts) for value in values)
 
 
 def _sort_key(value: str, sorts: dict[str, str]) -> tuple[str, bool]:

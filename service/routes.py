@@ -18,6 +18,7 @@ from service.context import caller, command_context, container_of, not_found
 from service.decoding import decode
 from service.envelope import success
 from service.idempotency import answer_once, stored
+from service.ids import path_id
 from service.paging import NEWEST_FIRST, list_query
 from service.validation import create_package_command
 from service.wire import CreatePackageRequest
@@ -55,7 +56,7 @@ async def list_packages(request: Request) -> Response:
 async def get_package(request: Request) -> Response:
     principal = await caller(request, PACKAGE_READ)
     container = container_of(request)
-    package_id = request.path_params["package_id"]
+    package_id = path_id(request, "package_id")
     # Nearly every GET has no query string: parsing an empty one is not free.
     as_of = request.query_params.get("asOf") if request.scope["query_string"] else None
     if as_of is None:
@@ -76,7 +77,7 @@ async def list_revisions(request: Request) -> Response:
     query = list_query(request.query_params, REVISION_SORTS, NEWEST_FIRST)
     read_model = container_of(request).read_model
     page = await run_in_threadpool(
-        read_model.revisions, principal.account_id, request.path_params["package_id"], query
+        read_model.revisions, principal.account_id, path_id(request, "package_id"), query
     )
     if page is None:
         raise not_found()
@@ -88,7 +89,7 @@ async def get_revision(request: Request) -> Response:
     principal = await caller(request, PACKAGE_READ)
     read_model = container_of(request).read_model
     view = await run_in_threadpool(
-        read_model.revision, principal.account_id, request.path_params["revision_id"]
+        read_model.revision, principal.account_id, path_id(request, "revision_id")
     )
     if view is None:
         raise not_found()
@@ -101,7 +102,7 @@ async def list_functions(request: Request) -> Response:
     query = list_query(request.query_params, FUNCTION_SORTS, IN_SORT_ORDER)
     read_model = container_of(request).read_model
     page = await run_in_threadpool(
-        read_model.functions, principal.account_id, request.path_params["revision_id"], query
+        read_model.functions, principal.account_id, path_id(request, "revision_id"), query
     )
     if page is None:
         raise not_found()

@@ -33,6 +33,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     projection_stall_seconds: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 300
     read_your_writes_timeout_seconds: Annotated[float, msgspec.Meta(ge=0, le=300)] = 5.0
     shutdown_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=3600)] = 30
+    header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
+    body_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
+    max_connections: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 500
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:

@@ -10,22 +10,27 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET
 
+from commands.handlers.deployments import CreateDeployment
 from commands.handlers.packages import CreatePackage, UpdatePackage
 from commands.handlers.revisions import AddRevision, UpdateRevision
 from commands.package import FunctionSpec
 from service.errors import validation_failed
 from service.wire import (
+    MAX_NAME_LENGTH,
+    CreateDeploymentRequest,
     CreatePackageRequest,
     CreateRevisionRequest,
     FunctionConfig,
     FunctionRequest,
+    ReadOnly,
     UpdatePackageRequest,
     UpdateRevisionRequest,
 )
 
 _CHANNEL_CHAR = r"A-Za-z0-9\-_=@~!$#%^&()\[\]{}|;'\"<>?+"
-PLAIN_CHANNEL = re.compile(rf"^[{_CHANNEL_CHAR}.]{{1,92}}$")
-WILDCARD_CHANNEL = re.compile(rf"^[{_CHANNEL_CHAR}]+(\.[{_CHANNEL_CHAR}]+)?\.\*$")
+# Whole values only (``fullmatch``): ``$`` would let a final newline through.
+PLAIN_CHANNEL = re.compile(rf"[{_CHANNEL_CHAR}.]{{1,92}}")
+WILDCARD_CHANNEL = re.compile(rf"[{_CHANNEL_CHAR}]+(\.[{_CHANNEL_CHAR}]+)?\.\*")
 CHANNEL_RULE = (
     "must be a channel name, or a wildcard ending in .* with at most two dots, "
     "of letters, digits and -_.=@~!$#%^&()[]{}|;'\"<>?+"
@@ -53,24 +58,6 @@ CONFIG_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "SUBSCRIBE_ON_INTERVAL": (frozenset({"intervalSeconds"}), frozenset({"inputChannel"})),
 }
 
-PACKAGE_READ_ONLY = (
-    "revisionsTotal",
-    "revisionsRunning",
-    "packageDeploymentsTotal",
-    "packageDeploymentsRunning",
-    "createdDttm",
-    "updatedDttm",
-)
-FUNCTION_READ_ONLY = ("functionRevisionId", "packageRevisionId", "createdDttm", "updatedDttm")
-UPDATE_PACKAGE_READ_ONLY = ("id", "apiManaged", "packageBlueprintId", *PACKAGE_READ_ONLY)
-REVISION_READ_ONLY = (
-    "packageDeploymentsTotal",
-    "packageDeploymentsRunning",
-    "createdDttm",
-    "updatedDttm",
-)
-UPDATE_REVISION_READ_ONLY = ("id", "packageId", "functions", *REVISION_READ_ONLY)
-
 
 def create_package_command(request: CreatePackageRequest, max_code_bytes: int) -> CreatePackage:
     """The ``CreatePackage`` command, or a 400 listing every broken rule by path."""
@@ -78,12 +65,12 @@ def create_package_command(request: CreatePackageRequest, max_code_bytes: int) -
     if problems:
         raise validation_failed(*problems)
     return CreatePackage(
-        package_id=_set_or_none(request.id),
+        package_id=id_or_none(request.id),
         name=request.name.strip(),
         description=request.description,
         tags=tuple(request.tags),
         api_managed=request.api_managed,
-        package_blueprint_id=request.package_blueprint_id,
+        package_blueprint_id=id_or_none(request.package_blueprint_id),
         revision_name=request.revision_name.strip(),
         revision_description=request.revision_description,
         functions=tuple(
@@ -97,11 +84,11 @@ def update_package_command(
     request: UpdatePackageRequest, package_id: UUID, expected_version: int | None
 ) -> UpdatePackage:
     """The ``UpdatePackage`` command, or a 400 listing every broken rule by path."""
-    problems = list(_read_only_problems(request, UPDATE_PACKAGE_READ_ONLY, "$"))
+    problems = list(read_only_problems(request))
     if isinstance(request.name, str):
-        problems += _blank_name_problems(request.name, "$.name")
+        problems += _name_problems(request.name, "$.name")
     if isinstance(request.tags, list):
-        problems += _duplicate_problems(request.tags, "$.tags", "tag")
+        problems += _tag_problems(request.tags)
     given = _given_fields(request) & {"name", "description", "tags"}
     if not given and not problems:
         problems.append("$: send at least one of name, description, tags")
@@ -118,16 +105,16 @@ def update_package_command(
 
 def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) -> AddRevision:
     """The ``AddRevision`` command, or a 400 listing every broken rule by path."""
-    problems = list(_read_only_problems(request, REVISION_READ_ONLY, "$"))
+    problems = list(read_only_problems(request))
     problems += client_id_problems(request.id, "$.id")
     if isinstance(request.name, str):
-        problems += _blank_name_problems(request.name, "$.name")
+        problems += _name_problems(request.name, "$.name")
     problems += _function_list_problems(request.functions, max_code_bytes)
     if problems:
         raise validation_failed(*problems)
     return AddRevision(
-        package_id=request.package_id,
-        revision_id=_set_or_none(request.id),
+        package_id=UUID(request.package_id),
+        revision_id=id_or_none(request.id),
         name=request.name.strip() if isinstance(request.name, str) else None,
         description=request.description,
         functions=tuple(
@@ -137,12 +124,25 @@ def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) ->
     )
 
 
+def create_deployment_command(request: CreateDeploymentRequest) -> CreateDeployment:
+    """The ``CreateDeployment`` command, or a 400 listing every broken rule by path."""
+    problems = list(read_only_problems(request))
+    problems += client_id_problems(request.id, "$.id")
+    if problems:
+        raise validation_failed(*problems)
+    return CreateDeployment(
+        revision_id=UUID(request.package_revision_id),
+        keyset_id=request.keyset_id,
+        deployment_id=id_or_none(request.id),
+    )
+
+
 def update_revision_command(
     request: UpdateRevisionRequest, revision_id: UUID, expected_version: int | None
 ) -> UpdateRevision:
-    problems = list(_read_only_problems(request, UPDATE_REVISION_READ_ONLY, "$"))
+    problems = list(read_only_problems(request))
     if isinstance(request.name, str):
-        problems += _blank_name_problems(request.name, "$.name")
+        problems += _name_problems(request.name, "$.name")
     if not _given_fields(request) & {"name", "description"} and not problems:
         problems.append("$: send at least one of name, description")
     if problems:
@@ -173,17 +173,16 @@ def _function_list_problems(functions: list[FunctionRequest], max_code_bytes: in
 
 
 def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int) -> Iterator[str]:
-    yield from _read_only_problems(request, PACKAGE_READ_ONLY, "$")
+    yield from read_only_problems(request)
     yield from client_id_problems(request.id, "$.id")
-    yield from _blank_name_problems(request.name, "$.name")
-    yield from _blank_name_problems(request.revision_name, "$.revisionName")
-    yield from _duplicate_problems(request.tags, "$.tags", "tag")
+    yield from _name_problems(request.name, "$.name")
+    yield from _name_problems(request.revision_name, "$.revisionName")
+    yield from _tag_problems(request.tags)
     yield from _function_list_problems(request.functions, max_code_bytes)
 
 
 def _function_problems(function: FunctionRequest, path: str, max_code_bytes: int) -> Iterator[str]:
-    yield from _read_only_problems(function, FUNCTION_READ_ONLY, path)
-    yield from _blank_name_problems(function.name, f"{path}.name")
+    yield from _name_problems(function.name, f"{path}.name")
     # Four bytes per character at most: only long code needs encoding to be measured.
     if len(function.code) * 4 > max_code_bytes and len(function.code.encode()) > max_code_bytes:
         yield f"{path}.code: must be at most {max_code_bytes} bytes of UTF-8"
@@ -198,25 +197,43 @@ def _config_problems(kind: str, config: FunctionConfig, path: str) -> Iterator[s
     for key in sorted(given - required - optional):
         yield f"{path}.{key}: not allowed for functions of type {kind}"
     if isinstance(config.input_channel, str) and not (
-        PLAIN_CHANNEL.match(config.input_channel) or WILDCARD_CHANNEL.match(config.input_channel)
+        PLAIN_CHANNEL.fullmatch(config.input_channel)
+        or WILDCARD_CHANNEL.fullmatch(config.input_channel)
     ):
         yield f"{path}.inputChannel: {CHANNEL_RULE}"
-    if isinstance(config.output_channel, str) and not PLAIN_CHANNEL.match(config.output_channel):
+    if isinstance(config.output_channel, str) and not PLAIN_CHANNEL.fullmatch(
+        config.output_channel
+    ):
         yield f"{path}.outputChannel: {OUTPUT_CHANNEL_RULE}"
 
 
-def _read_only_problems(
-    request: msgspec.Struct, fields: tuple[str, ...], path: str
-) -> Iterator[str]:
-    given = _given_fields(request)
-    for field in fields:
-        if field in given:
-            yield f"{path}.{field}: read-only field; the server sets it"
+def read_only_problems(request: msgspec.Struct, path: str = "$") -> Iterator[str]:
+    """Every read-only field that the request sent, at any depth, named by its JSON path."""
+    for name, wire_name, read_only in _field_names(type(request)):
+        value = getattr(request, name)
+        if value is UNSET:
+            continue
+        if read_only:
+            yield f"{path}.{wire_name}: read-only field; the server sets it"
+        elif isinstance(value, msgspec.Struct):
+            yield from read_only_problems(value, f"{path}.{wire_name}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, msgspec.Struct):
+                    yield from read_only_problems(item, f"{path}.{wire_name}[{index}]")
 
 
-def _blank_name_problems(name: str, path: str) -> Iterator[str]:
-    if not name.strip():
-        yield f"{path}: must have 1 to 100 characters after trimming spaces"
+def _name_problems(name: str, path: str) -> Iterator[str]:
+    """Names are stored trimmed, so their length is counted after trimming."""
+    if not 1 <= len(name.strip()) <= MAX_NAME_LENGTH:
+        yield f"{path}: length must be 1 to {MAX_NAME_LENGTH} characters after trimming spaces"
+
+
+def _tag_problems(tags: list[str]) -> Iterator[str]:
+    for index, tag in enumerate(tags):
+        if not tag.strip():
+            yield f"$.tags[{index}]: must not be blank"
+    yield from _duplicate_problems(tags, "$.tags", "tag")
 
 
 def _duplicate_problems(
@@ -237,21 +254,25 @@ def _given_fields(struct: msgspec.Struct) -> set[str]:
     """The wire names of the fields that the request sent."""
     return {
         encode_name
-        for name, encode_name in _field_names(type(struct))
+        for name, encode_name, _ in _field_names(type(struct))
         if getattr(struct, name) is not UNSET
     }
 
 
 @functools.cache
-def _field_names(kind: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
+def _field_names(kind: type[msgspec.Struct]) -> tuple[tuple[str, str, bool], ...]:
+    """Each field's name, its wire name, and whether it is read-only."""
     # msgspec works the fields out from the annotations on every call: once is enough.
-    return tuple((field.name, field.encode_name) for field in msgspec.structs.fields(kind))
+    return tuple(
+        (field.name, field.encode_name, field.type == ReadOnly)
+        for field in msgspec.structs.fields(kind)
+    )
 
 
 def _function_spec(function: FunctionRequest, position: int) -> FunctionSpec:
     config = msgspec.to_builtins(function.config)
     return FunctionSpec(
-        function_id=_set_or_none(function.id),
+        function_id=id_or_none(function.id),
         name=function.name.strip(),
         type=function.type,
         language=function.language,
@@ -261,11 +282,12 @@ def _function_spec(function: FunctionRequest, position: int) -> FunctionSpec:
     )
 
 
-def client_id_problems(value: UUID | msgspec.UnsetType, path: str) -> Iterator[str]:
+def client_id_problems(value: str | msgspec.UnsetType, path: str) -> Iterator[str]:
     """Name-based UUIDs (versions 3 and 5) are the server's own, derived ids."""
-    if isinstance(value, UUID) and value.version in (3, 5):
+    if isinstance(value, str) and UUID(value).version in (3, 5):
         yield f"{path}: must not be a name-based UUID (version 3 or 5)"
 
 
-def _set_or_none(value: UUID | msgspec.UnsetType) -> UUID | None:
-    return None if isinstance(value, msgspec.UnsetType) else value
+def id_or_none(value: str | msgspec.UnsetType | None) -> UUID | None:
+    """A body id, already held to the canonical form by its wire type, as a ``UUID``."""
+    return UUID(value) if isinstance(value, str) else None

@@ -5,26 +5,45 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from projections.rows import iso_millis
 
+# Patterns end in \Z, not $: msgspec searches with them, and $ also matches before a final
+# newline, which would then pass unchecked.
 # Strings we store must be valid Unicode that PostgreSQL can hold: no NUL, no lone surrogate.
-STORABLE_TEXT = "^[^\x00\ud800-\udfff]*$"
-FUNCTION_PATH = "^[A-Za-z0-9_-][A-Za-z0-9_/-]*$"
+STORABLE_TEXT = "^[^\x00\ud800-\udfff]*\\Z"
+FUNCTION_PATH = r"^[A-Za-z0-9_-][A-Za-z0-9_/-]*\Z"
+# The one form of an id on the wire: lowercase, with hyphens (``service.ids.parse_id``).
+CANONICAL_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
+ID_RULE = "must be a UUID in lowercase with hyphens (8-4-4-4-12 hex digits)"
 
 # Human descriptions of our patterns, used in validation messages instead of the regex.
 PATTERN_RULES = {
     STORABLE_TEXT: "must not contain NUL characters",
     FUNCTION_PATH: "must use only a-z A-Z 0-9 - _ / and not start with a slash",
+    CANONICAL_ID: ID_RULE,
 }
 
 MAX_INT32 = 2**31 - 1
+# The largest integer a JSON client reads exactly (a double's 53 bits: JavaScript's
+# Number.MAX_SAFE_INTEGER); well inside PostgreSQL's BIGINT and SQLite's INTEGER.
+MAX_KEYSET_ID = 2**53 - 1
+MAX_NAME_LENGTH = 100
 
-Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=STORABLE_TEXT)]
+# Names are limited after trimming (``service.validation``): spaces around do not count. The
+# document still says 100, the most a client need ever send.
+Name = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        pattern=STORABLE_TEXT,
+        description=f"1 to {MAX_NAME_LENGTH} characters after trimming spaces",
+        extra_json_schema={"maxLength": MAX_NAME_LENGTH},
+    ),
+]
 Description = Annotated[str, Meta(max_length=1000, pattern=STORABLE_TEXT)]
 Tag = Annotated[str, Meta(min_length=1, max_length=50, pattern=STORABLE_TEXT)]
 Code = Annotated[str, Meta(min_length=1, pattern=STORABLE_TEXT)]
@@ -32,6 +51,8 @@ Channel = Annotated[str, Meta(min_length=1, max_length=92)]
 FunctionPath = Annotated[str, Meta(min_length=1, max_length=100, pattern=FUNCTION_PATH)]
 IntervalSeconds = Annotated[int, Meta(ge=1, le=3600)]
 SortOrder = Annotated[int, Meta(ge=0, le=MAX_INT32)]
+# Kept as its text here; ``service.validation`` turns it into a ``UUID``.
+Id = Annotated[str, Meta(pattern=CANONICAL_ID)]
 
 FunctionType = Literal[
     "BEFORE_PUBLISH",
@@ -47,8 +68,10 @@ FunctionType = Literal[
 ]
 Language = Literal["JAVASCRIPT"]
 
-# A field the server owns: accepted by the decoder only so that it can be refused by name.
-ReadOnly = Any
+# A field the server owns: accepted by the decoder only so that it can be refused by name
+# (``service.validation.read_only_problems``, for every request type). Kept as raw JSON: its
+# value is never looked at, nor turned into Python objects.
+ReadOnly = msgspec.Raw | UnsetType
 
 
 class StrictRequest(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
@@ -67,7 +90,7 @@ class FunctionRequest(StrictRequest):
     type: FunctionType
     code: Code
     config: FunctionConfig
-    id: UUID | UnsetType = UNSET
+    id: Id | UnsetType = UNSET
     language: Language = "JAVASCRIPT"
     sort_order: SortOrder | UnsetType = UNSET
     function_revision_id: ReadOnly = UNSET
@@ -79,11 +102,11 @@ class FunctionRequest(StrictRequest):
 class CreatePackageRequest(StrictRequest):
     name: Name
     functions: Annotated[list[FunctionRequest], Meta(min_length=1)]
-    id: UUID | UnsetType = UNSET
+    id: Id | UnsetType = UNSET
     description: Description = ""
     tags: Annotated[list[Tag], Meta(max_length=20)] = msgspec.field(default_factory=list)
     api_managed: bool = False
-    package_blueprint_id: UUID | None = None
+    package_blueprint_id: Id | None = None
     revision_name: Name = "v1"
     revision_description: Description = ""
     revisions_total: ReadOnly = UNSET
@@ -110,10 +133,10 @@ class UpdatePackageRequest(StrictRequest):
 
 
 class CreateRevisionRequest(StrictRequest):
-    package_id: UUID
+    package_id: Id
     functions: Annotated[list[FunctionRequest], Meta(min_length=1)]
     name: Name | UnsetType = UNSET
-    id: UUID | UnsetType = UNSET
+    id: Id | UnsetType = UNSET
     description: Description = ""
     package_deployments_total: ReadOnly = UNSET
     package_deployments_running: ReadOnly = UNSET
@@ -134,14 +157,18 @@ class UpdateRevisionRequest(StrictRequest):
 
 
 class CreateDeploymentRequest(StrictRequest):
-    package_revision_id: UUID
-    keyset_id: Annotated[int, Meta(ge=1, le=2**63 - 1)]
-    id: UUID | UnsetType = UNSET
+    package_revision_id: Id
+    keyset_id: Annotated[int, Meta(ge=1, le=MAX_KEYSET_ID)]
+    id: Id | UnsetType = UNSET
     package_id: ReadOnly = UNSET
     state: ReadOnly = UNSET
     function_deployments: ReadOnly = UNSET
     created_dttm: ReadOnly = UNSET
     updated_dttm: ReadOnly = UNSET
+
+
+class StartDeploymentRequest(StrictRequest):
+    """A start takes no fields; a body, if one is sent, is an empty object."""
 
 
 class FunctionDeploymentResponse(msgspec.Struct, rename="camel", kw_only=True):

@@ -98,6 +98,19 @@ def test_an_unknown_key_is_401_faas_1002(world: Any) -> None:
             assert_refused(call(client, method, path, body, headers), 401, "FAAS-1002")
 
 
+@pytest.mark.parametrize("second", ["same", "unknown"])
+def test_two_authorization_headers_are_400_whichever_comes_first(world: Any, second: str) -> None:
+    client, key, ids = world
+    without_key(client)
+    other = key.plain if second == "same" else "faaspk_" + uuid4().hex + key.plain[-44:]
+    for first, then in ((key.plain, other), (other, key.plain)):
+        headers = [("Authorization", f"Bearer {first}"), ("Authorization", then)]
+        for method, path, _, body in endpoints(ids):
+            response = client.request(method, path, json=body, headers=headers)
+            assert_refused(response, 400, "FAAS-400")
+            assert response.json()["errors"][0]["message"].startswith("Authorization:")
+
+
 def test_the_raw_key_without_bearer_is_accepted(world: Any) -> None:
     client, key, ids = world
     without_key(client)

@@ -123,6 +123,14 @@ def test_a_malformed_correlation_id_is_faas_1000(client: TestClient, value: byte
     assert_error(response, 400, "FAAS-1000")
 
 
+def test_two_correlation_ids_are_faas_1000(client: TestClient) -> None:
+    headers = [("X-Correlation-Id", "one"), ("X-Correlation-Id", "two")]
+    response = client.post(URL, json=package_body(), headers=headers)
+
+    assert_error(response, 400, "FAAS-1000")
+    assert response.headers["x-correlation-id"] not in {"one", "two"}
+
+
 def test_validation_errors_name_the_path_and_write_nothing(client: TestClient) -> None:
     before = client.app.state.container.store.recorder.max_notification_id()  # type: ignore[attr-defined]
     body = package_body(functions=[function_body(type="ON_REQUEST", config={})])

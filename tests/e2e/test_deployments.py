@@ -273,3 +273,18 @@ def test_authentication_comes_before_the_force_parameter(client: TestClient) -> 
     client.headers.pop("Authorization", None)
     response = client.delete(f"{BASE}/package-deployments/{uuid4()}/function-deployments?force=x")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("search", ["chat", "s" * 500, "a\x00b"])
+def test_search_on_a_revisions_deployments_is_accepted_and_ignored(
+    client: TestClient, search: str
+) -> None:
+    _, revision = package_with_revision(client)
+    made = {deploy(client, revision, keyset).json()["data"]["id"] for keyset in (1, 2)}
+
+    listed = client.get(
+        f"{BASE}/package-revisions/{revision}/package-deployments", params={"search": search}
+    )
+
+    assert listed.status_code == 200, listed.text
+    assert {deployment["id"] for deployment in listed.json()["data"]} == made

@@ -160,6 +160,15 @@ def test_a_malformed_key_is_400_naming_the_header(client: TestClient, key: str) 
     assert package_count(client) == 0
 
 
+def test_two_keys_are_400_naming_the_header(client: TestClient) -> None:
+    headers = [("Idempotency-Key", "one"), ("Idempotency-Key", "two")]
+    response = client.post(PACKAGES, json=package_body(), headers=headers)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("Idempotency-Key:")
+    assert package_count(client) == 0
+
+
 def once(key: str, body: bytes = b"{}") -> Idempotency:
     return Idempotency(
         key,

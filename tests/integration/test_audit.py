@@ -117,7 +117,7 @@ def test_a_package_as_of_a_time_is_what_get_answered_then(container: Container) 
     before = now_to_the_millisecond() - timedelta(milliseconds=5)
     saved = container.commands.run(create_package(), caller)
     container.projector.catch_up()
-    answered, _ = container.read_model.package_at_point(caller.account_id, str(saved.value.id))
+    answered, _ = container.read_model.package_at_point(caller.account_id, saved.value.id)
     assert answered is not None
 
     then = package_as_of(container.projector.log, saved.value.id, now_to_the_millisecond())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
+from uuid import UUID
 
 import msgspec
 import psycopg
@@ -23,7 +24,7 @@ from tests.support.commands import context, create_package
 from tests.support.drift import drift_revisions_total
 
 
-def read(container: Container, account_id: int, package_id: str) -> Copy | None:
+def read(container: Container, account_id: int, package_id: UUID) -> Copy | None:
     async def on_a_loop_of_its_own() -> Copy | None:
         try:
             return await container.package_cache.package(account_id, package_id)
@@ -43,7 +44,7 @@ def test_a_package_read_twice_unchanged_is_the_kept_copy(container: Container) -
     caller = context()
     saved = container.commands.run(create_package(), caller)
     container.projector.catch_up()
-    package_id = str(saved.value.id)
+    package_id = saved.value.id
 
     first = read(container, caller.account_id, package_id)
 
@@ -57,7 +58,7 @@ def test_a_change_made_by_another_process_is_seen_at_once(instances: list[Contai
     caller = context()
     saved = here.commands.run(create_package(), caller)
     here.projector.catch_up()
-    package_id = str(saved.value.id)
+    package_id = saved.value.id
     assert read(here, caller.account_id, package_id) is not None  # now kept here
 
     renamed = unique_name()
@@ -76,7 +77,7 @@ def test_another_accounts_package_is_not_found_even_when_kept(container: Contain
     owner = context()
     saved = container.commands.run(create_package(), owner)
     container.projector.catch_up()
-    package_id = str(saved.value.id)
+    package_id = saved.value.id
     assert read(container, owner.account_id, package_id) is not None
 
     assert read(container, context().account_id, package_id) is None
@@ -86,9 +87,9 @@ def test_a_rebuild_replaces_every_kept_copy(container: Container) -> None:
     caller = context()
     saved = container.commands.run(create_package(), caller)
     container.projector.catch_up()
-    package_id = str(saved.value.id)
+    package_id = saved.value.id
     # A read model that drifted from the log: the copy kept is of the drifted row.
-    drift_revisions_total(container, package_id, 9)
+    drift_revisions_total(container, str(package_id), 9)
     drifted = read(container, caller.account_id, package_id)
     assert drifted is not None
     assert shown(drifted)["revisionsTotal"] == 9
@@ -104,7 +105,7 @@ def test_a_check_whose_connection_was_lost_fails_once_then_reconnects(
     container: Container, store_url: str
 ) -> None:
     caller, saved = projected_package_on_postgres(container, store_url)
-    package_id = str(saved.value.id)
+    package_id = saved.value.id
     cache = container.package_cache
 
     async def across_a_lost_connection() -> list[str]:
@@ -136,7 +137,7 @@ def test_a_check_that_outlasts_the_store_timeout_fails_its_round_then_the_next_s
     container: Container, store_url: str
 ) -> None:
     caller, saved = projected_package_on_postgres(container, store_url)
-    package_id = str(saved.value.id)
+    package_id = saved.value.id
     timeout = container.settings.store_timeout_seconds
 
     with psycopg.connect(store_url) as admin:

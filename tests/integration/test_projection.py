@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from uuid import UUID
 
 from projections.projector import Projector
 from projections.queries import ListQuery
@@ -40,7 +41,7 @@ def test_the_projection_builds_packages_revisions_and_functions(container: Conta
     page = container.read_model.packages(account, EVERYTHING)
     assert page.total == 3
     assert {package.revisions_total for package in page.items} == {1}
-    revisions = container.read_model.revisions(account, page.items[0].id, EVERYTHING)
+    revisions = container.read_model.revisions(account, UUID(page.items[0].id), EVERYTHING)
     assert revisions is not None
     (revision,) = revisions.items
     assert [function.name for function in revision.functions] == ["fn-0", "fn-1"]

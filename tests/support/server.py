@@ -62,17 +62,20 @@ def server_process(
     timeout: float = 30,
     env: Mapping[str, str] | None = None,
     log: Path | None = None,
+    open_files: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The base URL and the process of a server whose every worker has started. Its output
     goes to ``log`` (appended) if given, else to ``server.log`` in ``cwd`` unless that is the
-    project's root."""
+    project's root. ``open_files`` limits the files (sockets included) it may hold open."""
     port = free_port()
     args = ["serve", "--port", str(port), "--workers", str(workers)]
     # Each worker says when it has started; the count is how a test knows all of them serve.
     env = {"FAAS_LOG_LEVEL": "INFO", **(env or {})}
     with _output(log, cwd) as output:
         start = os.fstat(output.fileno()).st_size
-        with cli_process(database_url, args, env=env, cwd=cwd, output=output) as process:
+        with cli_process(
+            database_url, args, env=env, cwd=cwd, output=output, open_files=open_files
+        ) as process:
             base = f"http://127.0.0.1:{port}"
             expected = workers if env["FAAS_LOG_LEVEL"].upper() in {"DEBUG", "INFO"} else 0
             _wait_until_serving(base, process, (output, start), expected, timeout)
@@ -87,11 +90,13 @@ def cli_process(
     env: Mapping[str, str] | None = None,
     cwd: Path = ROOT,
     output: IO[bytes] | int = subprocess.DEVNULL,
+    open_files: int | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``faas-packages ARGS`` running in a process group of its own; afterwards it gets
     SIGTERM, then SIGKILL (with every process of its group) if it has not stopped."""
+    limit = [] if open_files is None else ["prlimit", f"--nofile={open_files}", "--"]
     process = subprocess.Popen(
-        [*CLI, *args],
+        [*limit, *CLI, *args],
         cwd=cwd,
         env=cli_env(database_url, env),
         stdout=output,

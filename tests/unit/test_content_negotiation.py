@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.middleware import accepts_json
+from service.negotiation import accepts_json
 
 
 @pytest.mark.parametrize(

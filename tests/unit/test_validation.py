@@ -382,3 +382,49 @@ def test_a_name_based_client_id_is_refused() -> None:
 
     for derived in (uuid5(NAMESPACE_URL, "x"), uuid3(NAMESPACE_URL, "x")):
         assert_refused(package_body(id=str(derived)), "$.id", "name-based")
+
+
+# --- whole values: a pattern never lets a final newline through ---
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "field"),
+    [
+        ("ON_REQUEST", {"path": "hello\n"}, "path"),
+        ("BEFORE_PUBLISH", {"inputChannel": "chat\n"}, "inputChannel"),
+        ("BEFORE_PUBLISH", {"inputChannel": "chat.*\n"}, "inputChannel"),
+        ("AFTER_PUBLISH", {"inputChannel": "a", "outputChannel": "out\n"}, "outputChannel"),
+        (
+            "SUBSCRIBE_ON_INTERVAL",
+            {"intervalSeconds": 5, "inputChannel": "a.b.*\n"},
+            "inputChannel",
+        ),
+    ],
+)
+def test_a_final_newline_is_not_part_of_a_valid_value(
+    kind: str, config: dict[str, Any], field: str
+) -> None:
+    assert_refused(with_config(kind, config), f"$.functions[0].config.{field}")
+
+
+# --- lengths after trimming ---
+
+
+def test_names_of_100_characters_with_spaces_around_are_accepted_trimmed() -> None:
+    name = "n" * 100
+    body = package_body(name=f"  {name}\t", revisionName=f" {name} ")
+    body["functions"][0]["name"] = f" {name}  "
+
+    command = create(body)
+
+    assert (command.name, command.revision_name, command.functions[0].name) == (name, name, name)
+
+
+@pytest.mark.parametrize("path", ["name", "revisionName"])
+def test_names_over_100_characters_after_trimming_are_refused(path: str) -> None:
+    assert_refused(package_body(**{path: f" {'n' * 101} "}), f"$.{path}", "after trimming")
+
+
+@pytest.mark.parametrize("tag", ["  ", "\t\n"])
+def test_a_blank_tag_is_refused(tag: str) -> None:
+    assert_refused(package_body(tags=["ok", tag]), "$.tags[1]", "blank")
