@@ -13,6 +13,7 @@ from tests.support.builders import function_body, package_body, unique_name
 from tests.support.keys import IssuedKey
 
 PACKAGES = "/v2/faas/packages"
+REVISIONS = "/v2/faas/package-revisions"
 STALE_HEADER = "x-read-model-stale"
 # Enough packages per account that the limit never answers a load test.
 LOAD_ENV = {"FAAS_MAX_PACKAGES_PER_ACCOUNT": "1000000"}

@@ -10,7 +10,7 @@ from typing import Any
 import httpx2 as httpx
 
 from tests.support.keys import IssuedKey
-from tests.support.load import PACKAGES, STALE_HEADER, Answer, load_body
+from tests.support.load import PACKAGES, REVISIONS, STALE_HEADER, Answer, load_body
 from tests.support.server import run_cli
 
 Check = Callable[[httpx.Client], list[str]]
@@ -69,7 +69,14 @@ def whole_problems(
             response = client.get(f"{PACKAGES}/{package['id']}/package-revisions")
             if response.status_code != 200:
                 return [f"revisions of {package['id']} read {response.status_code}"]
-            return partial_problems(package, response.json()["data"], body)
+            # A list leaves the code out: each revision is read for it.
+            revisions = []
+            for listed in response.json()["data"]:
+                revision = client.get(f"{REVISIONS}/{listed['id']}")
+                if revision.status_code != 200:
+                    return [f"revision {listed['id']} read {revision.status_code}"]
+                revisions.append(revision.json()["data"])
+            return partial_problems(package, revisions, body)
 
         return read
 
