@@ -22,18 +22,17 @@ from starlette.types import ASGIApp
 
 from commands.errors import DomainError
 from projections.database import DatabaseUnavailableError
-from service import audit_routes, health, metrics_routes, routes
-from service import deployment_routes as deployments
-from service import lifecycle_routes as lifecycle
 from service.bootstrap import Container, bootstrap
 from service.collector import settle_after_start_up
+from service.endpoint import BASE_PATH, Endpoint
 from service.envelope import correlation_id_of, failure
 from service.errors import ApiError, from_domain, from_http_status, store_unavailable
 from service.logs import configure_logging
 from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.middleware import RequestContextMiddleware
 from service.negotiation import JsonRoute
-from service.openapi import docs_page, openapi_json
+from service.routes import API
+from service.routes.operations import DOCUMENTATION
 from service.settings import Settings
 
 logger = logging.getLogger("faas.service")
@@ -75,11 +74,7 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
                 container.close()
 
     app = ServiceStarlette(
-        routes=[
-            *api_routes(),
-            Route(f"{routes.BASE_PATH}/openapi.json", openapi_json),
-            Route("/docs", docs_page),
-        ],
+        routes=routes_of(API),
         middleware=[Middleware(RequestContextMiddleware)],
         exception_handlers={
             ApiError: api_error_handler,
@@ -89,6 +84,7 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
         },
         lifespan=lifespan,
     )
+    app.state.api = API
     app.state.metrics_multiprocess_dir = metrics_multiprocess_dir
     # A redirect to the path without its slash would be built from the Host header, and
     # would carry neither envelope nor key: an unknown path is a 404 like any other.
@@ -155,81 +151,18 @@ def _close_if_opened(opened: Future[Container]) -> None:
         opened.result().close()
 
 
-def api_routes() -> list[Route]:
-    base = routes.BASE_PATH
-    # Starlette tries the routes in this order (no two match the same request): the busiest
-    # first. The operational ones answer their own media type to any Accept; the API's, JSON.
-    return [
-        JsonRoute(f"{base}/packages/{{package_id}}", routes.get_package, methods=["GET"]),
-        JsonRoute(f"{base}/packages", routes.create_package, methods=["POST"]),
-        JsonRoute(f"{base}/packages", routes.list_packages, methods=["GET"]),
-        Route("/livez", health.livez, methods=["GET"]),
-        Route("/readyz", health.readyz, methods=["GET"]),
-        Route("/metrics", metrics_routes.metrics, methods=["GET"]),
-        JsonRoute(f"{base}/packages/{{package_id}}", lifecycle.update_package, methods=["PUT"]),
-        JsonRoute(f"{base}/packages/{{package_id}}", lifecycle.delete_package, methods=["DELETE"]),
-        JsonRoute(f"{base}/package-revisions", lifecycle.create_revision, methods=["POST"]),
-        JsonRoute(
-            f"{base}/package-revisions/{{revision_id}}/package-deployments",
-            deployments.list_revision_deployments,
-            methods=["GET"],
-        ),
-        JsonRoute(f"{base}/package-deployments", deployments.create_deployment, methods=["POST"]),
-        JsonRoute(
-            f"{base}/package-deployments/{{deployment_id}}",
-            deployments.get_deployment,
-            methods=["GET"],
-        ),
-        JsonRoute(
-            f"{base}/package-deployments/{{deployment_id}}",
-            deployments.delete_deployment,
-            methods=["DELETE"],
-        ),
-        JsonRoute(
-            f"{base}/package-deployments/{{deployment_id}}/function-deployments",
-            deployments.start_deployment,
-            methods=["POST"],
-        ),
-        JsonRoute(
-            f"{base}/package-deployments/{{deployment_id}}/function-deployments",
-            deployments.stop_deployment,
-            methods=["DELETE"],
-        ),
-        JsonRoute(f"{base}/function-deployments", deployments.stop_all, methods=["DELETE"]),
-        JsonRoute(
-            f"{base}/limits/package-deployments-running",
-            deployments.running_limit,
-            methods=["GET"],
-        ),
-        JsonRoute(
-            f"{base}/package-revisions/{{revision_id}}",
-            lifecycle.update_revision,
-            methods=["PUT"],
-        ),
-        JsonRoute(
-            f"{base}/package-revisions/{{revision_id}}",
-            lifecycle.delete_revision,
-            methods=["DELETE"],
-        ),
-        JsonRoute(
-            f"{base}/packages/{{package_id}}/events",
-            audit_routes.list_package_events,
-            methods=["GET"],
-        ),
-        JsonRoute(
-            f"{base}/packages/{{package_id}}/package-revisions",
-            routes.list_revisions,
-            methods=["GET"],
-        ),
-        JsonRoute(
-            f"{base}/package-revisions/{{revision_id}}", routes.get_revision, methods=["GET"]
-        ),
-        JsonRoute(
-            f"{base}/package-revisions/{{revision_id}}/functions",
-            routes.list_functions,
-            methods=["GET"],
-        ),
+# Starlette tries routes in order (no two match the same request): these first, the busiest.
+BUSIEST = (("GET", f"{BASE_PATH}/packages/{{package_id}}"), ("POST", f"{BASE_PATH}/packages"))
+
+
+def routes_of(api: list[Endpoint]) -> list[Route]:
+    """A route for each endpoint (the busiest first), and the API's document and docs page."""
+    ordered = sorted(api, key=lambda e: (e.method, e.path) not in BUSIEST)
+    served = [
+        (JsonRoute if e.negotiates_json else Route)(e.path, e.handler, methods=[e.method])
+        for e in ordered
     ]
+    return served + [Route(path, handler) for path, handler in DOCUMENTATION]
 
 
 def app_from_environment() -> Starlette:

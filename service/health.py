@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from projections.status import read_model_status
-from service.context import container_of
+from service.calls import container_of
 from service.envelope import failure, success
 from service.errors import ApiError, store_unavailable
 

@@ -1,27 +1,19 @@
-"""``Idempotency-Key`` on POST: the key read from the request, and the one answer a command
-gives, whether it ran now or ran before with the same key and body."""
+"""``Idempotency-Key`` on POST: the key read from a request, and an answer in the form it is
+kept in for a repeat."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import Response
 
-from commands.command import Command
-from commands.context import CommandContext
-from commands.group_commit import Committed
-from commands.idempotency import AnsweredBefore, Idempotency, RecordedAnswer
-from service.commanding import run_command
-from service.consistency import read_your_writes
-from service.envelope import success
+from commands.idempotency import Idempotency, RecordedAnswer
 from service.errors import validation_failed
 
-R = TypeVar("R")
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 # 1 to 255 printable ASCII characters, as the contract says.
@@ -55,34 +47,3 @@ def idempotency_of(
         fingerprint.update(b"\n")
     fingerprint.update(body)
     return Idempotency(key, f"{request.method} {route}", fingerprint.hexdigest(), render)
-
-
-async def answer_once(
-    request: Request,
-    body: bytes,
-    command: Command[R],
-    context: CommandContext,
-    render: Callable[[R], RecordedAnswer],
-) -> Response:
-    """Run a POST's command and answer; for a repeat of an ``Idempotency-Key``, the first
-    answer again, byte for byte in ``data``."""
-    once = idempotency_of(request, body, render)
-    try:
-        committed = await run_command(request, command, context, once)
-    except AnsweredBefore as repeat:
-        headers = {**repeat.response.headers, REPLAYED_HEADER: "true"}
-        return _respond(request, repeat.response, headers)
-    return await answer(request, committed, render)
-
-
-async def answer(
-    request: Request, committed: Committed[R], render: Callable[[R], RecordedAnswer]
-) -> Response:
-    """A command's answer, once the read model has its change."""
-    response = render(committed.value)
-    headers = {**await read_your_writes(request, committed.position), **response.headers}
-    return _respond(request, response, headers)
-
-
-def _respond(request: Request, response: RecordedAnswer, headers: dict[str, str]) -> Response:
-    return success(request, response.status, msgspec.Raw(response.data.encode()), headers)

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from projections.projector import Projector
 from projections.status import oldest_unprojected_age, read_model_status
-from service.context import opened_container
+from service.calls import opened_container
 from service.metrics import COUNTED_HERE
 
 logger = logging.getLogger("faas.service")

@@ -1,39 +1,21 @@
-"""The OpenAPI 3.1 document, generated from the msgspec types that decode requests and encode
-responses, and from the app's own route table (a route without an operation is an error)."""
+"""The OpenAPI 3.1 document, generated from the API's endpoints (``service.routes.API``: the
+same list the app serves) and the msgspec types that decode requests and encode responses."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 
 import msgspec
 from offapi import OpenAPITemplate
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
-from service import audit_routes, deployment_routes, health, metrics_routes, routes
-from service import lifecycle_routes as lifecycle
+from service.endpoint import BASE_PATH, Endpoint
 from service.envelope import JSON_MEDIA_TYPE
-from service.routes import BASE_PATH
-from service.wire import (
-    STORABLE_TEXT,
-    CreateDeploymentRequest,
-    CreatePackageRequest,
-    CreateRevisionRequest,
-    DeploymentResponse,
-    ErrorItem,
-    FunctionResponse,
-    LimitResponse,
-    PackageResponse,
-    Paging,
-    ResponseMeta,
-    RevisionResponse,
-    UpdatePackageRequest,
-    UpdateRevisionRequest,
-)
+from service.examples import EXAMPLE_META, EXAMPLES
+from service.wire import STORABLE_TEXT, ErrorItem, Paging, ResponseMeta
 
 REF = "#/components/schemas/{name}"
 PORTABLE_STORABLE_TEXT = "^[^\\u0000]*$"
@@ -67,107 +49,6 @@ IDEMPOTENCY_KEY = {
 }
 
 
-@dataclass(frozen=True)
-class Operation:
-    summary: str
-    status: int
-    response: Any = None
-    request: Any = None
-    listed: bool = False
-    permission: str | None = None
-    query: tuple[str, ...] = ()
-    errors: tuple[int, ...] = (400, 401, 403, 404, 406, 500, 503)
-    extra: dict[str, Any] = field(default_factory=dict)
-    text: bool = False
-
-
-WRITE_ERRORS = (400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 500, 503)
-
-OPERATIONS: dict[Callable[..., Any], Operation] = {
-    health.livez: Operation("The process answers", 200, errors=(400, 406)),
-    health.readyz: Operation("The service is ready", 200, errors=(400, 406, 503)),
-    metrics_routes.metrics: Operation(
-        "Prometheus metrics (text format)", 200, errors=(400, 406), text=True
-    ),
-    routes.create_package: Operation(
-        "Create a package with its first revision", 201, PackageResponse, CreatePackageRequest,
-        permission="functions.package:write", errors=WRITE_ERRORS,
-    ),
-    routes.list_packages: Operation(
-        "List packages", 200, PackageResponse, listed=True,
-        permission="functions.package:read", query=(*PAGE_PARAMETERS, "tag"),
-    ),
-    routes.get_package: Operation(
-        "Get a package (or as it stood at asOf)", 200, PackageResponse,
-        permission="functions.package:read", query=("asOf",),
-    ),
-    lifecycle.update_package: Operation(
-        "Update a package", 200, PackageResponse, UpdatePackageRequest,
-        permission="functions.package:write", errors=WRITE_ERRORS,
-    ),
-    lifecycle.delete_package: Operation(
-        "Delete a package", 204, permission="functions.package:write", errors=WRITE_ERRORS
-    ),
-    routes.list_revisions: Operation(
-        "List a package's revisions", 200, RevisionResponse, listed=True,
-        permission="functions.package:read", query=PAGE_PARAMETERS,
-    ),
-    audit_routes.list_package_events: Operation(
-        "A package's audit trail", 200, dict[str, Any], listed=True,
-        permission="functions.package:read", query=("page", "size", "sort"),
-    ),
-    lifecycle.create_revision: Operation(
-        "Create a revision", 201, RevisionResponse, CreateRevisionRequest,
-        permission="functions.package:write", errors=WRITE_ERRORS,
-    ),
-    routes.get_revision: Operation(
-        "Get a revision", 200, RevisionResponse, permission="functions.package:read"
-    ),
-    lifecycle.update_revision: Operation(
-        "Update a revision", 200, RevisionResponse, UpdateRevisionRequest,
-        permission="functions.package:write", errors=WRITE_ERRORS,
-    ),
-    lifecycle.delete_revision: Operation(
-        "Delete a revision", 204, permission="functions.package:write", errors=WRITE_ERRORS
-    ),
-    routes.list_functions: Operation(
-        "List a revision's functions", 200, FunctionResponse, listed=True,
-        permission="functions.package:read", query=PAGE_PARAMETERS,
-    ),
-    deployment_routes.list_revision_deployments: Operation(
-        "List a revision's deployments", 200, DeploymentResponse, listed=True,
-        permission="functions.package-deployment:read", query=("page", "size", "sort"),
-    ),
-    deployment_routes.create_deployment: Operation(
-        "Deploy a revision on a keyset", 201, DeploymentResponse, CreateDeploymentRequest,
-        permission="functions.package-deployment:write", errors=WRITE_ERRORS,
-    ),
-    deployment_routes.get_deployment: Operation(
-        "Get a deployment", 200, DeploymentResponse,
-        permission="functions.package-deployment:read",
-    ),
-    deployment_routes.delete_deployment: Operation(
-        "Delete a stopped deployment", 204,
-        permission="functions.package-deployment:write", errors=WRITE_ERRORS,
-    ),
-    deployment_routes.start_deployment: Operation(
-        "Start (or restart) a deployment", 200, DeploymentResponse,
-        permission="functions.package-deployment:write", errors=WRITE_ERRORS,
-    ),
-    deployment_routes.stop_deployment: Operation(
-        "Stop a deployment", 200, DeploymentResponse,
-        permission="functions.package-deployment:write", query=("force",), errors=WRITE_ERRORS,
-    ),
-    deployment_routes.stop_all: Operation(
-        "Stop every deployment of a package or revision", 200, DeploymentResponse, listed=True,
-        permission="functions.package-deployment:write",
-        query=("package_id", "package_revision_id"), errors=WRITE_ERRORS,
-    ),
-    deployment_routes.running_limit: Operation(
-        "The running-deployments limit", 200, LimitResponse, permission="functions.package:read"
-    ),
-}  # fmt: skip
-
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "page": {"type": "integer", "minimum": 0, "default": 0},
     "size": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
@@ -181,10 +62,28 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def openapi_document(api_routes: list[Route]) -> dict[str, Any]:
-    """The document for these routes."""
-    types = [operation.request for operation in OPERATIONS.values() if operation.request]
-    types += [op.response for op in OPERATIONS.values() if isinstance(op.response, type)]
+TAGS = [
+    ("Packages", "A package groups functions; its first revision is made with it."),
+    ("Revisions", "An immutable snapshot of a package's functions and code."),
+    ("Deployments", "A revision on a keyset, stopped or running."),
+    ("Audit", "What happened to a package, who did it, and when."),
+    ("Limits", "What an account may use."),
+    ("Operations", "Health and metrics, for operators and load balancers (no key)."),
+]
+SECURITY = (
+    "The API key, as made by `faas-packages keys create` (`faaspk_…`), sent as "
+    "`Authorization: <key>` or `Authorization: Bearer <key>`. A key belongs to one account, "
+    "which is the account of everything the request sees and does, and carries grants: "
+    "`functions.package:read|write` on the account, `functions.package-deployment:read|write` "
+    "on the account or on listed keysets. No key: 401 FAAS-1001; an unknown, revoked or "
+    "expired one: 401 FAAS-1002; a missing grant: 403 FAAS-403."
+)
+
+
+def openapi_document(endpoints: list[Endpoint]) -> dict[str, Any]:
+    """The document of these endpoints."""
+    types = [endpoint.request for endpoint in endpoints if endpoint.request]
+    types += [e.response for e in endpoints if isinstance(e.response, type)]
     types += [ResponseMeta, ErrorItem, Paging]
     _, components = msgspec.json.schema_components(types, ref_template=REF)
     for schema in components.values():
@@ -193,18 +92,28 @@ def openapi_document(api_routes: list[Route]) -> dict[str, Any]:
                 schema["properties"][name] = {"readOnly": True, "description": "set by the server"}
     _portable_patterns(components)
     paths: dict[str, dict[str, Any]] = {}
-    for route in api_routes:
-        operation = OPERATIONS[route.endpoint]
-        for method in sorted((route.methods or set()) - {"HEAD"}):
-            paths.setdefault(route.path, {})[method.lower()] = _operation(route, operation)
+    for endpoint in endpoints:
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "FaaS packages", "version": "2"},
+        "info": {
+            "title": "FaaS packages",
+            "version": version("faas-packages"),
+            "description": "The control plane of serverless-function packages, in the shape "
+            f"of the Functions v2 admin API under `{BASE_PATH}`. Every answer is one envelope "
+            "(`data`, `meta`, `errors`); a failure names each offending field by its JSON path.",
+        },
+        "tags": [{"name": name, "description": text} for name, text in TAGS],
         "paths": paths,
         "components": {
             "schemas": components,
             "securitySchemes": {
-                "apiKey": {"type": "http", "scheme": "bearer", "description": "faaspk_…"}
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "faaspk_…",
+                    "description": SECURITY,
+                }
             },
         },
     }
@@ -227,51 +136,72 @@ def _portable_patterns(value: Any) -> None:
             _portable_patterns(item)
 
 
-def _operation(route: Route, operation: Operation) -> dict[str, Any]:
+def _operation(endpoint: Endpoint) -> dict[str, Any]:
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in route.param_convertors
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
+        for name in _path_parameters(endpoint.path)
     ]
     parameters += [
         {"name": name, "in": "query", "required": False, "schema": QUERY_SCHEMAS[name]}
-        for name in operation.query
+        for name in endpoint.query
     ]
     parameters.append(
         {"name": "X-Correlation-Id", "in": "header", "required": False,
          "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}
     )  # fmt: skip
-    errors = operation.errors
-    if "POST" in (route.methods or ()):
+    errors = endpoint.errors
+    if endpoint.method == "POST":
         parameters.append(IDEMPOTENCY_KEY)
         errors = tuple(sorted({*errors, 409, 422}))
+    description = endpoint.description
+    if endpoint.permission:
+        description = f"{description}\n\nPermission: `{endpoint.permission}`.".strip()
     spec: dict[str, Any] = {
-        "summary": operation.summary,
-        "operationId": route.endpoint.__name__,
+        "tags": [endpoint.tag],
+        "summary": endpoint.summary,
+        "description": description,
+        "operationId": endpoint.handler.__name__,
         "parameters": parameters,
-        "responses": {str(operation.status): _success(operation)}
+        "responses": {str(endpoint.status): _success(endpoint)}
         | {str(status): _error(status) for status in errors},
     }
-    if operation.permission:
+    if endpoint.permission:
         spec["security"] = [{"apiKey": []}]
-        spec["description"] = f"Permission: `{operation.permission}`."
-    if operation.request is not None:
-        ref = {"$ref": REF.format(name=operation.request.__name__)}
-        spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref}}}
+    if endpoint.request is not None:
+        content: dict[str, Any] = {"schema": {"$ref": REF.format(name=endpoint.request.__name__)}}
+        if endpoint.request in EXAMPLES:
+            content["example"] = EXAMPLES[endpoint.request]
+        spec["requestBody"] = {"required": True, "content": {"application/json": content}}
     return spec
 
 
-def _success(operation: Operation) -> dict[str, Any]:
-    if operation.status == 204:
+def _path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+def _path_schema(name: str) -> dict[str, Any]:
+    if name.endswith("_id"):
+        return {"type": "string", "format": "uuid"}
+    return {"type": "string"}
+
+
+def _success(endpoint: Endpoint) -> dict[str, Any]:
+    if endpoint.status == 204:
         return {"description": "Done; no body"}
-    if operation.text:
+    if endpoint.text:
         return {"description": "Success", "content": {"text/plain": {"schema": {"type": "string"}}}}
-    if isinstance(operation.response, type):
-        data: dict[str, Any] = {"$ref": REF.format(name=operation.response.__name__)}
+    if isinstance(endpoint.response, type):
+        data: dict[str, Any] = {"$ref": REF.format(name=endpoint.response.__name__)}
     else:
         data = {"type": "object"}
-    if operation.listed:
+    if endpoint.listed:
         data = {"type": "array", "items": data}
-    return {"description": "Success", "content": {"application/json": {"schema": _envelope(data)}}}
+    content: dict[str, Any] = {"schema": _envelope(data)}
+    example = EXAMPLES.get(endpoint.response)
+    if example is not None:
+        items = [example] if endpoint.listed else example
+        content["example"] = {"data": items, "meta": EXAMPLE_META, "errors": []}
+    return {"description": "Success", "content": {"application/json": content}}
 
 
 def _error(status: int) -> dict[str, Any]:
@@ -298,10 +228,9 @@ async def docs_page(request: Request) -> Response:
 
 
 async def openapi_json(request: Request) -> Response:
-    """The document, made once per app and kept."""
+    """The document of the app's API (``app.state.api``), made once per app and kept."""
     document = getattr(request.app.state, "openapi", None)
     if document is None:
-        api = [r for r in request.app.routes if isinstance(r, Route) and r.endpoint in OPERATIONS]
-        document = json.dumps(openapi_document(api)).encode()
+        document = json.dumps(openapi_document(request.app.state.api)).encode()
         request.app.state.openapi = document
     return Response(document, media_type=JSON_MEDIA_TYPE)

@@ -10,7 +10,7 @@ import pytest
 from commands.handlers.packages import CreatePackage
 from service.decoding import decode
 from service.errors import ApiError
-from service.routes import create_package_decoder
+from service.routes.packages import create_package_decoder
 from service.validation import create_package_command
 from tests.support.builders import function_body, package_body
 

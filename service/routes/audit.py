@@ -1,11 +1,10 @@
-"""Audit endpoints: a package's events, and a package as it stood at a moment."""
+"""The audit trail over HTTP: a package's events, and a package as it stood at a moment."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from uuid import UUID
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,11 +14,9 @@ from projections.queries import ListQuery, Page
 from projections.rows import PackageRow, parse_zoned_time
 from projections.source import EventLog
 from service import responses
-from service.bootstrap import Container
-from service.context import caller, container_of, not_found
-from service.envelope import success
+from service.calls import begin
+from service.endpoint import BASE_PATH, Endpoint, not_found, path_id
 from service.errors import validation_failed
-from service.ids import path_id
 from service.paging import NEWEST_FIRST, list_query
 
 # Events sort by time, which is their order in the stream.
@@ -46,29 +43,26 @@ def parse_as_of(text: str) -> datetime:
     return moment
 
 
-def package_as_of_time(
-    container: Container, account_id: int, package_id: UUID, moment: datetime
+def package_at(
+    log: EventLog, account_id: int, package_id: UUID, moment: datetime
 ) -> PackageRow | None:
-    # Another account's package is refused before its history is read (as cheaply as an
-    # unknown id).
-    if stream_account(container.projector.log, package_id) != account_id:
+    """The account's package as it stood at ``moment``; another account's is refused before
+    its history is read (as cheaply as an unknown id)."""
+    if stream_account(log, package_id) != account_id:
         return None
-    batch = package_as_of(container.projector.log, package_id, moment)
-    if batch is None:
-        return None
-    row = batch.packages[str(package_id)]
-    return row if row.account_id == account_id else None
+    rows = package_as_of(log, package_id, moment)
+    return None if rows is None else rows.packages[str(package_id)]
 
 
 async def list_package_events(request: Request) -> Response:
-    principal = await caller(request, PACKAGE_READ)
+    call = await begin(request, PACKAGE_READ)
     query = list_query(request.query_params, EVENT_SORTS, NEWEST_FIRST, search_filter=False)
-    log = container_of(request).projector.log
-    stream = path_id(request, "package_id")
-    page = await run_in_threadpool(_events_page, log, principal.account_id, stream, query)
+    log = call.container.projector.log
+    package_id = path_id(request, "package_id")
+    page = await call.read(_events_page, log, call.account_id, package_id, query)
     if page is None:
         raise not_found()
-    return success(request, 200, page.items, paging=responses.paging(page))
+    return call.ok(page.items, paging=responses.paging(page))
 
 
 def _events_page(
@@ -81,3 +75,22 @@ def _events_page(
         log, stream, newest_first=newest_first, offset=query.page * query.size, limit=query.size
     )
     return Page(items, total, query)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        f"{BASE_PATH}/packages/{{package_id}}/events",
+        list_package_events,
+        tag="Audit",
+        summary="A package's audit trail",
+        description="Every event of the package, newest first by default: what happened, "
+        "who did it (the key's id), through which request (the correlation id), and when. "
+        "`search` is accepted and ignored (events have no name).",
+        status=200,
+        response=AuditRecord,
+        listed=True,
+        permission=PACKAGE_READ,
+        query=("page", "size", "sort", "search"),
+    ),
+]

@@ -1,0 +1,122 @@
+"""Examples of every request and response body, as the API's document shows them (checked
+against their own types by the tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.audit import AuditRecord
+from service.wire import (
+    CreateDeploymentRequest,
+    CreatePackageRequest,
+    CreateRevisionRequest,
+    DeploymentResponse,
+    FunctionResponse,
+    LimitResponse,
+    PackageResponse,
+    RevisionResponse,
+    UpdatePackageRequest,
+    UpdateRevisionRequest,
+)
+
+PACKAGE_ID = "0b6f6f0e-3c8e-4a36-9a4e-4f8d1c1f2a10"
+REVISION_ID = "5d1c2b7e-8a34-4f0e-9c61-2f3e4d5a6b7c"
+FUNCTION_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+FUNCTION_REVISION_ID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
+DEPLOYMENT_ID = "7c6b5a49-3827-4160-9f8e-7d6c5b4a3928"
+CREATED = "2026-11-28T16:06:19.968Z"
+UPDATED = "2026-11-28T16:09:02.113Z"
+
+FUNCTION_SENT: dict[str, Any] = {
+    "name": "hello",
+    "type": "ON_REQUEST",
+    "code": 'export default (request, response) => response.send("hi");',
+    "config": {"path": "hello"},
+}
+FUNCTION: dict[str, Any] = {
+    "id": FUNCTION_ID,
+    "functionRevisionId": FUNCTION_REVISION_ID,
+    "packageRevisionId": REVISION_ID,
+    "name": "hello",
+    "language": "JAVASCRIPT",
+    "type": "ON_REQUEST",
+    "sortOrder": 0,
+    "code": FUNCTION_SENT["code"],
+    "config": {"path": "hello"},
+    "createdDttm": CREATED,
+    "updatedDttm": CREATED,
+}
+
+EXAMPLE_META: dict[str, Any] = {"timestamp": UPDATED, "correlationId": "checkout-42"}
+EXAMPLES: dict[Any, Any] = {
+    CreatePackageRequest: {
+        "name": "greetings",
+        "description": "says hello",
+        "tags": ["demo"],
+        "functions": [FUNCTION_SENT],
+    },
+    UpdatePackageRequest: {"description": "says hello, politely", "tags": ["demo", "polite"]},
+    PackageResponse: {
+        "id": PACKAGE_ID,
+        "packageBlueprintId": None,
+        "name": "greetings",
+        "description": "says hello",
+        "apiManaged": False,
+        "tags": ["demo"],
+        "revisionsTotal": 1,
+        "revisionsRunning": 1,
+        "packageDeploymentsTotal": 1,
+        "packageDeploymentsRunning": 1,
+        "createdDttm": CREATED,
+        "updatedDttm": UPDATED,
+    },
+    CreateRevisionRequest: {"packageId": PACKAGE_ID, "functions": [FUNCTION_SENT]},
+    UpdateRevisionRequest: {"name": "v1", "description": "the first"},
+    RevisionResponse: {
+        "id": REVISION_ID,
+        "packageId": PACKAGE_ID,
+        "name": "v1",
+        "description": "",
+        "packageDeploymentsTotal": 1,
+        "packageDeploymentsRunning": 1,
+        "createdDttm": CREATED,
+        "updatedDttm": CREATED,
+        "functions": [FUNCTION],
+    },
+    FunctionResponse: FUNCTION,
+    CreateDeploymentRequest: {"packageRevisionId": REVISION_ID, "keysetId": 42},
+    DeploymentResponse: {
+        "id": DEPLOYMENT_ID,
+        "packageRevisionId": REVISION_ID,
+        "packageId": PACKAGE_ID,
+        "keysetId": 42,
+        "state": "RUNNING",
+        "functionDeployments": [
+            {
+                "functionRevisionId": FUNCTION_REVISION_ID,
+                "state": "RUNNING",
+                "createdDttm": CREATED,
+                "updatedDttm": UPDATED,
+            }
+        ],
+        "createdDttm": CREATED,
+        "updatedDttm": UPDATED,
+    },
+    AuditRecord: {
+        "position": 1207,
+        "time": UPDATED,
+        "type": "DeploymentStarted",
+        "aggregateId": PACKAGE_ID,
+        "aggregateVersion": 6,
+        "accountId": 1,
+        "actor": "4f1c2a3b4d5e6f708192a3b4c5d6e7f8",
+        "correlationId": "checkout-42",
+        "payload": {"deployment_id": DEPLOYMENT_ID},
+    },
+    LimitResponse: {
+        "name": "package-deployments-running",
+        "description": "Package deployments that may run at once in the account",
+        "maxValue": 100,
+        "currentValue": 1,
+    },
+}

@@ -1,0 +1,15 @@
+"""The API, a module per resource; ``API`` lists every endpoint in the order the docs show
+them. The app serves exactly these, and the OpenAPI document describes exactly these."""
+
+from __future__ import annotations
+
+from service.endpoint import Endpoint
+from service.routes import audit, deployments, operations, packages, revisions
+
+API: list[Endpoint] = [
+    *packages.ENDPOINTS,
+    *revisions.ENDPOINTS,
+    *deployments.ENDPOINTS,
+    *audit.ENDPOINTS,
+    *operations.ENDPOINTS,
+]
