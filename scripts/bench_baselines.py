@@ -30,15 +30,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from service.wire import (
-    CreatePackageRequest,
+from service.wire.common import (
     Envelope,
     ErrorItem,
-    PackageResponse,
     ResponseMeta,
     format_timestamp,
     now_to_the_millisecond,
 )
+from service.wire.packages import CreatePackageRequest, PackageResponse
 
 CRUD_URL_VARIABLE = "FAAS_BENCH_CRUD_DATABASE_URL"
 PATH = "/v2/faas/packages"

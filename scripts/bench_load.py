@@ -54,7 +54,7 @@ from scripts.bench_servers import (
 )
 from service.bootstrap import bootstrap
 from service.settings import Settings
-from service.wire import now_to_the_millisecond
+from service.wire.common import now_to_the_millisecond
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PATH = "/v2/faas/packages"

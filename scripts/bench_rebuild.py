@@ -27,7 +27,7 @@ from commands.package import FunctionSpec
 from projections.rebuild import rebuild
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
-from service.wire import now_to_the_millisecond
+from service.wire.common import now_to_the_millisecond
 
 EVENTS_PER_PACKAGE = 4  # PackageCreated, RevisionAdded, FunctionsRegistered, PackageNameClaimed
 PACKAGES_PER_SAVE = 200

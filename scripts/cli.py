@@ -35,7 +35,7 @@ from service.logs import configure_logging
 from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.settings import Settings, SettingsError
 from service.store import is_embedded
-from service.wire import now_to_the_millisecond
+from service.wire.common import now_to_the_millisecond
 
 logger = logging.getLogger("faas.service")
 

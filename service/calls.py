@@ -27,7 +27,7 @@ from service.envelope import CORRELATION_HEADER, correlation_id_of, success
 from service.errors import lacks_permission, store_unavailable
 from service.idempotency import REPLAYED_HEADER, idempotency_of
 from service.settings import Settings
-from service.wire import Paging, to_the_millisecond
+from service.wire.common import Paging, to_the_millisecond
 
 R = TypeVar("R")
 STALE_HEADER = "X-Read-Model-Stale"

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from service.errors import ApiError, echo, malformed_json, validation_failed
-from service.wire import PATTERN_RULES
+from service.wire.common import PATTERN_RULES
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import ApiError, validation_failed
-from service.wire import CANONICAL_ID, ID_RULE
+from service.wire.common import CANONICAL_ID, ID_RULE
 
 BASE_PATH = "/v2/faas"
 READ_ERRORS = (400, 401, 403, 404, 406, 500, 503)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import ApiError
-from service.wire import (
+from service.wire.common import (
     Envelope,
     ErrorItem,
     Paging,

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from projections.audit import AuditRecord
-from service.wire import (
-    CreateDeploymentRequest,
+from service.wire.deployments import CreateDeploymentRequest, DeploymentResponse, LimitResponse
+from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
-    DeploymentResponse,
     FunctionResponse,
-    LimitResponse,
     PackageResponse,
     RevisionResponse,
     UpdatePackageRequest,

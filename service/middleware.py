@@ -64,7 +64,7 @@ class RequestContextMiddleware:
         correlation_id = given if valid and given is not None else new_id_text()
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation_id
-        # As a number: only commands need it as a time (``service.context.command_context``).
+        # As a number: only commands need it as a time (``service.calls.Call.context``).
         state["received_at"] = time.time()
         app = self.app
         if given is not None and not valid:

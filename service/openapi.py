@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from service.endpoint import BASE_PATH, Endpoint
 from service.envelope import JSON_MEDIA_TYPE
 from service.examples import EXAMPLE_META, EXAMPLES
-from service.wire import STORABLE_TEXT, ErrorItem, Paging, ResponseMeta
+from service.wire.common import STORABLE_TEXT, ErrorItem, Paging, ResponseMeta
 
 REF = "#/components/schemas/{name}"
 PORTABLE_STORABLE_TEXT = "^[^\\u0000]*$"

@@ -12,15 +12,9 @@ from msgspec import UNSET
 from commands.package import Package
 from projections.queries import DeploymentView, Page, RevisionView, tags_of
 from projections.rows import FunctionRow, PackageRow
-from service.wire import (
-    DeploymentResponse,
-    FunctionDeploymentResponse,
-    FunctionResponse,
-    PackageResponse,
-    Paging,
-    RevisionResponse,
-    format_timestamp,
-)
+from service.wire.common import Paging, format_timestamp
+from service.wire.deployments import DeploymentResponse, FunctionDeploymentResponse
+from service.wire.packages import FunctionResponse, PackageResponse, RevisionResponse
 
 
 def package_of(package: Package) -> PackageResponse:

@@ -15,14 +15,13 @@ from commands.handlers.packages import CreatePackage, UpdatePackage
 from commands.handlers.revisions import AddRevision, UpdateRevision
 from commands.package import FunctionSpec
 from service.errors import validation_failed
-from service.wire import (
-    MAX_NAME_LENGTH,
-    CreateDeploymentRequest,
+from service.wire.common import MAX_NAME_LENGTH, ReadOnly
+from service.wire.deployments import CreateDeploymentRequest
+from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
     FunctionConfig,
     FunctionRequest,
-    ReadOnly,
     UpdatePackageRequest,
     UpdateRevisionRequest,
 )

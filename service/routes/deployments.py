@@ -37,7 +37,7 @@ from service.errors import lacks_permission, validation_failed
 from service.idempotency import stored
 from service.paging import NEWEST_FIRST, list_query
 from service.validation import create_deployment_command
-from service.wire import (
+from service.wire.deployments import (
     CreateDeploymentRequest,
     DeploymentResponse,
     LimitResponse,

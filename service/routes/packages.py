@@ -27,7 +27,7 @@ from service.idempotency import stored
 from service.paging import NEWEST_FIRST, list_query
 from service.routes.audit import package_at, parse_as_of
 from service.validation import create_package_command, update_package_command
-from service.wire import CreatePackageRequest, PackageResponse, UpdatePackageRequest
+from service.wire.packages import CreatePackageRequest, PackageResponse, UpdatePackageRequest
 
 create_package_decoder = msgspec.json.Decoder(CreatePackageRequest)
 update_package_decoder = msgspec.json.Decoder(UpdatePackageRequest)

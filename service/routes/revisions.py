@@ -25,7 +25,7 @@ from service.endpoint import (
 from service.idempotency import stored
 from service.paging import NEWEST_FIRST, list_query
 from service.validation import add_revision_command, update_revision_command
-from service.wire import (
+from service.wire.packages import (
     CreateRevisionRequest,
     FunctionResponse,
     RevisionResponse,

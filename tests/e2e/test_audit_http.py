@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 from starlette.testclient import TestClient
 
-from service.wire import now_to_the_millisecond
+from service.wire.common import now_to_the_millisecond
 from tests.support.builders import package_body
 from tests.support.keys import IssuedKey, issue_key
 

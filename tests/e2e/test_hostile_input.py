@@ -12,13 +12,12 @@ import msgspec
 import pytest
 from starlette.testclient import TestClient
 
-from service.wire import (
-    CreateDeploymentRequest,
+from service.wire.deployments import CreateDeploymentRequest, StartDeploymentRequest
+from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
     FunctionConfig,
     FunctionRequest,
-    StartDeploymentRequest,
     UpdatePackageRequest,
     UpdateRevisionRequest,
 )

@@ -10,7 +10,7 @@ from uuid import uuid4
 from starlette.testclient import TestClient
 
 from projections.rebuild import verify
-from service.wire import now_to_the_millisecond
+from service.wire.common import now_to_the_millisecond
 from tests.support.builders import function_body, package_body, unique_name
 from tests.support.keys import issue_key
 

@@ -15,7 +15,7 @@ from commands.memory import InMemoryUnitOfWork
 from commands.package import FunctionSpec
 from service.app import create_app
 from service.settings import Settings
-from service.wire import now_to_the_millisecond
+from service.wire.common import now_to_the_millisecond
 from tests.support.builders import function_body, package_body, unique_name
 from tests.support.keys import IssuedKey, issue_key, keyed_client
 

@@ -10,7 +10,8 @@ import msgspec
 import pytest
 from starlette.testclient import TestClient
 
-from service.wire import DeploymentResponse, FunctionResponse, PackageResponse, RevisionResponse
+from service.wire.deployments import DeploymentResponse
+from service.wire.packages import FunctionResponse, PackageResponse, RevisionResponse
 from tests.support.builders import function_body, package_body
 
 BASE = "/v2/faas"

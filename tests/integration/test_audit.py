@@ -12,7 +12,7 @@ from projections.audit import AuditFilter, AuditRecord, package_as_of, records
 from projections.rows import iso_millis
 from service.bootstrap import Container
 from service.responses import package as package_response
-from service.wire import now_to_the_millisecond
+from service.wire.common import now_to_the_millisecond
 from tests.support.commands import context, create_package
 from tests.support.keys import issue_key
 

@@ -7,7 +7,7 @@ from uuid import UUID
 from commands.context import CommandContext
 from commands.handlers.packages import CreatePackage
 from commands.package import FunctionSpec
-from service.wire import now_to_the_millisecond
+from service.wire.common import now_to_the_millisecond
 from tests.support.builders import unique_account, unique_name
 
 
