@@ -15,16 +15,13 @@ from starlette.testclient import TestClient
 
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
+from tests.support.environment import in_ci
 from tests.support.keys import IssuedKey, keyed_client
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "FAAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 STORES = ["sqlite", "postgres"]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +38,7 @@ def fresh_postgres_database() -> Iterator[str]:
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"PostgreSQL must be reachable in CI: {error}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
     name = f"faas_test_{uuid4().hex[:12]}"

@@ -10,7 +10,7 @@ for a batch is ``(stream id, version, topic, state)``.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from uuid import UUID
@@ -36,6 +36,10 @@ class WriteLock(Protocol):
 class ServiceRecorder(ApplicationRecorder):
     """The library's application recorder, and what the service reads through it: each
     store's recorder is its library recorder with these."""
+
+    # Called with the batch's connection (or cursor) once its rows are in its open
+    # transaction, just before the commit: a seam for tracing and fault tests (unset here).
+    rows_written: Callable[[Any], None] | None = None
 
     @abstractmethod
     def write_lock(self) -> WriteLock:

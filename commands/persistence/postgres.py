@@ -281,6 +281,8 @@ class ServicePostgresRecorder(
             connection.cursor(row_factory=tuple_row) as cursor,
         ):
             self._insert_stored_events(cursor, stored_events)  # type: ignore[arg-type]
+            if self.rows_written is not None:
+                self.rows_written(connection)
             connection.execute("COMMIT")
             pipeline.sync()
             self.datastore.committed()

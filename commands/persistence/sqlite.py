@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteConnection,
     SQLiteConnectionPool,
+    SQLiteCursor,
     SQLiteFactory,
 )
 
@@ -25,6 +27,14 @@ LOG_COLUMNS = "rowid, originator_id, originator_version, topic, state"
 
 class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
     """The library's recorder with the service's reads. Positions are the table's rowids."""
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if self.rows_written is not None:
+            self.rows_written(c)
+        return ids
 
     def write_lock(self) -> WriteLock:
         pool = self.datastore.pool

@@ -15,18 +15,10 @@ import msgspec
 from starlette.testclient import TestClient
 
 from service.wire.common import now_to_the_millisecond
-from tests.support.builders import package_body
+from tests.support.http import BASE, create
 from tests.support.keys import IssuedKey, issue_key
 
-BASE = "/v2/faas"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def create(client: TestClient) -> dict[str, Any]:
-    response = client.post(f"{BASE}/packages", json=package_body())
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()["data"]
-    return created
 
 
 def test_a_packages_events_page_newest_first(keyed: tuple[TestClient, IssuedKey]) -> None:

@@ -16,9 +16,8 @@ from service.app import create_app
 from service.settings import Settings
 from tests.support.builders import function_body, package_body
 from tests.support.commands import context
+from tests.support.http import BASE
 from tests.support.keys import IssuedKey, issue_key, keyed_client
-
-BASE = "/v2/faas"
 
 
 def endpoints(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:

@@ -12,9 +12,8 @@ from starlette.testclient import TestClient
 from commands.keys import DEPLOYMENT_READ, DEPLOYMENT_WRITE, PACKAGE_READ, Grant
 from service.settings import Settings
 from tests.support.builders import function_body, package_body
+from tests.support.http import BASE
 from tests.support.keys import IssuedKey, issue_key, keyed_client
-
-BASE = "/v2/faas"
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from service.wire.packages import (
     UpdateRevisionRequest,
 )
 from tests.support.builders import function_body, package_body
+from tests.support.http import BASE
 
-BASE = "/v2/faas"
 SENTINEL = "__HOSTILE__"
 LONGEST_MESSAGE = 1000
 DEPTH = 50_000

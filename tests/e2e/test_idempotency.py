@@ -17,9 +17,9 @@ from service.settings import Settings
 from tests.support.builders import package_body, unique_account
 from tests.support.commands import context, create_package
 from tests.support.concurrency import race
+from tests.support.http import BASE
 from tests.support.keys import IssuedKey, keyed_client
 
-BASE = "/v2/faas"
 PACKAGES = f"{BASE}/packages"
 
 

@@ -11,8 +11,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from tests.support.builders import function_body, package_body
-
-BASE = "/v2/faas"
+from tests.support.http import BASE
 
 
 def bad_spellings(canonical: str) -> list[str]:

@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.support.builders import function_body, package_body
+from tests.support.http import BASE
 
-BASE = "/v2/faas"
 MAX_SAFE_INTEGER = 2**53 - 1
 
 

@@ -11,17 +11,9 @@ from starlette.testclient import TestClient
 
 from projections.rebuild import verify
 from service.wire.common import now_to_the_millisecond
-from tests.support.builders import function_body, package_body, unique_name
+from tests.support.builders import function_body, unique_name
+from tests.support.http import BASE, create
 from tests.support.keys import issue_key
-
-BASE = "/v2/faas"
-
-
-def create(client: TestClient, **overrides: Any) -> dict[str, Any]:
-    response = client.post(f"{BASE}/packages", json=package_body(**overrides))
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()["data"]
-    return created
 
 
 def first_revision(client: TestClient, package_id: str) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from commands.handlers.revisions import AddRevision
 from commands.package import FunctionSpec
 from tests.support.builders import unique_account, unique_name
 from tests.support.commands import context
+from tests.support.http import BASE
 from tests.support.keys import IssuedKey
 
-BASE = "/v2/faas"
 FUNCTIONS, CODE_BYTES, REVISIONS = 30, 100_000, 8
 ROUNDS = 25
 

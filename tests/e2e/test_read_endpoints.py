@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -17,22 +16,14 @@ from service.app import create_app
 from service.settings import Settings
 from service.wire.common import now_to_the_millisecond
 from tests.support.builders import function_body, package_body, unique_name
+from tests.support.http import BASE, create
 from tests.support.keys import IssuedKey, issue_key, keyed_client
-
-BASE = "/v2/faas"
 
 
 @pytest.fixture
 def api(client: TestClient) -> TestClient:
     """A client whose key has an account of its own, so lists hold only this test's data."""
     return client
-
-
-def create(client: TestClient, **overrides: Any) -> dict[str, Any]:
-    response = client.post(f"{BASE}/packages", json=package_body(**overrides))
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()["data"]
-    return created
 
 
 def test_a_package_reads_back_as_it_was_created_with_its_version(api: TestClient) -> None:

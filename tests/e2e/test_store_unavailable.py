@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from service.settings import Settings
 from tests.support.builders import package_body
 from tests.support.keys import keyed_client
 from tests.support.postgres_outage import ProxiedStore, proxied
+from tests.support.waiting import wait_until
 
 URL = "/v2/faas/packages"
 OUTAGE_SECONDS = 4
@@ -88,16 +89,9 @@ def test_a_store_still_opening_when_the_app_stops_is_closed_once_it_opens(
 
     monkeypatch.setattr("service.app.bootstrap", bootstrap_once_the_store_is_there)
     with TestClient(create_app(settings)) as client:
-        wait_until(lambda: len(attempts) == 2)  # the second attempt, in the background
+        assert wait_until(lambda: len(attempts) == 2)  # the second attempt, in the background
         assert_unavailable(client.get("/readyz"))
     gate.set()  # the app has stopped; the store opens only now
 
-    wait_until(lambda: bool(opened))
-    wait_until(lambda: opened[0].commands.group_commit.writer.stopped)
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+    assert wait_until(lambda: bool(opened))
+    assert wait_until(lambda: opened[0].commands.group_commit.writer.stopped)

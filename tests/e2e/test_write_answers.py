@@ -8,39 +8,33 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from tests.support.builders import function_body, package_body
-
-BASE = "/v2/faas"
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()["data"]
+from tests.support.http import BASE, data_of
 
 
 def read(client: TestClient, path: str) -> Any:
-    return ok(client.get(f"{BASE}{path}"))
+    return data_of(client.get(f"{BASE}{path}"))
 
 
 def running_package(client: TestClient) -> tuple[dict[str, Any], str, str]:
     """A package whose first revision runs on keyset 1: the package, revision, deployment."""
-    package = ok(client.post(f"{BASE}/packages", json=package_body()), 201)
+    package = data_of(client.post(f"{BASE}/packages", json=package_body()), 201)
     revision = read(client, f"/packages/{package['id']}/package-revisions")[0]["id"]
     body = {"packageRevisionId": revision, "keysetId": 1}
-    deployment = ok(client.post(f"{BASE}/package-deployments", json=body), 201)["id"]
-    ok(client.post(f"{BASE}/package-deployments/{deployment}/function-deployments"))
+    deployment = data_of(client.post(f"{BASE}/package-deployments", json=body), 201)["id"]
+    data_of(client.post(f"{BASE}/package-deployments/{deployment}/function-deployments"))
     return package, revision, deployment
 
 
 def test_creates_answer_what_a_read_returns(client: TestClient) -> None:
-    package = ok(client.post(f"{BASE}/packages", json=package_body()), 201)
+    package = data_of(client.post(f"{BASE}/packages", json=package_body()), 201)
     assert package == read(client, f"/packages/{package['id']}")
 
     body = {"packageId": package["id"], "functions": [function_body(), function_body()]}
-    revision = ok(client.post(f"{BASE}/package-revisions", json=body), 201)
+    revision = data_of(client.post(f"{BASE}/package-revisions", json=body), 201)
     assert revision == read(client, f"/package-revisions/{revision['id']}")
 
     body = {"packageRevisionId": revision["id"], "keysetId": 3}
-    deployment = ok(client.post(f"{BASE}/package-deployments", json=body), 201)
+    deployment = data_of(client.post(f"{BASE}/package-deployments", json=body), 201)
     assert deployment == read(client, f"/package-deployments/{deployment['id']}")
 
 
@@ -49,15 +43,17 @@ def test_changes_of_a_package_with_a_running_deployment_answer_what_a_read_retur
 ) -> None:
     package, revision, deployment = running_package(client)
 
-    updated = ok(client.put(f"{BASE}/packages/{package['id']}", json={"description": "d"}))
+    updated = data_of(client.put(f"{BASE}/packages/{package['id']}", json={"description": "d"}))
     assert updated == read(client, f"/packages/{package['id']}")
     assert (updated["revisionsRunning"], updated["packageDeploymentsRunning"]) == (1, 1)
 
-    renamed = ok(client.put(f"{BASE}/package-revisions/{revision}", json={"name": "renamed"}))
+    renamed = data_of(client.put(f"{BASE}/package-revisions/{revision}", json={"name": "renamed"}))
     assert renamed == read(client, f"/package-revisions/{revision}")
     assert renamed["packageDeploymentsRunning"] == 1
 
-    restarted = ok(client.post(f"{BASE}/package-deployments/{deployment}/function-deployments"))
+    restarted = data_of(
+        client.post(f"{BASE}/package-deployments/{deployment}/function-deployments")
+    )
     assert restarted == read(client, f"/package-deployments/{deployment}")
 
 
@@ -65,10 +61,10 @@ def test_stops_answer_what_a_read_returns(client: TestClient) -> None:
     package, _, deployment = running_package(client)
     url = f"{BASE}/package-deployments/{deployment}/function-deployments"
 
-    stopped = ok(client.delete(url))
+    stopped = data_of(client.delete(url))
     assert stopped == read(client, f"/package-deployments/{deployment}")
 
-    ok(client.post(url))
-    (bulk,) = ok(client.delete(f"{BASE}/function-deployments?package_id={package['id']}"))
+    data_of(client.post(url))
+    (bulk,) = data_of(client.delete(f"{BASE}/function-deployments?package_id={package['id']}"))
     assert bulk == read(client, f"/package-deployments/{deployment}")
     assert bulk["state"] == "STOPPED"

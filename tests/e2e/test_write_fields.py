@@ -13,9 +13,7 @@ from starlette.testclient import TestClient
 from service.wire.deployments import DeploymentResponse
 from service.wire.packages import FunctionResponse, PackageResponse, RevisionResponse
 from tests.support.builders import function_body, package_body
-
-BASE = "/v2/faas"
-
+from tests.support.http import BASE
 
 # What each write may set, as the contract says.
 CREATE_PACKAGE = {"id", "name", "description", "tags", "apiManaged", "packageBlueprintId",

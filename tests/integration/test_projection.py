@@ -20,12 +20,13 @@ from service.settings import Settings
 from tests.support.commands import context, create_package
 from tests.support.drift import drift_revisions_total
 from tests.support.server import run_module
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ListQuery(page=0, size=100, sort=(("created_dttm", False),))
 
 
-def create(container: Container, count: int, account_id: int | None = None) -> int:
+def create_packages(container: Container, count: int, account_id: int | None = None) -> int:
     """Create ``count`` packages of two functions; the account used."""
     caller = context(account_id)
     for _ in range(count):
@@ -34,7 +35,7 @@ def create(container: Container, count: int, account_id: int | None = None) -> i
 
 
 def test_the_projection_builds_packages_revisions_and_functions(container: Container) -> None:
-    account = create(container, 3)
+    account = create_packages(container, 3)
 
     container.projector.catch_up()
 
@@ -51,7 +52,7 @@ def test_the_projection_builds_packages_revisions_and_functions(container: Conta
 def test_a_batch_applies_many_events_with_one_tracking_write(container: Container) -> None:
     container.projector.catch_up()
     start = container.projector.position()
-    create(container, 4)
+    create_packages(container, 4)
     projector = Projector(container.database, container.projector.log, batch_size=10)
 
     position = projector.step()
@@ -62,7 +63,7 @@ def test_a_batch_applies_many_events_with_one_tracking_write(container: Containe
 
 
 def test_two_projectors_racing_count_each_event_once(container: Container) -> None:
-    account = create(container, 12)
+    account = create_packages(container, 12)
     racers = [
         Projector(container.database, container.projector.log, batch_size=3) for _ in range(3)
     ]
@@ -94,7 +95,7 @@ def test_positions_never_commit_below_one_already_read(container: Container) -> 
                 position = event_position
 
     def write() -> None:
-        create(container, 15)
+        create_packages(container, 15)
 
     reader = threading.Thread(target=read)
     reader.start()
@@ -113,7 +114,7 @@ def test_positions_never_commit_below_one_already_read(container: Container) -> 
 
 
 def test_rebuild_makes_the_same_read_model_and_switches_to_it(container: Container) -> None:
-    account = create(container, 5)
+    account = create_packages(container, 5)
     container.projector.catch_up()
     before = container.read_model.packages(account, EVERYTHING)
     with container.database.read() as cursor:
@@ -131,7 +132,7 @@ def test_rebuild_makes_the_same_read_model_and_switches_to_it(container: Contain
 
 
 def test_the_old_read_model_serves_while_a_rebuild_fills(container: Container) -> None:
-    account = create(container, 4)
+    account = create_packages(container, 4)
     container.projector.catch_up()
     served: list[int] = []
 
@@ -145,7 +146,7 @@ def test_the_old_read_model_serves_while_a_rebuild_fills(container: Container) -
 
 
 def test_verify_lists_a_drifted_row(container: Container) -> None:
-    account = create(container, 2)
+    account = create_packages(container, 2)
     container.projector.catch_up()
     drifted = container.read_model.packages(account, EVERYTHING).items[0]
     drift_revisions_total(container, drifted.id, 9)
@@ -156,7 +157,7 @@ def test_verify_lists_a_drifted_row(container: Container) -> None:
 
 
 def test_a_killed_rebuild_resumes_where_it_stopped(container: Container, store_url: str) -> None:
-    create(container, 5)
+    create_packages(container, 5)
     container.projector.catch_up()
 
     killed = run_module("tests.support.die_mid_rebuild", store_url)
@@ -171,7 +172,7 @@ def test_a_killed_rebuild_resumes_where_it_stopped(container: Container, store_u
 def test_a_worker_killed_mid_batch_counts_each_event_once(
     container: Container, store_url: str
 ) -> None:
-    account = create(container, 6)
+    account = create_packages(container, 6)
 
     killed = run_module("tests.support.die_mid_batch", store_url)
     container.projector.catch_up()
@@ -181,15 +182,6 @@ def test_a_worker_killed_mid_batch_counts_each_event_once(
     assert page.total == 6
     assert {package.revisions_total for package in page.items} == {1}
     assert verify(container.projector) == []
-
-
-def wait_until(condition: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def runner_for(container: Container) -> ProjectionRunner:
@@ -235,7 +227,7 @@ def test_a_killed_projection_worker_is_replaced_within_seconds(
     )
     standby = runner_for(container)
     try:
-        account = create(container, 1)
+        account = create_packages(container, 1)
         assert wait_until(
             lambda: container.read_model.packages(account, EVERYTHING).total == 1, 15
         ), "the worker did not project"
@@ -247,7 +239,7 @@ def test_a_killed_projection_worker_is_replaced_within_seconds(
         worker.wait(timeout=10)
 
         assert wait_until(lambda: standby.is_leader, 5)
-        create(container, 1, account)
+        create_packages(container, 1, account)
         assert wait_until(lambda: container.read_model.packages(account, EVERYTHING).total == 2, 5)
     finally:
         standby.stop()
@@ -258,7 +250,7 @@ def test_a_killed_projection_worker_is_replaced_within_seconds(
 def test_a_read_model_of_an_older_shape_is_rebuilt_on_start(
     container: Container, settings: Settings
 ) -> None:
-    account = create(container, 2)
+    account = create_packages(container, 2)
     container.projector.catch_up()
     with container.database.write() as cursor:
         cursor.execute(

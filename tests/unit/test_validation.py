@@ -17,14 +17,14 @@ from tests.support.builders import function_body, package_body
 MAX_CODE_BYTES = 128 * 1024
 
 
-def create(body: bytes | dict[str, Any]) -> CreatePackage:
+def decoded(body: bytes | dict[str, Any]) -> CreatePackage:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return create_package_command(decode(create_package_decoder, raw), MAX_CODE_BYTES)
 
 
 def refusal(body: bytes | dict[str, Any]) -> ApiError:
     with pytest.raises(ApiError) as refused:
-        create(body)
+        decoded(body)
     return refused.value
 
 
@@ -160,7 +160,7 @@ def test_blank_function_name_is_refused() -> None:
 
 
 def test_names_are_stored_trimmed() -> None:
-    command = create(package_body(name="  orders  ", revisionName=" first "))
+    command = decoded(package_body(name="  orders  ", revisionName=" first "))
     assert (command.name, command.revision_name) == ("orders", "first")
 
 
@@ -178,7 +178,7 @@ def test_code_over_the_byte_limit_is_refused_counting_utf8_bytes() -> None:
 
 
 def test_code_at_the_byte_limit_is_accepted() -> None:
-    command = create(with_function(code="x" * MAX_CODE_BYTES))
+    command = decoded(with_function(code="x" * MAX_CODE_BYTES))
     assert len(command.functions[0].code) == MAX_CODE_BYTES
 
 
@@ -259,7 +259,7 @@ def test_on_interval_refuses_an_input_channel() -> None:
 
 
 def test_subscribe_on_interval_takes_an_input_channel() -> None:
-    command = create(
+    command = decoded(
         with_config("SUBSCRIBE_ON_INTERVAL", {"intervalSeconds": 60, "inputChannel": "feed.*"})
     )
     assert command.functions[0].config == {"intervalSeconds": 60, "inputChannel": "feed.*"}
@@ -270,7 +270,7 @@ def test_subscribe_on_interval_takes_an_input_channel() -> None:
     ["chat", "chat.*", "a.b.*", "room-1.x_y", "odd=@~!$#%^&()[]{}|;'\"<>?+", "c" * 92],
 )
 def test_valid_input_channels_are_accepted(channel: str) -> None:
-    create(with_config("BEFORE_PUBLISH", {"inputChannel": channel}))
+    decoded(with_config("BEFORE_PUBLISH", {"inputChannel": channel}))
 
 
 @pytest.mark.parametrize(
@@ -349,7 +349,7 @@ def test_lone_surrogate_in_function_code_is_refused_by_path() -> None:
 
 def test_a_surrogate_pair_is_valid_text() -> None:
     body = json.dumps(package_body(description="\U0001f600")).encode()
-    assert create(body).description == "\U0001f600"
+    assert decoded(body).description == "\U0001f600"
 
 
 # --- not JSON ---
@@ -367,7 +367,7 @@ def test_a_body_that_is_not_json_in_utf8_is_faas_1003(raw: bytes) -> None:
 
 
 def test_defaults_fill_what_was_not_sent() -> None:
-    command = create(
+    command = decoded(
         package_body(functions=[function_body(name="a"), function_body(name="b", sortOrder=9)])
     )
     assert command.revision_name == "v1"
@@ -415,7 +415,7 @@ def test_names_of_100_characters_with_spaces_around_are_accepted_trimmed() -> No
     body = package_body(name=f"  {name}\t", revisionName=f" {name} ")
     body["functions"][0]["name"] = f" {name}  "
 
-    command = create(body)
+    command = decoded(body)
 
     assert (command.name, command.revision_name, command.functions[0].name) == (name, name, name)
 
