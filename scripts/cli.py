@@ -24,9 +24,12 @@ from uvicorn.supervisors import Multiprocess
 from commands.commands import CommandContext
 from commands.errors import ApiKeyNotFoundError
 from commands.keys import PERMISSIONS, Grant, GrantError
+from projections.failure import EventNotAppliedError
 from projections.rebuild import PAGE_SIZE, rebuild, verify
+from projections.status import read_model_status
 from scripts import replay as replay_module
 from scripts.progress import ProgressLine
+from scripts.projection_status import status_lines
 from service.bootstrap import Container, bootstrap
 from service.collector import settle_after_start_up
 from service.http_protocol import JoinedWritesProtocol
@@ -292,8 +295,16 @@ def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def project(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the live projection in the foreground until SIGINT or SIGTERM."""
+    """Run the live projection in the foreground until SIGINT or SIGTERM (or, with
+    ``--status``, say where it stands: exit status 1 when it has stopped at an event)."""
     container = bootstrap(settings)
+    if args.status:
+        try:
+            status = read_model_status(container.projector)
+        finally:
+            container.close()
+        print("\n".join(status_lines(status)))
+        return 0 if status.failure is None else 1
     settle_after_start_up()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -327,26 +338,37 @@ def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
     container = bootstrap(settings)
     progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        if args.verify:
-            differences = verify(container.projector, progress, page_size=args.batch_size)
-            if progress is not None:
-                progress.done()
-            for line in differences:
-                print(line)
-            print(f"{len(differences)} difference(s)", file=sys.stderr)
-            return 1 if differences else 0
-        result = rebuild(container.projector, progress, page_size=args.batch_size)
+        return _rebuild_or_verify(args, container, progress)
+    except EventNotAppliedError as error:
         if progress is not None:
             progress.done()
-        how = "resumed" if result.resumed else "new"
-        print(
-            f"rebuilt generation {result.generation} ({how}) to position {result.position}, "
-            f"{result.events_replayed} events replayed",
-            file=sys.stderr,
-        )
-        return 0
+        print(f"faas-packages: the replay stopped: {error}", file=sys.stderr)
+        return 1
     finally:
         container.close()
+
+
+def _rebuild_or_verify(
+    args: argparse.Namespace, container: Container, progress: ProgressLine | None
+) -> int:
+    if args.verify:
+        differences = verify(container.projector, progress, page_size=args.batch_size)
+        if progress is not None:
+            progress.done()
+        for line in differences:
+            print(line)
+        print(f"{len(differences)} difference(s)", file=sys.stderr)
+        return 1 if differences else 0
+    result = rebuild(container.projector, progress, page_size=args.batch_size)
+    if progress is not None:
+        progress.done()
+    how = "resumed" if result.resumed else "new"
+    print(
+        f"rebuilt generation {result.generation} ({how}) to position {result.position}, "
+        f"{result.events_replayed} events replayed",
+        file=sys.stderr,
+    )
+    return 0
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -376,6 +398,12 @@ def _parser() -> argparse.ArgumentParser:
         "--stop-with-parent",
         action="store_true",
         help="stop when the process that started this one ends (how serve runs it)",
+    )
+    project_parser.add_argument(
+        "--status",
+        action="store_true",
+        help="print where the projection stands (position, head, lag, the event it cannot "
+        "apply, if any) and exit: 1 when it has stopped at an event",
     )
     project_parser.set_defaults(handler=project)
     rebuild_parser = commands.add_parser(

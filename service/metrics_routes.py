@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from projections.failure import ProjectionFailure
 from projections.projector import Projector
 from projections.status import oldest_unprojected_age, read_model_status
 from service.context import opened_container
@@ -57,6 +58,29 @@ class ReadModelCollector(Collector):
             age,
         )
         yield from _rebuild_metrics(status.rebuild_position, status.head)
+        yield from _failure_metrics(status.failure)
+
+
+def _failure_metrics(failure: ProjectionFailure | None) -> Iterator[Metric]:
+    yield _gauge(
+        "faas_projection_failed",
+        "1 while the projection has stopped before an event it cannot apply, else 0.",
+        0 if failure is None else 1,
+    )
+    if failure is None:
+        return
+    position = GaugeMetricFamily(
+        "faas_projection_failed_position",
+        "Log position of the event the projection cannot apply, labelled by its topic.",
+        labels=("topic",),
+    )
+    position.add_metric((failure.topic,), failure.position)
+    yield position
+    yield _gauge(
+        "faas_projection_failed_attempts",
+        "How many times the projection has tried that event.",
+        failure.attempts,
+    )
 
 
 def _rebuild_metrics(position: int | None, head: int) -> Iterator[Metric]:
