@@ -17,7 +17,7 @@ import time
 from starlette.requests import Request
 
 from commands.keys import PACKAGE_READ, Grant
-from scripts.cli import cli_context
+from scripts.keys_commands import cli_context
 from service.auth import authenticate
 from service.bootstrap import bootstrap
 from service.settings import Settings
