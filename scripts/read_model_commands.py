@@ -75,13 +75,15 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
         return 0 if status.failure is None else 1
     settle_after_start_up()
     stop = threading.Event()
+    if args.stop_with_parent:
+        _stop_when_told(stop)
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, _ignored if args.stop_with_parent else lambda *_: stop.set())
     container.runner.start()
-    print("faas-packages: projecting; Ctrl-C to stop", file=sys.stderr)
+    logger.info("projecting the read model until stopped (Ctrl-C, SIGTERM)")
     parent = os.getppid()
-    # With --stop-with-parent, a parent gone (even SIGKILLed, with no chance to stop us)
-    # makes this process an orphan, adopted by another: then it stops too.
+    # A parent gone (even SIGKILLed, with no chance to stop us) makes this process an
+    # orphan, adopted by another: then it stops too.
     while not stop.wait(PARENT_CHECK_SECONDS):
         if args.stop_with_parent and os.getppid() != parent:
             logger.warning("the process that started the projection is gone: stopping")
@@ -99,6 +101,28 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
             os._exit(EXIT_STALLED)
     container.close()
     return 0
+
+
+def _stop_when_told(stop: threading.Event) -> None:
+    """``serve`` holds the other end of this process's stdin and closes it to stop us, once
+    its workers have drained (and the kernel closes it if ``serve`` dies): stop at its end."""
+
+    def read_to_the_end() -> None:
+        while sys.stdin.buffer.read(4096):
+            pass
+        stop.set()
+
+    threading.Thread(target=read_to_the_end, name="stop-with-parent", daemon=True).start()
+
+
+def _ignored(signum: int, _frame: object) -> None:
+    """Run by ``serve``, the projection outlives a SIGTERM or SIGINT that reaches every
+    process of the server at once (a service manager stopping it, Ctrl-C in its terminal):
+    the workers answer the requests they hold only once the read model has them."""
+    logger.info(
+        "projection: %s received; stopping once the server's workers have drained",
+        signal.Signals(signum).name,
+    )
 
 
 def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -126,24 +126,31 @@ class Supervisor(Multiprocess):
             logger.warning("projection process ended (%s); restarting it", ended)
             self._start_projection()
 
-    def terminate_all(self) -> None:
-        if self._projection is not None and self._projection.poll() is None:
-            self._projection.terminate()  # it stops at a batch boundary
-        super().terminate_all()
-
     def join_all(self) -> None:
+        """The workers first (each finishes the requests it holds, within the shutdown
+        timeout), then the projection: until they have drained, their commands wait for
+        the read model to include them."""
         super().join_all()
-        if self._projection is not None:
-            try:
-                self._projection.wait(PROJECTION_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self._projection.kill()
-                self._projection.wait()
+        self._stop_projection()
 
     def _start_projection(self) -> None:
         if self._projection_command is not None:
             self._projection_started = time.monotonic()
-            self._projection = subprocess.Popen(self._projection_command)  # noqa: S603 - ours
+            # Its stdin is its stop signal: closed by us, or by the kernel if we die.
+            self._projection = subprocess.Popen(  # noqa: S603 - our own command
+                self._projection_command, stdin=subprocess.PIPE
+            )
+
+    def _stop_projection(self) -> None:
+        if self._projection is None:
+            return
+        if self._projection.stdin is not None:
+            self._projection.stdin.close()  # it stops at a batch boundary
+        try:
+            self._projection.wait(PROJECTION_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._projection.kill()
+            self._projection.wait()
 
 
 @contextmanager
