@@ -15,6 +15,7 @@ from scripts.read_model_commands import EXIT_STALLED
 from scripts.usage import CommandParser
 from service.logs import configure_logging
 from service.settings import Settings, SettingsError
+from service.store_errors import StoreUnreachableError
 
 __all__ = ["EXIT_STALLED", "main"]
 
@@ -32,7 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     handler: Handler = args.handler
-    return handler(args, settings)
+    try:
+        return handler(args, settings)
+    except StoreUnreachableError as error:
+        print(f"faas-packages: {error}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -25,7 +25,7 @@ from projections.watch import POLL_SECONDS, PositionListener, PositionWatch
 from service.metrics import count_appended
 from service.package_cache import PackageCache
 from service.settings import Settings
-from service.store import library_env, read_model_database
+from service.store import check_reachable, library_env, read_model_database
 
 logger = logging.getLogger("faas.service")
 CATALOGUE_ATTEMPTS = 5
@@ -106,6 +106,7 @@ def bootstrap(settings: Settings) -> Container:
     """Open the event store and the read model named by the settings (making their tables
     on first start); nothing runs in the background until ``start()``."""
     timeout = settings.store_timeout_seconds
+    check_reachable(settings.database_url, timeout_seconds=timeout)
     env = library_env(settings.database_url, timeout_seconds=timeout)
     limits = Limits(
         functions_per_revision=settings.max_functions_per_revision,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
+import psycopg
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
 from psycopg import Connection
@@ -21,6 +22,7 @@ from projections.database import (
     SQLiteDatabase,
 )
 from service.settings import SettingsError
+from service.store_errors import StoreUnreachableError, describe_refusal
 
 DEFAULT_POSTGRES_HOST = "127.0.0.1"
 
@@ -34,7 +36,7 @@ def library_env(database_url: str, *, timeout_seconds: int) -> dict[str, str]:
         return _postgres_env(parts, timeout_seconds)
     raise SettingsError(
         "FAAS_DATABASE_URL: expected sqlite:///path/file.sqlite3 "
-        "or postgresql://user[:password]@host[:port]/db"
+        "or postgresql://user[:password]@host[:port]/db (or postgres://…)"
     )
 
 
@@ -51,7 +53,25 @@ def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
         events = Path(env["SQLITE_DBNAME"])
         path = events.with_name(f"{events.stem}.read-model{events.suffix}")
         return SQLiteDatabase(str(path), timeout_seconds=timeout_seconds)
-    conninfo = make_conninfo(
+    conninfo = _conninfo(env, timeout_seconds)
+    return PostgresDatabase(conninfo, timeout_seconds=timeout_seconds)
+
+
+def check_reachable(database_url: str, *, timeout_seconds: int) -> None:
+    """On PostgreSQL, connect once, so that a server that refuses connections, a password it
+    rejects or a database it lacks is named as such (``StoreUnreachableError``), rather than
+    left to a pool that only says it got no connection in time. Nothing to do on SQLite."""
+    env = library_env(database_url, timeout_seconds=timeout_seconds)
+    if "POSTGRES_DBNAME" not in env:
+        return
+    try:
+        psycopg.connect(_conninfo(env, timeout_seconds)).close()
+    except psycopg.OperationalError as error:
+        raise StoreUnreachableError(describe_refusal(str(error), env, timeout_seconds)) from None
+
+
+def _conninfo(env: dict[str, str], timeout_seconds: int) -> str:
+    return make_conninfo(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
         port=env["POSTGRES_PORT"],
@@ -60,7 +80,6 @@ def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
         connect_timeout=str(timeout_seconds),
         **dead_server_keywords(timeout_seconds),
     )
-    return PostgresDatabase(conninfo, timeout_seconds=timeout_seconds)
 
 
 def dead_server_keywords(timeout_seconds: int) -> dict[str, str]:
