@@ -13,6 +13,7 @@ from scripts import arguments, keys_commands, read_model_commands, serving
 from scripts import replay as replay_module
 from scripts.read_model_commands import EXIT_STALLED
 from scripts.usage import CommandParser
+from service.bootstrap import bootstrap
 from service.logs import configure_logging
 from service.settings import Settings, SettingsError
 from service.store_errors import StoreUnreachableError
@@ -57,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
         help=f"worker processes (1 to {arguments.MAX_WORKERS})",
     )
     serve_parser.set_defaults(handler=serving.serve)
+    init_parser = commands.add_parser(
+        "init", help="make the store's tables (as a role that may), then exit"
+    )
+    init_parser.set_defaults(handler=init_store)
     read_model_commands.add_commands(commands)
     keys_commands.add_commands(commands)
     replay_parser = commands.add_parser(
@@ -66,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     replay_parser.set_defaults(handler=replay_module.replay)
     _add_bench_command(commands)
     return parser
+
+
+def init_store(_args: argparse.Namespace, settings: Settings) -> int:
+    """Make every table, index and view of the event store and the read model that is
+    missing (all of them on a new store), so that ``serve`` can run as a role that may only
+    read and write rows."""
+    bootstrap(settings, make_tables=True).close()
+    print("faas-packages: the store's tables are ready", file=sys.stderr)
+    return 0
 
 
 def _add_bench_command(commands: Any) -> None:

@@ -25,7 +25,7 @@ from projections.watch import POLL_SECONDS, PositionListener, PositionWatch
 from service.metrics import count_appended
 from service.package_cache import PackageCache
 from service.settings import Settings
-from service.store import check_reachable, library_env, read_model_database
+from service.store import check_reachable, library_env, missing_tables, read_model_database
 
 logger = logging.getLogger("faas.service")
 CATALOGUE_ATTEMPTS = 5
@@ -102,9 +102,10 @@ def after_save(runner: ProjectionRunner) -> Callable[[list[Recording[UUID]]], No
     return saved
 
 
-def bootstrap(settings: Settings) -> Container:
-    """Open the event store and the read model named by the settings (making their tables
-    on first start); nothing runs in the background until ``start()``."""
+def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
+    """Open the event store and the read model named by the settings (making whichever of
+    their tables are missing, or with ``make_tables`` running every statement that makes
+    them); nothing runs in the background until ``start()``."""
     timeout = settings.store_timeout_seconds
     check_reachable(settings.database_url, timeout_seconds=timeout)
     env = library_env(settings.database_url, timeout_seconds=timeout)
@@ -115,6 +116,10 @@ def bootstrap(settings: Settings) -> Container:
         running_deployments_per_account=settings.max_running_deployments_per_account,
     )
     packages = open_application(env, limits)
+    missing = missing_tables(packages, settings.database_url, timeout_seconds=timeout)
+    if missing or make_tables:
+        packages.close()
+        packages = open_application({**env, "CREATE_TABLE": "y"}, limits)
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)
     log = EventLog(packages)

@@ -23,6 +23,7 @@ from projections.database import (
 )
 from service.settings import SettingsError
 from service.store_errors import StoreUnreachableError, describe_refusal
+from service.store_schema import missing_objects, postgres_objects
 
 DEFAULT_POSTGRES_HOST = "127.0.0.1"
 
@@ -68,6 +69,15 @@ def check_reachable(database_url: str, *, timeout_seconds: int) -> None:
         psycopg.connect(_conninfo(env, timeout_seconds)).close()
     except psycopg.OperationalError as error:
         raise StoreUnreachableError(describe_refusal(str(error), env, timeout_seconds)) from None
+
+
+def missing_tables(application: Any, database_url: str, *, timeout_seconds: int) -> list[str]:
+    """The tables, indexes and types of the event store that its database lacks (PostgreSQL;
+    on SQLite the library makes what is missing itself)."""
+    env = library_env(database_url, timeout_seconds=timeout_seconds)
+    if "POSTGRES_DBNAME" not in env:
+        return []
+    return missing_objects(_conninfo(env, timeout_seconds), postgres_objects(application))
 
 
 def _conninfo(env: dict[str, str], timeout_seconds: int) -> str:
@@ -131,7 +141,8 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": str(timeout_seconds),
         "POSTGRES_LOCK_TIMEOUT": str(timeout_seconds),
         "POSTGRES_PRE_PING": "y",
-        "CREATE_TABLE": "y",
+        # Made only when some are missing (``store_schema``): ``bootstrap`` looks first.
+        "CREATE_TABLE": "n",
     }
 
 

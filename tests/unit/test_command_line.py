@@ -11,7 +11,7 @@ import pytest
 from scripts import arguments
 from scripts.cli import main
 
-COMMANDS = ("serve", "project", "rebuild", "keys", "replay", "bench")
+COMMANDS = ("serve", "init", "project", "rebuild", "keys", "replay", "bench")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
