@@ -19,6 +19,8 @@ from scripts.progress import ProgressLine
 from scripts.projection_status import status_lines
 from service.bootstrap import Container, bootstrap
 from service.collector import settle_after_start_up
+from service.metrics import multiprocess_dir
+from service.process_metrics import record_gc_counts
 from service.settings import Settings
 
 logger = logging.getLogger("faas.service")
@@ -74,6 +76,7 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(status_lines(status)))
         return 0 if status.failure is None else 1
     settle_after_start_up()
+    record_gc_counts(multiprocess_dir())  # beside the workers', read by their /metrics
     stop = threading.Event()
     if args.stop_with_parent:
         _stop_when_told(stop)

@@ -22,8 +22,9 @@ from projections.runner import ProjectionRunner
 from projections.schema import ensure_schema, is_outdated
 from projections.source import EventLog
 from projections.watch import POLL_SECONDS, PositionListener, PositionWatch
-from service.metrics import count_appended
+from service.metrics import count_appended, multiprocess_dir
 from service.package_cache import PackageCache
+from service.process_metrics import record_gc_counts
 from service.settings import Settings
 from service.store import check_reachable, library_env, missing_tables, read_model_database
 
@@ -55,6 +56,7 @@ class Container:
         """Start the background work this process does: projecting (if configured here) and
         hearing how far the read model has come."""
         self.keys.start()
+        record_gc_counts(multiprocess_dir())
         if self.listener is not None:
             self.listener.start()
         if self.settings.projection == "inline":
