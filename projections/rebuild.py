@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 from projections.database import Cursor, Database
+from projections.failure import STORE_UNAVAILABLE, EventNotAppliedError, failure_of
 from projections.projection import HANDLERS, apply_batch
 from projections.projector import Projector
 from projections.rows import DeploymentRow, FunctionRow, PackageRow, RevisionRow
@@ -25,7 +26,6 @@ from projections.schema import (
     live_generation,
     make_live,
     next_generation_number,
-    reload,
 )
 
 Progress = Callable[[int, int], None]
@@ -48,6 +48,13 @@ COLUMNS = {
     "functions": FunctionRow.columns(),
     "deployments": DeploymentRow.columns(),
 }
+
+
+class GenerationChangedError(RuntimeError):
+    """Another writer changed the generation being filled (two rebuilds at once)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"generation {number} was changed by another writer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +90,7 @@ def rebuild(
     with cyclic_gc_paused():
         position = _fill(projector, target, progress, page_size)
     create_indexes(database, target)
-    with database.write() as cursor:
+    with _failure_located(projector, target, None), database.write() as cursor:
         position = _finish(projector, cursor, target)
         retired = make_live(database, cursor, target)
     with database.write() as cursor:
@@ -98,18 +105,27 @@ def verify(
     page_size: int = PAGE_SIZE,
 ) -> list[str]:
     """Differences between the live read model and a fresh replay of the log up to the same
-    position (empty when they agree)."""
+    position (empty when they agree), and the event the live projection has stopped at, if
+    it has. The replay goes only as far as the live read model: it cannot be ahead of it."""
     database = projector.database
     ensure_schema(database)
     target, _ = _target(database, VERIFY, resume=False)
     try:
         with cyclic_gc_paused():
-            _fill(projector, target, progress, page_size)
-        with database.write() as cursor:
+            _fill(projector, target, progress, page_size, stop=projector.position())
+        with _failure_located(projector, target, None), database.write() as cursor:
             live = live_generation(database, cursor)
             assert live is not None
             _finish(projector, cursor, target, stop=live.position)
-            return _differences(database, cursor, live, target, limit)
+            found = _differences(database, cursor, live, target, limit)
+            stopped = failure_of(database, cursor, live.number)
+        if stopped is not None and stopped.position > live.position:
+            found.append(
+                f"the live projection has stopped at position {live.position}: the event at "
+                f"position {stopped.position} ({stopped.topic}) cannot be applied: "
+                f"{stopped.error}"
+            )
+        return found
     finally:
         with database.write() as cursor:
             drop_generation(database, cursor, target.number)
@@ -127,22 +143,52 @@ def _target(database: Database, purpose: str, *, resume: bool) -> tuple[Generati
 
 
 def _fill(
-    projector: Projector, target: Generation, progress: Progress | None, page_size: int
+    projector: Projector,
+    target: Generation,
+    progress: Progress | None,
+    page_size: int,
+    stop: int | None = None,
 ) -> int:
-    """Replay pages up to the head as it was when the fill began, each page in its own
-    transaction, so a killed rebuild resumes where it stopped."""
-    database = projector.database
-    head = projector.log.head()
+    """Replay pages up to ``stop`` (default: the head as it was when the fill began), each
+    page in its own transaction, so a killed rebuild resumes where it stopped. An event that
+    cannot be applied ends it with ``EventNotAppliedError``, the events before it kept."""
+    head = projector.log.head() if stop is None else stop
     position = projector.position(target)
-    for events in projector.log.pages(position, head, page_size, HANDLERS):
-        with database.write() as cursor:
-            current = reload(database, cursor, target)
-            if current is None or current.position != position:
-                raise RuntimeError(f"generation {target.number} was changed by another writer")
-            position = apply_batch(database, cursor, current, events)
-        if progress is not None:
-            progress(position, head)
-    return position
+    with closing(projector.log.pages(position, head, page_size, HANDLERS)) as pages:
+        while True:
+            with _failure_located(projector, target, head):
+                events = next(pages, None)
+                if events is None:
+                    return position
+                applied = projector.apply(target, position, events)
+            if applied != events[-1][0]:
+                raise GenerationChangedError(target.number)
+            position = applied
+            if progress is not None:
+                progress(position, head)
+
+
+@contextmanager
+def _failure_located(projector: Projector, target: Generation, stop: int | None) -> Iterator[None]:
+    """A failure to read or apply events that is not the store's is looked for again event
+    by event, so that the event that cannot be applied is named (and those before it kept)."""
+    try:
+        yield
+    except STORE_UNAVAILABLE:
+        raise
+    except EventNotAppliedError:
+        raise
+    except Exception:
+        _locate_failure(projector, target, stop)
+        raise
+
+
+def _locate_failure(projector: Projector, target: Generation, stop: int | None) -> None:
+    """Apply the events after the target's position one at a time up to ``stop``: raises
+    ``EventNotAppliedError`` at one that cannot be applied; returns if none fails."""
+    position: int | None = projector.position(target)
+    while position is not None and (stop is None or position < stop):
+        position = projector.apply_one_by_one(target, position, stop)
 
 
 def _finish(

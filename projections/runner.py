@@ -5,12 +5,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 
 from projections.database import Database, LeaderLock
+from projections.failure import EventNotAppliedError, clear_failures, record_failure
 from projections.projector import Projector
+from projections.rows import iso_millis
+from projections.schema import live_generation_now
 from projections.watch import PositionWatch
 
 logger = logging.getLogger("faas.projections")
+
+# An event that cannot be applied is tried again after 1 s, then 2, 4 ... up to this: a fix
+# deployed is picked up within that time (at once by a restarted process), and a failure
+# that never ends costs a transaction a minute.
+MAX_RETRY_SECONDS = 60.0
+
+
+def retry_pause(attempts: int, first: float, most: float = MAX_RETRY_SECONDS) -> float:
+    """The pause before the next try after ``attempts`` failed ones: doubling, capped."""
+    return float(min(first * 2 ** min(max(attempts - 1, 0), 30), most))
 
 
 class ProjectionRunner:
@@ -26,13 +40,19 @@ class ProjectionRunner:
         *,
         idle_seconds: float,
         retry_seconds: float = 1.0,
+        max_retry_seconds: float = MAX_RETRY_SECONDS,
     ) -> None:
         self.projector = projector
+        self.database = database
         self.watch = watch
         self.lock: LeaderLock = database.leader_lock(channel)
         self.idle_seconds = idle_seconds
         self.retry_seconds = retry_seconds
+        self.max_retry_seconds = max_retry_seconds
         self.is_leader = False
+        # The event this runner could not apply, and how often it failed in a row.
+        self._failure: EventNotAppliedError | None = None
+        self._attempts = 0
         # When the step under way began (``time.monotonic()``), or None between steps.
         self._step_began: float | None = None
         self._stopped = threading.Event()
@@ -80,10 +100,52 @@ class ProjectionRunner:
             self._step_began = time.monotonic()
             try:
                 stepped = self.projector.step(after=position)
+            except EventNotAppliedError as failure:
+                position = None  # some events before it may have been applied: read it again
+                self.watch.advance(self.projector.position())
+                self._stopped.wait(self._failed(failure))
+                continue
             finally:
                 self._step_began = None
+            if self._failure is not None:
+                self._resumed()
             if stepped is not None:
                 position = stepped
                 self.watch.advance(position)
             else:
                 self.lock.wait_for_events(self.idle_seconds)
+
+    def _failed(self, failure: EventNotAppliedError) -> float:
+        """Record the failure where every process sees it, say so loudly, and return how long
+        to wait before trying that event again. Nothing is skipped: the read model stays
+        before the event until code that can apply it runs."""
+        same = self._failure is not None and self._failure.position == failure.position
+        self._attempts = self._attempts + 1 if same else 1
+        self._failure = failure
+        pause = retry_pause(self._attempts, self.retry_seconds, self.max_retry_seconds)
+        logger.error(
+            "projection stopped: the event at position %d (%s) cannot be applied: %s; "
+            "attempt %d, trying again in %.0f s (faas-packages project --status)",
+            failure.position,
+            failure.topic,
+            failure.reason,
+            self._attempts,
+            pause,
+            exc_info=failure.__cause__,
+        )
+        live = live_generation_now(self.database)
+        if live is not None:
+            record_failure(self.database, live.number, failure, iso_millis(datetime.now(UTC)))
+        return pause
+
+    def _resumed(self) -> None:
+        assert self._failure is not None
+        clear_failures(self.database)
+        logger.warning(
+            "projection resumed: the event at position %d (%s) was applied after %d failed "
+            "attempts",
+            self._failure.position,
+            self._failure.topic,
+            self._attempts,
+        )
+        self._failure, self._attempts = None, 0

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from projections.database import Cursor, Database
+from projections.failure import FAILURES_TABLE
 
 # Bump when a table changes shape: the service then asks for a rebuild into a new generation.
 SCHEMA_VERSION = 4
@@ -131,15 +132,32 @@ GENERATIONS_TABLE = """CREATE TABLE IF NOT EXISTS rm_generations (
 
 
 def ensure_schema(database: Database) -> Generation:
-    """Make the tables of a new read model (generation 1) if there are none; the live one."""
+    """Make the tables of a new read model (generation 1) if there are none; the live one.
+    Statements that make tables run only for tables that are missing: on PostgreSQL even
+    ``CREATE TABLE IF NOT EXISTS`` needs the right to create, which the service's role may
+    lack once the tables exist (``faas-packages init``)."""
     with database.write() as cursor:
-        cursor.execute(GENERATIONS_TABLE)
+        for table, statement in (
+            ("rm_generations", GENERATIONS_TABLE),
+            ("rm_projection_failures", FAILURES_TABLE),
+        ):
+            if not table_exists(database, cursor, table):
+                cursor.execute(statement)
         live = live_generation(database, cursor)
         if live is not None:
             return live
         create_generation(database, cursor, 1, LIVE)
         _point_views_at(database, cursor, 1)
         return Generation(1, 0, LIVE)
+
+
+def table_exists(database: Database, cursor: Cursor, name: str) -> bool:
+    """Whether a table (or view) of that name exists where unqualified names are found."""
+    if database.name == "postgres":
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
+    else:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = ?)", (name,))
+    return bool(cursor.fetchone()[0])
 
 
 def is_outdated(database: Database) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -74,7 +74,7 @@ class EventLog:
 
     def pages(
         self, after: int, stop: int, size: int, types: Collection[type] | None = None
-    ) -> Iterator[Page]:
+    ) -> Generator[Page, None, None]:
         """Pages of events after ``after`` up to ``stop``, read one or two pages ahead in a
         thread, so reading and decoding overlap the caller's writes. Memory stays bounded."""
         ahead: queue.Queue[Page | BaseException | None] = queue.Queue(2)

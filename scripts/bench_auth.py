@@ -18,7 +18,7 @@ from starlette.requests import Request
 
 from commands.handlers.keys import IssueApiKey
 from commands.keys import PACKAGE_READ, Grant
-from scripts.cli import cli_context
+from scripts.keys_commands import cli_context
 from service.auth import authenticate
 from service.bootstrap import bootstrap
 from service.settings import Settings

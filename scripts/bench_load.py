@@ -32,6 +32,7 @@ from commands.context import CommandContext
 from commands.handlers.keys import IssueApiKey
 from commands.keys import PACKAGE_READ, PACKAGE_WRITE, Grant
 from projections.rebuild import rebuild
+from scripts import arguments
 from scripts.bench_baselines import CRUD_URL_VARIABLE, create_crud_tables
 from scripts.bench_generator import (
     NAME_SLOT,
@@ -52,6 +53,7 @@ from scripts.bench_servers import (
     service_command,
     serving,
 )
+from scripts.usage import CommandParser
 from service.bootstrap import bootstrap
 from service.settings import Settings
 from service.wire.common import now_to_the_millisecond
@@ -86,25 +88,28 @@ def create_body() -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The benchmark's flags, shared by ``faas-packages bench``."""
-    parser.add_argument("--workers", type=_positive_int, default=2, help="uvicorn workers")
-    parser.add_argument("--connections", type=_positive_int, default=64, help="open connections")
+    count = arguments.whole_number
+    parser.add_argument("--workers", type=arguments.workers, default=2, help="uvicorn workers")
+    parser.add_argument("--connections", type=count(1, 10_000), default=64, help="open connections")
     parser.add_argument(
-        "--duration", type=_positive_int, default=10, help="seconds of load per phase"
+        "--duration", type=count(1, 3600), default=10, help="seconds of load per phase"
     )
     parser.add_argument(
-        "--accounts", type=_positive_int, default=1, help="accounts (one key each) sharing the load"
+        "--accounts",
+        type=count(1, 10_000),
+        default=1,
+        help="accounts (one key each) sharing the load",
     )
     parser.add_argument(
         "--rounds",
-        type=_positive_int,
+        type=count(1, 100),
         default=3,
         help="times every phase runs, in turn (ratios are the median of the rounds')",
     )
     parser.add_argument(
         "--database-url",
         default=DEFAULT_ADMIN_URL,
-        help="PostgreSQL admin URL; a fresh database is made beside it, and dropped "
-        f"(default {DEFAULT_ADMIN_URL})",
+        help="PostgreSQL admin URL; a fresh database is made beside it, and dropped",
     )
     parser.add_argument("--skip-rebuild", action="store_true", help="skip rebuild and replay")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -282,14 +287,8 @@ def _interrupt(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt  # SIGTERM: the same clean stop as Ctrl-C
 
 
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more: {text!r}")
-    return int(text)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = CommandParser(description=(__doc__ or "").splitlines()[0])
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

@@ -24,7 +24,7 @@ import httpx2 as httpx
 from commands.handlers.keys import IssueApiKey
 from commands.keys import PERMISSIONS, Grant
 from scripts.bench_rebuild import fresh_postgres
-from scripts.cli import cli_context
+from scripts.keys_commands import cli_context
 from service.bootstrap import bootstrap
 from service.settings import Settings
 

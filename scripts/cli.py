@@ -3,53 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import logging
 import os
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, NoReturn
-from uuid import UUID, uuid4
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-import uvicorn
-from uvicorn.supervisors import Multiprocess
-
-from commands.context import CommandContext
-from commands.errors import ApiKeyNotFoundError
-from commands.handlers.keys import IssueApiKey, RevokeApiKey
-from commands.keys import PERMISSIONS, Grant, GrantError
-from projections.rebuild import PAGE_SIZE, rebuild, verify
+from scripts import arguments, keys_commands, read_model_commands, serving
 from scripts import replay as replay_module
-from scripts.progress import ProgressLine
-from service.bootstrap import Container, bootstrap
-from service.collector import settle_after_start_up
-from service.http_protocol import JoinedWritesProtocol, ServerConfig
+from scripts.read_model_commands import EXIT_STALLED
+from scripts.usage import CommandParser
+from service.bootstrap import bootstrap
 from service.logs import configure_logging
-from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.settings import Settings, SettingsError
-from service.store import is_embedded
-from service.wire.common import now_to_the_millisecond
+from service.store_errors import StoreUnreachableError
 
-logger = logging.getLogger("faas.service")
-
-DEVELOPMENT_ACCOUNT = 1
-PROJECTION_VARIABLE = "FAAS_PROJECTION"
-PROJECTION_RESTART_SECONDS = 2.0
-PROJECTION_STOP_SECONDS = 15.0
-PARENT_CHECK_SECONDS = 0.5
-# The exit status of a projection process whose step stalled (``project``).
-EXIT_STALLED = 3
-EXAMPLE_BODY = (
-    '{"name":"hello","functions":[{"name":"hello","type":"ON_REQUEST",'
-    '"code":"export default () => 1;","config":{"path":"hello"}}]}'
-)
+__all__ = ["EXIT_STALLED", "main"]
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -65,343 +34,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     handler: Handler = args.handler
-    return handler(args, settings)
-
-
-def serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the HTTP service; the store is checked (and its tables made) before listening."""
     try:
-        container = bootstrap(settings)
-        try:
-            if is_embedded(settings.database_url) and not container.keys.records():
-                _print_development_key(container, args)
-        finally:
-            container.close()
-    except SettingsError as error:
+        return handler(args, settings)
+    except StoreUnreachableError as error:
         print(f"faas-packages: {error}", file=sys.stderr)
-        return 2
-    except Exception as error:
-        print(f"faas-packages: cannot open the store: {error}", file=sys.stderr)
         return 1
-    config = ServerConfig(
-        "service.app:app_from_environment",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level.lower(),
-        log_config=None,  # ours: JSON lines, or readable on a terminal
-        # On SIGTERM: stop accepting, let requests in flight finish (bounded), then stop the
-        # projection at a batch boundary and close the pools (the app's lifespan).
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-        access_log=False,  # the service logs each request itself, with its correlation id
-        # Nothing reads a client's address or scheme (answers carry paths only): uvicorn's
-        # middleware that takes them from X-Forwarded-* would be one more layer per request.
-        proxy_headers=False,
-        http=JoinedWritesProtocol,
-        server_header=False,
-        limit_concurrency=settings.max_connections,
-        header_read_timeout_seconds=settings.header_read_timeout_seconds,
-        body_read_timeout_seconds=settings.body_read_timeout_seconds,
-    )
-    with worker_metrics(args.workers):
-        if args.workers == 1:
-            server = uvicorn.Server(config)
-            server.run()
-            if not server.started:
-                return 1
-        else:
-            projection = _projection_process(settings)
-            Supervisor(config, [config.bind_socket()], projection).run()
-    return 0
-
-
-def _projection_process(settings: Settings) -> list[str] | None:
-    """With several workers on PostgreSQL, the inline projection runs in a process of its
-    own (``faas-packages project``) rather than in one of the workers, where it would share
-    an interpreter lock with a busy event loop and every round trip to the database would
-    wait its turn. On SQLite, only the process that wrote hears of its writes at once, so the
-    projection stays in the workers."""
-    if settings.projection != "inline" or is_embedded(settings.database_url):
-        return None
-    os.environ[PROJECTION_VARIABLE] = "off"  # the workers', which uvicorn spawns after this
-    return [sys.executable, "-m", "scripts.cli", "project", "--stop-with-parent"]
-
-
-class Supervisor(Multiprocess):
-    """uvicorn's supervisor of worker processes, closing its own copy of the listening
-    socket the moment it is told to stop. The workers close theirs as their graceful
-    shutdown begins; without this, the port would keep queueing new connections that no
-    process will ever accept, instead of refusing them."""
-
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        sockets: list[socket.socket],
-        projection: list[str] | None = None,
-    ) -> None:
-        super().__init__(config, sockets)
-        self._projection_command = projection
-        self._projection: subprocess.Popen[bytes] | None = None
-        self._projection_started = 0.0
-        for stop in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(stop, self._stop_listening)
-
-    def _stop_listening(self, received: int, _frame: object) -> None:
-        for sock in self.sockets:
-            sock.close()
-        self.signal_queue.append(received)
-
-    def init_processes(self) -> None:
-        self._start_projection()
-        super().init_processes()
-
-    def keep_subprocess_alive(self) -> None:
-        """Workers as uvicorn keeps them; the projection process restarted when it ends,
-        at most once per pause (it may end because the store is away)."""
-        super().keep_subprocess_alive()
-        ended = None if self._projection is None else self._projection.poll()
-        paused = time.monotonic() - self._projection_started >= PROJECTION_RESTART_SECONDS
-        if ended is not None and paused and not self.should_exit.is_set():
-            logger.warning("projection process ended (%s); restarting it", ended)
-            self._start_projection()
-
-    def terminate_all(self) -> None:
-        if self._projection is not None and self._projection.poll() is None:
-            self._projection.terminate()  # it stops at a batch boundary
-        super().terminate_all()
-
-    def join_all(self) -> None:
-        super().join_all()
-        if self._projection is not None:
-            try:
-                self._projection.wait(PROJECTION_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self._projection.kill()
-                self._projection.wait()
-
-    def _start_projection(self) -> None:
-        if self._projection_command is not None:
-            self._projection_started = time.monotonic()
-            self._projection = subprocess.Popen(self._projection_command)  # noqa: S603 - ours
-
-
-@contextmanager
-def worker_metrics(workers: int) -> Iterator[None]:
-    """With several workers, each keeps its counts in files of its own in a new private folder,
-    which ``/metrics`` sums; the folder goes when the server stops. A folder left by an earlier
-    run would add that run's counts, so one is never reused. Workers are new interpreters
-    (uvicorn spawns them), so they read the variable before they import the metrics library."""
-    if workers == 1:
-        yield
-        return
-    with tempfile.TemporaryDirectory(prefix="faas-metrics-") as folder:
-        os.environ[MULTIPROCESS_DIR_VARIABLE] = folder
-        try:
-            yield
-        finally:
-            del os.environ[MULTIPROCESS_DIR_VARIABLE]
-
-
-def _print_development_key(container: Container, args: argparse.Namespace) -> None:
-    """First run on the embedded store: a key with every grant for account 1, shown once."""
-    grants = tuple(Grant(permission) for permission in PERMISSIONS)
-    issued = container.commands.run(
-        IssueApiKey("development key", grants), cli_context(DEVELOPMENT_ACCOUNT)
-    ).value
-    key, plain = issued.key, issued.plain
-    base = f"http://{args.host}:{args.port}/v2/faas"
-    print(
-        f"""
-No API key exists yet, so one was made for account {DEVELOPMENT_ACCOUNT} with every grant.
-It is shown this once; keep it (list and revoke keys with `faas-packages keys`).
-
-    key id: {key.id}
-    key:    {plain}
-
-Try it:
-
-    curl -s -X POST {base}/packages -H 'Authorization: Bearer {plain}' \\
-      -H 'Content-Type: application/json' \\
-      -d '{EXAMPLE_BODY}'
-""",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
-def cli_context(account_id: int) -> CommandContext:
-    """Commands from the command line: the actor is the operating-system user."""
-    return CommandContext(
-        account_id=account_id,
-        actor=f"cli:{getpass.getuser()}",
-        correlation_id=f"cli-{uuid4()}",
-        requested_at=now_to_the_millisecond(),
-    )
-
-
-def keys_create(args: argparse.Namespace, settings: Settings) -> int:
-    """Make a key and print it once."""
-    container = bootstrap(settings)
-    try:
-        command = IssueApiKey(args.name, tuple(args.grant), args.expires)
-        issued = container.commands.run(command, cli_context(args.account)).value
-    finally:
-        container.close()
-    print(f"key id: {issued.key.id}")
-    print(f"key:    {issued.plain}")
-    print("The key is shown only now; the service keeps only a hash of it.", file=sys.stderr)
-    return 0
-
-
-def keys_list(args: argparse.Namespace, settings: Settings) -> int:
-    """Keys with their grants and state, never the key itself."""
-    container = bootstrap(settings)
-    try:
-        records = [
-            record
-            for record in container.keys.records()
-            if args.account is None or record.account_id == args.account
-        ]
-    finally:
-        container.close()
-    rows = [("ID", "ACCOUNT", "NAME", "GRANTS", "EXPIRES", "REVOKED")]
-    rows += [
-        (
-            str(record.key_id),
-            str(record.account_id),
-            record.name,
-            " ".join(str(grant) for grant in record.grants),
-            record.expires_at.isoformat() if record.expires_at else "never",
-            "yes" if record.revoked else "no",
-        )
-        for record in records
-    ]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-    return 0
-
-
-def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    container = bootstrap(settings)
-    try:
-        revocation = container.commands.run(RevokeApiKey(args.key_id), cli_context(0)).value
-    except ApiKeyNotFoundError as error:
-        print(f"faas-packages: {error}", file=sys.stderr)
-        return 2
-    finally:
-        container.close()
-    if revocation.already_revoked:
-        print(f"{revocation.key.id} was revoked already")
-    else:
-        print(f"revoked {revocation.key.id}")
-    return 0
-
-
-def project(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the live projection in the foreground until SIGINT or SIGTERM."""
-    container = bootstrap(settings)
-    settle_after_start_up()
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    container.runner.start()
-    print("faas-packages: projecting; Ctrl-C to stop", file=sys.stderr)
-    parent = os.getppid()
-    # With --stop-with-parent, a parent gone (even SIGKILLed, with no chance to stop us)
-    # makes this process an orphan, adopted by another: then it stops too.
-    while not stop.wait(PARENT_CHECK_SECONDS):
-        if args.stop_with_parent and os.getppid() != parent:
-            logger.warning("the process that started the projection is gone: stopping")
-            break
-        stalled = container.runner.step_seconds()
-        if stalled > settings.projection_stall_seconds:
-            # The stuck thread cannot be stopped, and a clean exit would wait for it. Its
-            # transaction dies with the connection; whoever runs us starts a new process.
-            logger.error(
-                "a projection step has run for %.0f s, past FAAS_PROJECTION_STALL_SECONDS: "
-                "exiting to be restarted",
-                stalled,
-            )
-            logging.shutdown()
-            os._exit(EXIT_STALLED)
-    container.close()
-    return 0
-
-
-def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
-    """Rebuild the read model from the log (or, with --verify, compare it with a replay)."""
-    container = bootstrap(settings)
-    progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
-    try:
-        if args.verify:
-            differences = verify(container.projector, progress, page_size=args.batch_size)
-            if progress is not None:
-                progress.done()
-            for line in differences:
-                print(line)
-            print(f"{len(differences)} difference(s)", file=sys.stderr)
-            return 1 if differences else 0
-        result = rebuild(container.projector, progress, page_size=args.batch_size)
-        if progress is not None:
-            progress.done()
-        how = "resumed" if result.resumed else "new"
-        print(
-            f"rebuilt generation {result.generation} ({how}) to position {result.position}, "
-            f"{result.events_replayed} events replayed",
-            file=sys.stderr,
-        )
-        return 0
-    finally:
-        container.close()
-
-
-class OneLineErrorParser(argparse.ArgumentParser):
-    """Bad arguments: one line on stderr, exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = OneLineErrorParser(
+    parser = CommandParser(
         prog="faas-packages",
         description="Event-sourced control plane for serverless-function packages.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     serve_parser = commands.add_parser("serve", help="run the HTTP service")
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve_parser.add_argument("--port", type=arguments.port, default=8000, help="port to listen on")
     serve_parser.add_argument(
-        "--workers", type=_positive_int, default=1, help="number of worker processes"
+        "--workers",
+        type=arguments.workers,
+        default=1,
+        help=f"worker processes (1 to {arguments.MAX_WORKERS})",
     )
-    serve_parser.set_defaults(handler=serve)
-    project_parser = commands.add_parser(
-        "project", help="run the read-model projection as its own worker"
+    serve_parser.set_defaults(handler=serving.serve)
+    init_parser = commands.add_parser(
+        "init", help="make the store's tables (as a role that may), then exit"
     )
-    project_parser.add_argument(
-        "--stop-with-parent",
-        action="store_true",
-        help="stop when the process that started this one ends (how serve runs it)",
-    )
-    project_parser.set_defaults(handler=project)
-    rebuild_parser = commands.add_parser(
-        "rebuild", help="rebuild the read model from the event log, then switch to it"
-    )
-    rebuild_parser.add_argument(
-        "--verify",
-        action="store_true",
-        help="compare the live read model with a fresh replay; exit 1 on any difference",
-    )
-    rebuild_parser.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        default=PAGE_SIZE,
-        help=f"events per transaction (default {PAGE_SIZE})",
-    )
-    rebuild_parser.set_defaults(handler=rebuild_command)
-    _add_keys_commands(commands)
+    init_parser.set_defaults(handler=init_store)
+    read_model_commands.add_commands(commands)
+    keys_commands.add_commands(commands)
     replay_parser = commands.add_parser(
         "replay", help="stream the audit trail, or show a package as of a time"
     )
@@ -411,28 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_keys_commands(commands: Any) -> None:
-    keys = commands.add_parser("keys", help="make, list and revoke API keys")
-    actions = keys.add_subparsers(dest="keys_command", required=True)
-    create = actions.add_parser("create", help="make a key; it is printed once")
-    create.add_argument("--account", type=_positive_int, required=True, help="the key's account")
-    create.add_argument(
-        "--grant",
-        type=_grant,
-        action="append",
-        required=True,
-        help="a permission, e.g. functions.package:write or "
-        "functions.package-deployment:write@keyset:12345 (repeat for several)",
-    )
-    create.add_argument("--expires", type=_expiry, help="UTC time, e.g. 2027-01-01T00:00:00Z")
-    create.add_argument("--name", default="", help="a name to recognise the key by")
-    create.set_defaults(handler=keys_create)
-    listing = actions.add_parser("list", help="list keys (never the keys themselves)")
-    listing.add_argument("--account", type=_positive_int, help="only this account's keys")
-    listing.set_defaults(handler=keys_list)
-    revoke = actions.add_parser("revoke", help="revoke a key at once, in every process")
-    revoke.add_argument("key_id", type=_uuid, help="the key id (from create or list)")
-    revoke.set_defaults(handler=keys_revoke)
+def init_store(_args: argparse.Namespace, settings: Settings) -> int:
+    """Make every table, index and view of the event store and the read model that is
+    missing (all of them on a new store), so that ``serve`` can run as a role that may only
+    read and write rows."""
+    bootstrap(settings, make_tables=True).close()
+    print("faas-packages: the store's tables are ready", file=sys.stderr)
+    return 0
 
 
 def _add_bench_command(commands: Any) -> None:
@@ -445,28 +92,11 @@ def _add_bench_command(commands: Any) -> None:
     bench.set_defaults(handler=lambda args, _settings: bench_load.run(args))
 
 
-def _grant(text: str) -> Grant:
+def _version() -> str:
     try:
-        return Grant.parse(text)
-    except GrantError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _expiry(text: str) -> str:
-    return replay_module.moment(text).isoformat()
-
-
-def _uuid(text: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a key id: {text!r}") from None
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more: {text!r}")
-    return int(text)
+        return version("faas-packages")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 if __name__ == "__main__":

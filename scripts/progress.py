@@ -24,12 +24,22 @@ class ProgressLine:
         self.drawn_at = now
         elapsed = max(now - self.started, 1e-9)
         rate = (position - self.first) / elapsed
-        left = (head - position) / rate if rate > 0 else float("nan")
         self.stream.write(
-            f"\r  position {position:,}/{head:,}  {rate:,.0f} events/s  ETA {left:,.1f} s   "
+            f"\r  position {position:,}/{head:,}  {rate:,.0f} events/s  "
+            f"ETA {time_left(head - position, rate)}   "
         )
         self.stream.flush()
 
     def done(self) -> None:
         self.stream.write("\n")
         self.stream.flush()
+
+
+def time_left(remaining: int, rate: float) -> str:
+    """``12.5 s``; ``0.0 s`` when nothing remains; ``- s`` while no rate is known yet (the
+    first page, whose events are not timed: a rebuild done in one page has no rate)."""
+    if remaining <= 0:
+        return "0.0 s"
+    if rate <= 0:
+        return "- s"
+    return f"{remaining / rate:,.1f} s"

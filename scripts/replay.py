@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -11,47 +12,37 @@ from uuid import UUID
 
 import msgspec
 
-from projections.audit import AuditFilter, AuditRecord, package_as_of, records
+from projections.audit import AuditFilter, package_as_of, records
 from projections.queries import RevisionView
-from projections.rows import iso_millis, parse_zoned_time
+from projections.rows import iso_millis
+from scripts import arguments
+from scripts.replay_table import Table
 from service import responses
 from service.bootstrap import bootstrap
 from service.settings import Settings
 
-COLUMNS = (
-    ("POSITION", 9),
-    ("TIME", 24),
-    ("TYPE", 20),
-    ("AGGREGATE", 36),
-    ("V", 3),
-    ("ACCOUNT", 8),
-    ("ACTOR", 36),
-    ("CORRELATION", 36),
-)
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--account", type=int, action="append", help="only this account's events")
+    parser.add_argument(
+        "--account", type=arguments.account_id, action="append", help="only this account's events"
+    )
     parser.add_argument("--package", type=UUID, help="only this package's events")
     parser.add_argument("--type", action="append", help="only events of this type (repeatable)")
-    parser.add_argument("--since", type=moment, help="only events at or after this time")
-    parser.add_argument("--until", type=moment, help="only events at or before this time")
-    parser.add_argument("--after", type=int, default=0, help="only events after this position")
+    parser.add_argument(
+        "--since", type=arguments.moment, help="only events at or after this time (or date)"
+    )
+    parser.add_argument(
+        "--until", type=arguments.moment, help="only events at or before this time (or date)"
+    )
+    parser.add_argument(
+        "--after", type=arguments.log_position, default=0, help="only events after this position"
+    )
     parser.add_argument("--correlation-id", help="only events caused by this request")
     parser.add_argument("--json", action="store_true", help="JSON lines, even on a terminal")
     parser.add_argument("--follow", action="store_true", help="keep printing new events")
     parser.add_argument(
-        "--as-of", type=moment, help="with --package: print the package as it stood then"
+        "--as-of", type=arguments.moment, help="with --package: print the package as it stood then"
     )
-
-
-def moment(text: str) -> datetime:
-    parsed = parse_zoned_time(text)
-    if parsed is None:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO-8601 time with a zone (e.g. 2026-01-15T10:30:00Z): {text!r}"
-        )
-    return parsed
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:
@@ -82,13 +73,16 @@ def replay(args: argparse.Namespace, settings: Settings) -> int:
 def _stream(selected: Any, as_table: bool) -> int:
     out: BinaryIO = sys.stdout.buffer
     encode = msgspec.json.Encoder().encode
+    table = Table.for_width(shutil.get_terminal_size().columns) if as_table else None
     try:
-        if as_table:
-            out.write(_line([name for name, _ in COLUMNS]) + b"\n")
+        if table is not None:
+            out.write(table.header().encode() + b"\n")
         for record in selected:
-            out.write((_table_row(record) if as_table else encode(record)) + b"\n")
-            if as_table:
+            if table is not None:
+                out.write(table.row(record).encode() + b"\n")
                 out.flush()
+            else:
+                out.write(encode(record) + b"\n")
         out.flush()
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, and keep Python from complaining
@@ -97,31 +91,6 @@ def _stream(selected: Any, as_table: bool) -> int:
     except KeyboardInterrupt:
         out.flush()
     return 0
-
-
-def _table_row(record: AuditRecord) -> bytes:
-    return _line(
-        [
-            str(record.position),
-            record.time,
-            record.type,
-            record.aggregate_id,
-            str(record.aggregate_version),
-            str(record.account_id),
-            record.actor or "",
-            record.correlation_id or "",
-        ]
-    )
-
-
-def _line(cells: list[str]) -> bytes:
-    return (
-        "  ".join(
-            cell[:width].ljust(width) for cell, (_, width) in zip(cells, COLUMNS, strict=True)
-        )
-        .rstrip()
-        .encode()
-    )
 
 
 def _print_as_of(log: Any, package_id: UUID, when: datetime) -> int:

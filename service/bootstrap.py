@@ -26,10 +26,11 @@ from projections.runner import ProjectionRunner
 from projections.schema import ensure_schema, is_outdated
 from projections.source import EventLog
 from projections.watch import POLL_SECONDS, PositionListener, PositionWatch
-from service.metrics import count_appended
+from service.metrics import count_appended, multiprocess_dir
 from service.package_cache import PackageCache
+from service.process_metrics import record_gc_counts
 from service.settings import Settings
-from service.store import library_env, read_model_database
+from service.store import check_reachable, library_env, missing_tables, read_model_database
 
 logger = logging.getLogger("faas.service")
 CATALOGUE_ATTEMPTS = 5
@@ -60,6 +61,7 @@ class Container:
         """Start the background work this process does: projecting (if configured here) and
         hearing how far the read model has come."""
         self.keys.start()
+        record_gc_counts(multiprocess_dir())
         if self.listener is not None:
             self.listener.start()
         if self.settings.projection == "inline":
@@ -107,10 +109,12 @@ def after_save(runner: ProjectionRunner) -> Callable[[list[Recording[UUID]]], No
     return saved
 
 
-def bootstrap(settings: Settings) -> Container:
-    """Open the event store and the read model named by the settings (making their tables
-    on first start); nothing runs in the background until ``start()``."""
+def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
+    """Open the event store and the read model named by the settings (making whichever of
+    their tables are missing, or with ``make_tables`` running every statement that makes
+    them); nothing runs in the background until ``start()``."""
     timeout = settings.store_timeout_seconds
+    check_reachable(settings.database_url, timeout_seconds=timeout)
     env = library_env(settings.database_url, timeout_seconds=timeout)
     limits = Limits(
         functions_per_revision=settings.max_functions_per_revision,
@@ -120,6 +124,10 @@ def bootstrap(settings: Settings) -> Container:
         revisions_per_package=settings.max_revisions_per_package,
     )
     store = open_store(env)
+    missing = missing_tables(store, settings.database_url, timeout_seconds=timeout)
+    if missing or make_tables:
+        store.close()
+        store = open_store({**env, "CREATE_TABLE": "y"})
     group_commit = GroupCommit(store)
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import collections
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -66,3 +67,9 @@ def count_appended(topics: Iterable[str]) -> None:
     """Count the events of one committed store transaction."""
     for topic, count in collections.Counter(topics).items():
         EVENTS_APPENDED.labels(topic).inc(count)
+
+
+def multiprocess_dir() -> str | None:
+    """The folder where the workers of a multi-worker server keep their counts (set by
+    ``serve`` for the library, which reads it from the environment), or ``None``."""
+    return os.environ.get(MULTIPROCESS_DIR_VARIABLE) or None

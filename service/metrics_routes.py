@@ -1,5 +1,7 @@
-"""``GET /metrics``: this process's counts (or every worker's, summed) and the read model's
-progress, read from the store at scrape time."""
+"""``GET /metrics``: this process's counts (or every worker's, summed), the process metrics
+(CPU, memory, open files, the garbage collector: this process's, or with several workers each
+process's, labelled by pid), and the read model's progress, read from the store at scrape
+time."""
 
 from __future__ import annotations
 
@@ -7,7 +9,13 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -16,10 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from projections.failure import ProjectionFailure
 from projections.projector import Projector
 from projections.status import oldest_unprojected_age, read_model_status
 from service.calls import opened_container
 from service.metrics import COUNTED_HERE
+from service.process_metrics import ServerProcessesCollector
 
 logger = logging.getLogger("faas.service")
 
@@ -57,6 +67,29 @@ class ReadModelCollector(Collector):
             age,
         )
         yield from _rebuild_metrics(status.rebuild_position, status.head)
+        yield from _failure_metrics(status.failure)
+
+
+def _failure_metrics(failure: ProjectionFailure | None) -> Iterator[Metric]:
+    yield _gauge(
+        "faas_projection_failed",
+        "1 while the projection has stopped before an event it cannot apply, else 0.",
+        0 if failure is None else 1,
+    )
+    if failure is None:
+        return
+    position = GaugeMetricFamily(
+        "faas_projection_failed_position",
+        "Log position of the event the projection cannot apply, labelled by its topic.",
+        labels=("topic",),
+    )
+    position.add_metric((failure.topic,), failure.position)
+    yield position
+    yield _gauge(
+        "faas_projection_failed_attempts",
+        "How many times the projection has tried that event.",
+        failure.attempts,
+    )
 
 
 def _rebuild_metrics(position: int | None, head: int) -> Iterator[Metric]:
@@ -86,8 +119,12 @@ def exposition(projector: Projector | None, multiprocess_dir: str | None) -> byt
     if multiprocess_dir is None:
         for metric in COUNTED_HERE:
             registry.register(metric)
+        ProcessCollector(registry=registry)
+        GCCollector(registry=registry)
     else:
         MultiProcessCollector(registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
+        registry.register(ServerProcessesCollector(multiprocess_dir))
+    PlatformCollector(registry=registry)
     if projector is not None:  # None while the store has not been reached yet
         registry.register(ReadModelCollector(projector))
     return generate_latest(registry)

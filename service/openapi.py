@@ -4,6 +4,7 @@ same list the app serves) and the msgspec types that decode requests and encode 
 from __future__ import annotations
 
 import json
+from functools import cache
 from importlib.metadata import version
 from typing import Any
 
@@ -221,10 +222,33 @@ def _envelope(data: dict[str, Any] | None) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": ["meta", "errors"]}
 
 
+# Swagger UI sends the document's address to validator.swagger.io (to draw a badge) when the
+# page is opened under any host but localhost: that would tell a third party where the service
+# runs. Turned off, and the page's Content-Security-Policy lets it reach only the service
+# itself, whatever a later Swagger UI might try.
+SWAGGER_OPTIONS = "dom_id: '#swagger-ui',"
+SWAGGER_OPTIONS_HERE = "dom_id: '#swagger-ui',\n        validatorUrl: null,"
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@cache
+def docs_html() -> str:
+    """The page, made once: Swagger UI with the validator off, reading our document."""
+    template = OpenAPITemplate.SWAGGER.value
+    if SWAGGER_OPTIONS not in template:
+        raise RuntimeError("offapi's Swagger UI template changed: cannot turn its validator off")
+    template = template.replace(SWAGGER_OPTIONS, SWAGGER_OPTIONS_HERE, 1)
+    return template.format(spec_url=f"{BASE_PATH}/openapi.json")
+
+
 async def docs_page(request: Request) -> Response:
-    """Swagger UI on one page, its scripts inlined from the ``offapi`` package: no network."""
-    page = OpenAPITemplate.SWAGGER.value.format(spec_url=f"{BASE_PATH}/openapi.json")
-    return HTMLResponse(page)
+    """Swagger UI on one page, its scripts inlined from the ``offapi`` package: no network
+    but the service's own document."""
+    return HTMLResponse(docs_html(), headers={"Content-Security-Policy": DOCS_POLICY})
 
 
 async def openapi_json(request: Request) -> Response:

@@ -42,7 +42,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("FAAS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
         if not self.database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-            raise ValueError("FAAS_DATABASE_URL must start with sqlite:/// or postgresql://")
+            raise ValueError(
+                "FAAS_DATABASE_URL must start with sqlite:///, postgresql:// or postgres://"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

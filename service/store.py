@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
+import psycopg
 from psycopg.conninfo import make_conninfo
 
 from commands.persistence.postgres import dead_server_keywords
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from service.settings import SettingsError
+from service.store_errors import StoreUnreachableError, describe_refusal
+from service.store_schema import missing_objects, postgres_objects
 
 DEFAULT_POSTGRES_HOST = "127.0.0.1"
 
@@ -24,7 +28,7 @@ def library_env(database_url: str, *, timeout_seconds: int) -> dict[str, str]:
         return _postgres_env(parts, timeout_seconds)
     raise SettingsError(
         "FAAS_DATABASE_URL: expected sqlite:///path/file.sqlite3 "
-        "or postgresql://user[:password]@host[:port]/db"
+        "or postgresql://user[:password]@host[:port]/db (or postgres://…)"
     )
 
 
@@ -41,7 +45,34 @@ def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
         events = Path(env["SQLITE_DBNAME"])
         path = events.with_name(f"{events.stem}.read-model{events.suffix}")
         return SQLiteDatabase(str(path), timeout_seconds=timeout_seconds)
-    conninfo = make_conninfo(
+    conninfo = _conninfo(env, timeout_seconds)
+    return PostgresDatabase(conninfo, timeout_seconds=timeout_seconds)
+
+
+def check_reachable(database_url: str, *, timeout_seconds: int) -> None:
+    """On PostgreSQL, connect once, so that a server that refuses connections, a password it
+    rejects or a database it lacks is named as such (``StoreUnreachableError``), rather than
+    left to a pool that only says it got no connection in time. Nothing to do on SQLite."""
+    env = library_env(database_url, timeout_seconds=timeout_seconds)
+    if "POSTGRES_DBNAME" not in env:
+        return
+    try:
+        psycopg.connect(_conninfo(env, timeout_seconds)).close()
+    except psycopg.OperationalError as error:
+        raise StoreUnreachableError(describe_refusal(str(error), env, timeout_seconds)) from None
+
+
+def missing_tables(application: Any, database_url: str, *, timeout_seconds: int) -> list[str]:
+    """The tables, indexes and types of the event store that its database lacks (PostgreSQL;
+    on SQLite the library makes what is missing itself)."""
+    env = library_env(database_url, timeout_seconds=timeout_seconds)
+    if "POSTGRES_DBNAME" not in env:
+        return []
+    return missing_objects(_conninfo(env, timeout_seconds), postgres_objects(application))
+
+
+def _conninfo(env: dict[str, str], timeout_seconds: int) -> str:
+    return make_conninfo(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
         port=env["POSTGRES_PORT"],
@@ -50,7 +81,6 @@ def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
         connect_timeout=str(timeout_seconds),
         **dead_server_keywords(timeout_seconds),
     )
-    return PostgresDatabase(conninfo, timeout_seconds=timeout_seconds)
 
 
 def _sqlite_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
@@ -86,5 +116,6 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": str(timeout_seconds),
         "POSTGRES_LOCK_TIMEOUT": str(timeout_seconds),
         "POSTGRES_PRE_PING": "y",
-        "CREATE_TABLE": "y",
+        # Made only when some are missing (``store_schema``): ``bootstrap`` looks first.
+        "CREATE_TABLE": "n",
     }

@@ -60,6 +60,17 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return database
 
 
+@pytest.fixture(params=STORES)
+def own_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store of the test's own: a new SQLite file, or a new PostgreSQL database (for tests
+    that leave a store as no other test could share it, e.g. with its projection stopped)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/faas.sqlite3"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
 @pytest.fixture
 def settings(store_url: str) -> Settings:
     return Settings(database_url=store_url, store_timeout_seconds=2)

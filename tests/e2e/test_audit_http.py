@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
+import struct
 import subprocess
 import sys
+import termios
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,12 @@ from tests.support.http import BASE, create
 from tests.support.keys import IssuedKey, issue_key
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+# The terminal's own size, not one the test run was given.
+TERMINAL_ENV = {
+    name: value for name, value in os.environ.items() if name not in {"COLUMNS", "LINES"}
+}
 
 
 def test_a_packages_events_page_newest_first(keyed: tuple[TestClient, IssuedKey]) -> None:
@@ -74,7 +83,7 @@ def replay(
     return subprocess.run(
         [sys.executable, "-m", "scripts.cli", "replay", *args],
         cwd=ROOT,
-        env={**os.environ, "FAAS_DATABASE_URL": store_url},
+        env={**TERMINAL_ENV, "FAAS_DATABASE_URL": store_url},
         stdout=stdout,
         stderr=subprocess.PIPE,
         timeout=60,
@@ -100,11 +109,12 @@ def test_replay_prints_json_lines_when_piped(
     assert {line["actor"] for line in lines} == {key.key_id}
 
 
-def test_replay_prints_an_aligned_table_on_a_terminal(client: TestClient, store_url: str) -> None:
-    created = create(client)
+def replay_on_a_terminal(store_url: str, columns: int, *args: str) -> list[str]:
+    """What ``replay ARGS`` shows on a terminal ``columns`` characters wide."""
     leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     try:
-        result = replay(store_url, "--package", created["id"], stdout=follower)
+        result = replay(store_url, *args, stdout=follower)
         os.close(follower)
         output = b""
         while True:
@@ -117,15 +127,36 @@ def test_replay_prints_an_aligned_table_on_a_terminal(client: TestClient, store_
             output += chunk
     finally:
         os.close(leader)
-    lines = output.decode().splitlines()
+    assert result.returncode == 0, result.stderr
+    return output.decode().splitlines()
 
-    assert result.returncode == 0
+
+def test_replay_prints_an_aligned_table_with_a_payload_summary_on_a_wide_terminal(
+    client: TestClient, store_url: str
+) -> None:
+    created = create(client)
+
+    lines = replay_on_a_terminal(store_url, 250, "--package", created["id"])
+
     assert lines[0].split() == [
-        "POSITION", "TIME", "TYPE", "AGGREGATE", "V", "ACCOUNT", "ACTOR", "CORRELATION"
+        "POSITION", "TIME", "TYPE", "AGGREGATE", "V", "ACCOUNT", "ACTOR", "CORRELATION", "PAYLOAD"
     ]  # fmt: skip
     assert len(lines) == 4
     assert len({line.index("PackageCreated") for line in lines if "PackageCreated" in line}) == 1
     assert lines[1].index(created["id"]) == lines[0].index("AGGREGATE")
+    assert f"name={created['name']}" in lines[1][lines[0].index("PAYLOAD") :]
+    assert all(len(line) <= 250 for line in lines)
+
+
+def test_replay_fits_its_table_to_a_narrow_terminal(client: TestClient, store_url: str) -> None:
+    created = create(client)
+
+    lines = replay_on_a_terminal(store_url, 80, "--package", created["id"])
+
+    assert lines[0].split() == ["POSITION", "TIME", "TYPE", "PAYLOAD"]
+    assert len(lines) == 4
+    assert all(len(line) <= 80 for line in lines), lines
+    assert lines[1][lines[0].index("PAYLOAD") :].startswith("name=")
 
 
 def test_replay_into_a_closed_pipe_ends_quietly(client: TestClient, store_url: str) -> None:

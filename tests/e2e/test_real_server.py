@@ -26,23 +26,6 @@ def test_the_served_service_creates_a_package(store_url: str) -> None:
     assert response.json()["data"]["revisionsTotal"] == 1
 
 
-def test_the_first_run_on_the_default_store_prints_a_working_key(tmp_path: Path) -> None:
-    with running_server("sqlite:///./var/faas.sqlite3", cwd=tmp_path) as base:
-        output = (tmp_path / "server.log").read_text()
-        key = re.search(r"key:\s+(faaspk_\S+)", output)
-        assert key is not None, output
-        response = httpx.post(
-            f"{base}/v2/faas/packages",
-            json=package_body(),
-            headers={"Authorization": f"Bearer {key[1]}"},
-            timeout=10,
-        )
-
-    assert response.status_code == 201
-    assert (tmp_path / "var" / "faas.sqlite3").is_file()
-    assert "curl -s -X POST" in output
-
-
 def test_no_development_key_is_made_when_a_key_exists(tmp_path: Path) -> None:
     issue_key_in(f"sqlite:///{tmp_path}/var/faas.sqlite3")
 

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,38 @@ def test_revoke_marks_the_key_revoked(store_url: str, container: Container) -> N
     assert records[key_id[1]].revoked
 
 
+def test_revoking_a_revoked_key_says_so_and_writes_nothing(
+    store_url: str, container: Container
+) -> None:
+    made = faas(store_url, "keys", "create", "--account", "44", "--grant", "functions.package:read")
+    key_id = re.search(r"key id:\s+(\S+)", made.stdout)
+    assert key_id is not None
+    faas(store_url, "keys", "revoke", key_id[1])
+    head = container.projector.log.head()
+
+    again = faas(store_url, "keys", "revoke", key_id[1])
+
+    assert again.returncode == 0, again.stderr
+    assert f"{key_id[1]} was revoked already" in again.stderr
+    assert again.stdout == ""
+    assert container.projector.log.head() == head
+
+
+def test_a_date_alone_expires_the_key_at_its_midnight_utc(
+    store_url: str, container: Container
+) -> None:
+    made = faas(
+        store_url, "keys", "create", "--account", "45", "--grant", "functions.package:read",
+        "--expires", "2031-06-30",
+    )  # fmt: skip
+    key_id = re.search(r"key id:\s+(\S+)", made.stdout)
+    assert key_id is not None, made.stderr
+
+    container.keys.refresh()
+    record = {str(r.key_id): r for r in container.keys.records()}[key_id[1]]
+    assert record.expires_at == datetime(2031, 6, 30, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -80,11 +113,37 @@ def test_revoke_marks_the_key_revoked(store_url: str, container: Container) -> N
         ("keys", "create", "--account", "1", "--grant", "functions.package:read",
          "--expires", "2030-01-01T00:00:00"),
         ("keys", "revoke", "not-an-id"),
-        ("keys", "revoke", "6f1c3c56-4a4e-4d8c-9d64-2f0e4b8f2b10"),
+        # Values the read model could not store (its integers are 64-bit), or nonsense.
+        ("keys", "create", "--account", "1180591620717411303424",
+         "--grant", "functions.package:read"),
+        ("keys", "create", "--account", "0", "--grant", "functions.package:read"),
+        ("keys", "create", "--account", "1",
+         "--grant", "functions.package-deployment:read@keyset:9223372036854775808"),
+        ("keys", "create", "--account", "1", "--grant", "functions.package:read",
+         "--expires", "2020-01-01T00:00:00Z"),
+        ("keys", "create", "--account", "1", "--grant", "functions.package:read",
+         "--expires", "9999-12-31T23:00:00-05:00"),
+        ("keys", "create", "--account", "1", "--grant", "functions.package:read",
+         "--name", "x" * 101),
     ],
 )  # fmt: skip
-def test_bad_arguments_get_one_line_and_exit_2(store_url: str, args: tuple[str, ...]) -> None:
+def test_bad_arguments_get_the_usage_line_and_one_error_line_and_write_nothing(
+    store_url: str, container: Container, args: tuple[str, ...]
+) -> None:
+    head = container.projector.log.head()
+
     result = faas(store_url, *args)
+
+    assert result.returncode == 2
+    usage, *_, error = result.stderr.strip().splitlines()
+    assert usage.startswith(f"usage: faas-packages {' '.join(args[:2])}"), result.stderr
+    assert error.startswith(f"faas-packages {' '.join(args[:2])}: error: "), result.stderr
+    assert result.stdout == ""
+    assert container.projector.log.head() == head
+
+
+def test_revoking_an_unknown_key_is_one_line_and_exit_2(store_url: str) -> None:
+    result = faas(store_url, "keys", "revoke", "6f1c3c56-4a4e-4d8c-9d64-2f0e4b8f2b10")
 
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

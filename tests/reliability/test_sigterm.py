@@ -4,6 +4,7 @@ answered is lost. (Moved here from tests/e2e/test_shutdown.py, and extended.)"""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 import time
@@ -52,6 +53,9 @@ def test_sigterm_under_load_fails_no_request_and_loses_no_answered_create(
     assert server.returncode in (0, -signal.SIGTERM)
     assert outcomes.failures == []
     assert outcomes.answered
+    # The projection stops after the workers have drained: what they answer meanwhile is in
+    # the read model.
+    assert [answer.body["name"] for answer in outcomes.answered if answer.stale] == []
     answered = {answer.body["name"] for answer in outcomes.answered}
     sent_under_load = set(outcomes.sent)
     with server_process(store_url, env=LOAD_ENV, log=log) as (base, _):
@@ -72,19 +76,27 @@ def test_sigterm_under_load_fails_no_request_and_loses_no_answered_create(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("signalled", ["server", "group"])
 def test_sigterm_finishes_a_request_in_flight_and_refuses_new_connections_at_once(
-    store_url: str, workers: int, tmp_path: Path
+    store_url: str, workers: int, signalled: str, tmp_path: Path
 ) -> None:
+    """``group``: every process of the server gets the signal at once, as from a service
+    manager stopping its unit, or Ctrl-C in a terminal."""
     key = issue_key_in(store_url)
     log = tmp_path / "server.log"  # kept for a failing run
     body = package_body()
     with server_process(store_url, workers=workers, env=SHUTDOWN_ENV, log=log) as (base, server):
         with slow_create(base, key, body) as answers:
-            server.send_signal(signal.SIGTERM)
+            if signalled == "group":
+                os.killpg(server.pid, signal.SIGTERM)
+            else:
+                server.send_signal(signal.SIGTERM)
             refusal = new_connection_refusal(base)
         server.wait(timeout=EXIT_SECONDS)
 
     assert [getattr(answer, "status_code", answer) for answer in answers] == [201]
+    # The projection stops last: a command answered during the drain is in the read model.
+    assert [answer.headers.get("X-Read-Model-Stale") for answer in answers] == [None]
     assert server.returncode in (0, -signal.SIGTERM)
     # The README: "new connections are refused at once". Accepted and left waiting, a new
     # request cannot tell whether it was carried out.

@@ -44,18 +44,28 @@ class Outage(Protocol):
 class PrivateCluster:
     """A PostgreSQL cluster in a temporary folder, on a free loopback port."""
 
-    def __init__(self, folder: Path, as_owner: list[str]) -> None:
+    def __init__(self, folder: Path, as_owner: list[str], password: str | None = None) -> None:
         self.folder = folder
         self.port = free_port()
         self._as_owner = as_owner
+        self.password = password
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        secret = "" if self.password is None else f":{self.password}"
+        return f"postgresql://postgres{secret}@127.0.0.1:{self.port}/postgres"
 
     def initdb(self) -> None:
         # --no-sync only makes the empty cluster faster to create; the server runs fsync=on.
-        flags = ["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"]
+        flags = ["-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"]
+        if self.password is None:
+            flags.append("--auth=trust")
+        else:  # TCP connections need the password
+            secret = self.folder / "password"
+            secret.write_text(self.password)
+            if self._as_owner:
+                shutil.chown(secret, "postgres")
+            flags += ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={secret}"]
         self._run([str(PG_BIN / "initdb"), "-D", str(self.folder / "data"), *flags])
 
     def up(self) -> None:
@@ -88,11 +98,12 @@ class PrivateCluster:
 
 
 @contextmanager
-def private_cluster() -> Iterator[PrivateCluster]:
-    """A running cluster of this test's own, stopped and removed afterwards."""
+def private_cluster(password: str | None = None) -> Iterator[PrivateCluster]:
+    """A running cluster of this test's own, stopped and removed afterwards; with
+    ``password``, its TCP connections need it (the ``postgres`` user's)."""
     folder = Path(tempfile.mkdtemp(prefix="faas-pg-"))
     try:
-        cluster = _initialised(folder)
+        cluster = _initialised(folder, password)
         cluster.up()
         try:
             yield cluster
@@ -103,7 +114,7 @@ def private_cluster() -> Iterator[PrivateCluster]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _initialised(folder: Path) -> PrivateCluster:
+def _initialised(folder: Path, password: str | None = None) -> PrivateCluster:
     if not (PG_BIN / "initdb").is_file():
         raise ClusterUnavailableError(f"no PostgreSQL server binaries in {PG_BIN}")
     as_owner: list[str] = []
@@ -113,7 +124,7 @@ def _initialised(folder: Path) -> PrivateCluster:
                 raise ClusterUnavailableError("running as root, and no runuser to become postgres")
             shutil.chown(folder, "postgres")
             as_owner = ["runuser", "-u", "postgres", "--"]
-        cluster = PrivateCluster(folder, as_owner)
+        cluster = PrivateCluster(folder, as_owner, password)
         cluster.initdb()
     except (RuntimeError, LookupError, OSError, subprocess.SubprocessError) as error:
         raise ClusterUnavailableError(f"cannot make a cluster: {error}") from error
