@@ -20,7 +20,7 @@ from uvicorn.supervisors import Multiprocess
 
 from scripts.first_key import offer_a_first_key
 from service.bootstrap import bootstrap
-from service.http_protocol import JoinedWritesProtocol
+from service.http_protocol import JoinedWritesProtocol, ServerConfig
 from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.settings import Settings, SettingsError
 from service.store import is_embedded
@@ -47,7 +47,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     except Exception as error:
         print(f"faas-packages: cannot open the store: {error}", file=sys.stderr)
         return 1
-    config = uvicorn.Config(
+    config = ServerConfig(
         "service.app:app_from_environment",
         factory=True,
         host=args.host,
@@ -63,6 +63,10 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # middleware that takes them from X-Forwarded-* would be one more layer per request.
         proxy_headers=False,
         http=JoinedWritesProtocol,
+        server_header=False,
+        limit_concurrency=settings.max_connections,
+        header_read_timeout_seconds=settings.header_read_timeout_seconds,
+        body_read_timeout_seconds=settings.body_read_timeout_seconds,
     )
     with worker_metrics(args.workers):
         if args.workers == 1:
