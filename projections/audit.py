@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 
 from commands.events import TOPIC_PREFIX, PackageCreated
-from projections.projection import HANDLERS, Batch
+from projections.parts.packages import HANDLERS, PackageRows
 from projections.rows import iso_millis
 from projections.source import EventLog
 
@@ -145,10 +145,10 @@ def stream_account(log: EventLog, package_id: UUID) -> int | None:
     return record_of(rows[0]).account_id if rows else None
 
 
-def package_as_of(log: EventLog, package_id: UUID, moment: datetime) -> Batch | None:
+def package_as_of(log: EventLog, package_id: UUID, moment: datetime) -> PackageRows | None:
     """The package's read-model rows as they stood at ``moment``, rebuilt with the very
     handlers of the projection from its events up to then; ``None`` if it did not exist."""
-    batch = Batch()
+    batch = PackageRows()
     stream_id = str(package_id)
     for _, event in log.stream_events(package_id):
         if not batch.packages and not isinstance(event, PackageCreated):

@@ -7,7 +7,8 @@ from typing import Any
 
 from projections.database import Database
 from projections.failure import STORE_UNAVAILABLE, EventNotAppliedError, reason_of
-from projections.projection import HANDLERS, apply_batch
+from projections.parts import EVENT_TYPES
+from projections.projection import apply_batch
 from projections.schema import Generation, live_generation, reload
 from projections.source import EventLog
 
@@ -42,7 +43,7 @@ class Projector:
         that fails are kept and that one is named (``EventNotAppliedError``)."""
         seen = self.position(generation) if after is None else after
         try:
-            events = self.log.after(seen, self.batch_size, stop=stop, types=HANDLERS)
+            events = self.log.after(seen, self.batch_size, stop=stop, types=EVENT_TYPES)
             if not events:
                 return None
             return self.apply(generation, seen, events)
@@ -73,7 +74,7 @@ class Projector:
             if stop is not None and row[0] > stop:
                 break
             try:
-                events = self.log.after(position, 1, types=HANDLERS)
+                events = self.log.after(position, 1, types=EVENT_TYPES)
                 reached = self.apply(generation, position, events)
             except STORE_UNAVAILABLE:
                 raise

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 from projections.database import Cursor, Database
 from projections.failure import STORE_UNAVAILABLE, EventNotAppliedError, failure_of
-from projections.projection import HANDLERS, apply_batch
+from projections.parts import EVENT_TYPES, TABLES
+from projections.projection import apply_batch
 from projections.projector import Projector
-from projections.rows import DeploymentRow, FunctionRow, PackageRow, RevisionRow
 from projections.schema import (
-    ENTITIES,
     REBUILD,
     VERIFY,
     Generation,
@@ -27,27 +26,13 @@ from projections.schema import (
     make_live,
     next_generation_number,
 )
+from projections.tables import Table
 
 Progress = Callable[[int, int], None]
 
 # Events per transaction when replaying: bigger pages are faster, up to about this size;
 # memory grows with the page, not with the log.
 PAGE_SIZE = 5000
-
-KEY_COLUMNS = {
-    "packages": "id",
-    "package_tags": "package_id, tag",
-    "revisions": "id",
-    "functions": "function_revision_id",
-    "deployments": "id",
-}
-COLUMNS = {
-    "packages": PackageRow.columns(),
-    "package_tags": ["package_id", "tag"],
-    "revisions": RevisionRow.columns(),
-    "functions": FunctionRow.columns(),
-    "deployments": DeploymentRow.columns(),
-}
 
 
 class GenerationChangedError(RuntimeError):
@@ -154,7 +139,7 @@ def _fill(
     cannot be applied ends it with ``EventNotAppliedError``, the events before it kept."""
     head = projector.log.head() if stop is None else stop
     position = projector.position(target)
-    with closing(projector.log.pages(position, head, page_size, HANDLERS)) as pages:
+    with closing(projector.log.pages(position, head, page_size, EVENT_TYPES)) as pages:
         while True:
             with _failure_located(projector, target, head):
                 events = next(pages, None)
@@ -201,7 +186,7 @@ def _finish(
     assert current is not None
     position = current.position
     while True:
-        events = projector.log.after(position, projector.batch_size, stop=stop, types=HANDLERS)
+        events = projector.log.after(position, projector.batch_size, stop=stop, types=EVENT_TYPES)
         if not events:
             return position
         position = apply_batch(database, cursor, current, events)
@@ -212,9 +197,10 @@ def _differences(
     database: Database, cursor: Cursor, live: Generation, replay: Generation, limit: int
 ) -> list[str]:
     found: list[str] = []
-    for entity in ENTITIES:
-        only_live = _rows_missing_from(cursor, entity, live, replay, limit)
-        only_replay = _rows_missing_from(cursor, entity, replay, live, limit)
+    for table in TABLES:
+        entity = table.entity
+        only_live = _rows_missing_from(cursor, table, live, replay, limit)
+        only_replay = _rows_missing_from(cursor, table, replay, live, limit)
         for key in sorted(only_live | only_replay):
             if key in only_live and key in only_replay:
                 what = "differs from the replay"
@@ -227,14 +213,14 @@ def _differences(
 
 
 def _rows_missing_from(
-    cursor: Cursor, entity: str, left: Generation, right: Generation, limit: int
+    cursor: Cursor, table: Table, left: Generation, right: Generation, limit: int
 ) -> set[tuple[str, ...]]:
     """Keys of rows of ``left`` that ``right`` does not have exactly."""
-    columns = ", ".join(COLUMNS[entity])
+    columns, key = ", ".join(table.column_names), ", ".join(table.key)
     cursor.execute(
-        f"SELECT {KEY_COLUMNS[entity]} FROM ("
-        f"SELECT {columns} FROM {left.table(entity)} EXCEPT "
-        f"SELECT {columns} FROM {right.table(entity)}) AS d "
-        f"ORDER BY {KEY_COLUMNS[entity]} LIMIT {int(limit)}"
+        f"SELECT {key} FROM ("
+        f"SELECT {columns} FROM {left.table(table.entity)} EXCEPT "
+        f"SELECT {columns} FROM {right.table(table.entity)}) AS d "
+        f"ORDER BY {key} LIMIT {int(limit)}"
     )
     return {tuple(str(value) for value in row) for row in cursor.fetchall()}

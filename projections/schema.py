@@ -13,13 +13,12 @@ from typing import Any
 
 from projections.database import Cursor, Database
 from projections.failure import FAILURES_TABLE
+from projections.parts import TABLES
 
 # Bump when a table changes shape: the service then asks for a rebuild into a new generation.
 SCHEMA_VERSION = 4
 
 LIVE, REBUILD, VERIFY = "live", "rebuild", "verify"
-
-ENTITIES = ("packages", "package_tags", "revisions", "functions", "deployments")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,88 +33,13 @@ class Generation:
 
 def table_statements(database: Database, generation: int) -> list[str]:
     """``CREATE TABLE`` statements of one generation (primary keys only)."""
-    text = database.sortable_text
-    prefix = f"rm_g{generation}_"
-    return [
-        f"""CREATE TABLE IF NOT EXISTS {prefix}packages (
-            id {text} PRIMARY KEY,
-            account_id BIGINT NOT NULL,
-            name TEXT NOT NULL,
-            name_folded {text} NOT NULL,
-            description TEXT NOT NULL,
-            api_managed BOOLEAN NOT NULL,
-            tags TEXT NOT NULL,
-            package_blueprint_id TEXT,
-            revisions_total INTEGER NOT NULL,
-            revisions_running INTEGER NOT NULL,
-            deployments_total INTEGER NOT NULL,
-            deployments_running INTEGER NOT NULL,
-            created_dttm {text} NOT NULL,
-            updated_dttm {text} NOT NULL,
-            version INTEGER NOT NULL)""",
-        f"""CREATE TABLE IF NOT EXISTS {prefix}package_tags (
-            package_id {text} NOT NULL,
-            tag {text} NOT NULL,
-            PRIMARY KEY (package_id, tag))""",
-        f"""CREATE TABLE IF NOT EXISTS {prefix}revisions (
-            id {text} PRIMARY KEY,
-            package_id {text} NOT NULL,
-            account_id BIGINT NOT NULL,
-            name TEXT NOT NULL,
-            name_folded {text} NOT NULL,
-            description TEXT NOT NULL,
-            deployments_total INTEGER NOT NULL,
-            deployments_running INTEGER NOT NULL,
-            created_dttm {text} NOT NULL,
-            updated_dttm {text} NOT NULL,
-            version INTEGER NOT NULL)""",
-        f"""CREATE TABLE IF NOT EXISTS {prefix}functions (
-            function_revision_id {text} PRIMARY KEY,
-            package_revision_id {text} NOT NULL,
-            package_id {text} NOT NULL,
-            account_id BIGINT NOT NULL,
-            function_id {text} NOT NULL,
-            name TEXT NOT NULL,
-            name_folded {text} NOT NULL,
-            type TEXT NOT NULL,
-            language TEXT NOT NULL,
-            sort_order INTEGER NOT NULL,
-            position INTEGER NOT NULL,
-            code TEXT NOT NULL,
-            config TEXT NOT NULL,
-            created_dttm {text} NOT NULL,
-            updated_dttm {text} NOT NULL)""",
-        f"""CREATE TABLE IF NOT EXISTS {prefix}deployments (
-            id {text} PRIMARY KEY,
-            package_id {text} NOT NULL,
-            package_revision_id {text} NOT NULL,
-            account_id BIGINT NOT NULL,
-            keyset_id BIGINT NOT NULL,
-            state TEXT NOT NULL,
-            created_dttm {text} NOT NULL,
-            updated_dttm {text} NOT NULL,
-            version INTEGER NOT NULL)""",
-    ]
+    return [table.create_statement(database, generation) for table in TABLES]
 
 
 def index_statements(generation: int) -> list[str]:
     """The secondary indexes the queries use; a rebuild adds them after filling the tables,
     when building them in one pass is cheaper than keeping them up to date row by row."""
-    prefix = f"rm_g{generation}_"
-    return [
-        f"CREATE INDEX IF NOT EXISTS {prefix}packages_by_account "
-        f"ON {prefix}packages (account_id, created_dttm)",
-        f"CREATE INDEX IF NOT EXISTS {prefix}package_tags_by_tag "
-        f"ON {prefix}package_tags (tag, package_id)",
-        f"CREATE INDEX IF NOT EXISTS {prefix}revisions_by_package "
-        f"ON {prefix}revisions (package_id, created_dttm)",
-        f"CREATE INDEX IF NOT EXISTS {prefix}functions_by_revision "
-        f"ON {prefix}functions (package_revision_id, sort_order, position)",
-        f"CREATE INDEX IF NOT EXISTS {prefix}deployments_by_revision "
-        f"ON {prefix}deployments (package_revision_id, created_dttm)",
-        f"CREATE INDEX IF NOT EXISTS {prefix}deployments_by_account "
-        f"ON {prefix}deployments (account_id, state)",
-    ]
+    return [statement for table in TABLES for statement in table.index_statements(generation)]
 
 
 def create_indexes(database: Database, generation: Generation) -> None:
@@ -254,12 +178,12 @@ def make_live(database: Database, cursor: Cursor, generation: Generation) -> int
 
 
 def drop_generation(database: Database, cursor: Cursor, number: int) -> None:
-    for entity in ENTITIES:
+    for entity in (table.entity for table in TABLES):
         cursor.execute(f"DROP TABLE IF EXISTS rm_g{number}_{entity}")
     cursor.execute(database.sql("DELETE FROM rm_generations WHERE generation = ?"), (number,))
 
 
 def _point_views_at(database: Database, cursor: Cursor, number: int) -> None:
-    for entity in ENTITIES:
+    for entity in (table.entity for table in TABLES):
         cursor.execute(f"DROP VIEW IF EXISTS rm_{entity}")
         cursor.execute(f"CREATE VIEW rm_{entity} AS SELECT * FROM rm_g{number}_{entity}")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from commands.events import PackageCreated
-from projections.projection import HANDLERS, Batch, on_package_created
+from projections.parts.packages import HANDLERS, PackageRows, on_package_created
 from projections.rebuild import verify
 from projections.runner import MAX_RETRY_SECONDS, retry_pause
 from projections.status import read_model_status
@@ -69,7 +69,7 @@ def test_the_projection_resumes_once_code_that_can_apply_the_event_runs(
     own_container.runner.start()
     recorded_failure(own_container)
 
-    def fixed(batch: Batch, package_id: str, event: Any) -> None:
+    def fixed(batch: PackageRows, package_id: str, event: Any) -> None:
         """A release that stores such accounts (here: as account 0)."""
         on_package_created(batch, package_id, event)
         batch.packages[package_id].account_id = 0

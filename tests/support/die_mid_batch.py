@@ -10,7 +10,8 @@ import signal
 import sys
 from typing import Any
 
-import projections.projection as projection
+from projections.parts import PARTS
+from projections.parts.packages import PackagesPart
 from service.bootstrap import bootstrap
 from service.settings import Settings
 
@@ -18,16 +19,17 @@ from service.settings import Settings
 def main(database_url: str) -> None:
     container = bootstrap(Settings(database_url=database_url, projection_batch_size=7))
     batches = 0
-    write = projection._write
+    packages = next(part for part in PARTS if isinstance(part, PackagesPart))
+    apply = packages.apply
 
-    def write_then_die_in_the_second_batch(*args: Any) -> None:
+    def apply_then_die_in_the_second_batch(*args: Any) -> None:
         nonlocal batches
-        write(*args)
+        apply(*args)
         batches += 1
-        if batches == 2:
+        if batches == 2:  # its rows are written, its position and commit not yet
             os.kill(os.getpid(), signal.SIGKILL)
 
-    projection._write = write_then_die_in_the_second_batch  # type: ignore[assignment]
+    packages.apply = apply_then_die_in_the_second_batch  # type: ignore[method-assign]
     container.projector.catch_up()
     print("finished: the process was not killed", flush=True)
 

@@ -7,14 +7,14 @@ from typing import Any
 
 from commands.handlers.packages import CreatePackage
 from commands.package import FunctionSpec
-from projections.projection import HANDLERS, Batch
+from projections.parts.packages import HANDLERS, PackageRows
 from tests.support.handlers import decide, memory
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-def project(*created: list[Any]) -> Batch:
-    batch = Batch()
+def project(*created: list[Any]) -> PackageRows:
+    batch = PackageRows()
     for events in created:
         for event in events:
             if type(event) in HANDLERS:
