@@ -11,10 +11,10 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from commands.persistence.postgres import dead_server_keywords
+from commands.persistence.postgres_schema import missing_objects, postgres_objects
 from projections.database import Database, PostgresDatabase, SQLiteDatabase
 from service.settings import SettingsError
 from service.store_errors import StoreUnreachableError, describe_refusal
-from service.store_schema import missing_objects, postgres_objects
 
 DEFAULT_POSTGRES_HOST = "127.0.0.1"
 
@@ -116,6 +116,7 @@ def _postgres_env(parts: SplitResult, timeout_seconds: int) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": str(timeout_seconds),
         "POSTGRES_LOCK_TIMEOUT": str(timeout_seconds),
         "POSTGRES_PRE_PING": "y",
-        # Made only when some are missing (``store_schema``): ``bootstrap`` looks first.
+        # Made only when some are missing: ``bootstrap`` looks first
+        # (``commands.persistence.postgres_schema``).
         "CREATE_TABLE": "n",
     }
