@@ -343,3 +343,15 @@ def test_the_account_usage_is_loaded_from_snapshots(container: Container) -> Non
     assert list(snapshots.get(usage_id, desc=True, limit=1))
     usage: AccountUsage = container.store.repository.get(usage_id)
     assert usage.packages == 101
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_postgres_read_model_connections_plan_no_parallel_workers(container: Container) -> None:
+    """A page of packages filtered by tag was planned with a Gather Merge (worker processes
+    forked for a 100-row answer) on a large read model."""
+    database = cast(PostgresDatabase, container.database)
+    with database.read() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        (setting,) = cursor.fetchone()
+
+    assert setting == "0"
