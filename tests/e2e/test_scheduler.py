@@ -4,6 +4,7 @@ the scheduler and the schedule."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from tests.support.schedules import (
     read,
     scheduled,
 )
+from tests.support.server import run_cli
 from tests.support.waiting import wait_until
 
 HOUR = timedelta(hours=1)
@@ -168,3 +170,35 @@ def test_what_the_scheduler_appends_is_counted_by_topic(scheduling: Scheduling) 
     }
     assert appended["faas.ScheduleCreated"] >= 1
     assert appended["faas.ScheduleActivated"] >= 1
+    routes = {
+        sample.labels["route"]
+        for family in text_string_to_metric_families(client.get("/metrics").text)
+        if family.name == "faas_http_requests"
+        for sample in family.samples
+    }
+    assert {f"{BASE}/scheduled/events", f"{BASE}/scheduled/events/{{scheduled_event_id}}"} <= routes
+
+
+def test_the_command_line_replays_what_a_schedule_did_and_the_read_model_verifies(
+    scheduling: Scheduling, store_url: str
+) -> None:
+    client, now = scheduling.client, scheduling.clock.now
+    deployment = deployed(client)
+    made = scheduled(client, deployment["id"], now + HOUR)
+    scheduling.at(now + 3 * HOUR)
+    assert scheduling.state_becomes(made["id"], "COMPLETED")
+
+    replayed = run_cli(store_url, "replay", "--json", "--correlation-id", f"schedule-{made['id']}")
+    as_of = run_cli(
+        store_url, "replay", "--package", deployment["package"], "--as-of", made["createdDttm"]
+    )
+    verified = run_cli(store_url, "rebuild", "--verify")
+
+    assert replayed.returncode == 0, replayed.stderr
+    lines = [json.loads(line) for line in replayed.stdout.splitlines()]
+    assert [line["type"] for line in lines if line["type"].startswith("Deployment")] == [
+        "DeploymentStarted",
+        "DeploymentStopped",
+    ]
+    assert as_of.returncode == 0, as_of.stderr
+    assert (verified.returncode, verified.stdout) == (0, ""), verified.stderr
