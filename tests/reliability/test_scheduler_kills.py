@@ -21,6 +21,7 @@ from service.bootstrap import bootstrap
 from service.settings import Settings
 from tests.support.builders import package_body
 from tests.support.keys import issue_key_in
+from tests.support.read_back import verify_problems
 from tests.support.schedules import iso
 from tests.support.server import (
     kill_group,
@@ -219,9 +220,9 @@ def test_the_projection_process_of_several_workers_killed_at_a_due_time_starts_o
 
     for item in made:
         assert scheduler_events(store_url, item["package"]) == CARRIED_OUT
+    assert verify_problems(store_url) == []
 
 
-@POSTGRES_ONLY
 def test_two_servers_on_one_store_start_each_deployment_once(
     store_url: str, tmp_path: Path
 ) -> None:
@@ -239,3 +240,4 @@ def test_two_servers_on_one_store_start_each_deployment_once(
 
     for item in made:
         assert scheduler_events(store_url, item["package"]) == CARRIED_OUT
+    assert verify_problems(store_url) == []
