@@ -27,7 +27,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_deployments_per_revision: PositiveInt = 30
     max_running_deployments_per_account: PositiveInt = 100
     max_revisions_per_package: PositiveInt = 100
-    max_schedules_per_deployment: PositiveInt = 100
     store_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
     projection: Literal["inline", "off"] = "inline"
     projection_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000
@@ -38,6 +37,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     body_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 500
     log_level: str = "INFO"
+    max_schedules_per_deployment: PositiveInt = 100
 
     def __post_init__(self) -> None:
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
