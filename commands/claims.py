@@ -1,5 +1,6 @@
 """Streams that make ids and names unique: a package name's claim, and the locator of a
-revision or deployment (which package stream holds it, and for which account)."""
+revision, deployment or scheduled event (which package stream holds it, and for which
+account)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from commands.events import (
 PACKAGE_NAME_NAMESPACE = uuid5(NAMESPACE_URL, "urn:faas-packages:package-name")
 REVISION = "revision"
 DEPLOYMENT = "deployment"
+SCHEDULE = "schedule"
 
 
 @stable_topic

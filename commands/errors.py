@@ -158,3 +158,49 @@ class StoreUnavailableError(DomainError):
 class CommitFailedError(Exception):
     """The batch this command was in could not be saved, for a reason that is not the
     store's availability (logged where it happened); nothing of it was written."""
+
+
+class ScheduleNotFoundError(NotFoundError):
+    pass
+
+
+class ScheduleIdTakenError(TakenError):
+    def __init__(self, schedule_id: UUID) -> None:
+        super().__init__(f"a scheduled event with id {schedule_id} already exists")
+
+
+class ScheduleLimitReachedError(LimitReachedError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"a deployment has at most {limit} scheduled events; delete finished ones first"
+        )
+
+
+class ScheduleTimeInvalidError(DomainError):
+    """A scheduled time that is not in the future, not in order, or too far ahead.
+    ``field`` names the time refused: ``dttm_begin`` or ``dttm_end``."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(rule)
+        self.field = field
+
+
+class ScheduleOverlapError(StateConflictError):
+    def __init__(self, other_id: str, begin: str, end: str) -> None:
+        super().__init__(
+            f"it overlaps scheduled event {other_id} ({begin} to {end}) of the same deployment"
+        )
+
+
+class ScheduleActiveError(StateConflictError):
+    def __init__(self) -> None:
+        super().__init__(
+            "an ACTIVE scheduled event cannot be deleted; it can be once it has completed"
+        )
+
+
+class ScheduleNotEditableError(StateConflictError):
+    def __init__(self, state: str) -> None:
+        super().__init__(
+            f"a scheduled event can be changed only while SCHEDULED; this one is {state}"
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,25 @@ class Revision:
 
 
 @dataclass(slots=True)
+class Schedule:
+    """A scheduled event of a deployment as decisions see it. Its times are ISO-8601 UTC text
+    to the millisecond (``2026-01-15T10:30:00.000Z``), which sorts as the times do."""
+
+    schedule_id: str
+    dttm_begin: str
+    dttm_end: str
+    description: str
+    state: str
+    created_on: datetime
+    updated_on: datetime
+    version: int
+    failure_reason: str | None = None
+    # The deployment's version once this schedule started it (None: it found it running,
+    # or has not begun): its end stops the deployment only if nobody changed it since.
+    started_version: int | None = None
+
+
+@dataclass(slots=True)
 class Deployment:
     deployment_id: str
     revision_id: str
@@ -42,6 +61,8 @@ class Deployment:
     updated_on: datetime
     version: int
     running: bool = False
+    # Its scheduled events by id (a snapshot taken before they existed has none).
+    schedules: dict[str, Schedule] = field(default_factory=dict)
 
 
 class FunctionAsDict(Transcoding):
@@ -81,4 +102,15 @@ class DeploymentAsDict(Transcoding):
         return Deployment(**data)
 
 
-SNAPSHOT_TRANSCODINGS = (FunctionAsDict(), RevisionAsDict(), DeploymentAsDict())
+class ScheduleAsDict(Transcoding):
+    type = Schedule
+    name = "faas_schedule"
+
+    def encode(self, obj: Schedule) -> dict[str, Any]:
+        return {name: getattr(obj, name) for name in Schedule.__slots__}
+
+    def decode(self, data: dict[str, Any]) -> Schedule:
+        return Schedule(**data)
+
+
+SNAPSHOT_TRANSCODINGS = (FunctionAsDict(), RevisionAsDict(), DeploymentAsDict(), ScheduleAsDict())

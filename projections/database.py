@@ -391,10 +391,11 @@ class AdvisoryLeaderLock:
 
     KEY = PROJECTION_WRITE_LOCK + 1
 
-    def __init__(self, conninfo: str, channel: str, connect_timeout: float) -> None:
+    def __init__(self, conninfo: str, channel: str, connect_timeout: float, key: int = KEY) -> None:
         self.conninfo = conninfo
         self.channel = channel
         self.connect_timeout = connect_timeout
+        self.key = key
         self._connection: psycopg.Connection[Any] | None = None
         self.wakeup = threading.Event()
 
@@ -402,7 +403,7 @@ class AdvisoryLeaderLock:
         connection = psycopg.connect(
             self.conninfo, autocommit=True, connect_timeout=max(1, int(self.connect_timeout))
         )
-        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.KEY,)).fetchone()
+        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
         if not (row and row[0]):
             connection.close()
             return False

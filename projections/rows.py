@@ -124,3 +124,29 @@ class DeploymentRow(Row):
     created_dttm: str
     updated_dttm: str
     version: int
+
+
+@dataclass(slots=True)
+class ScheduleRow(Row):
+    """One version of a scheduled event: in effect from ``valid_from`` until ``valid_to``
+    (``None``: the current one). ``due_dttm`` is when the scheduler must act on the current
+    version (its begin, or its end once active; ``None`` once it is done)."""
+
+    key: ClassVar[str] = "id, version"
+    id: str
+    version: int
+    package_id: str
+    package_revision_id: str
+    deployment_id: str
+    account_id: int
+    keyset_id: int
+    dttm_begin: str
+    dttm_end: str
+    description: str
+    state: str
+    failure_reason: str | None
+    due_dttm: str | None
+    created_dttm: str
+    updated_dttm: str
+    valid_from: str
+    valid_to: str | None

@@ -83,6 +83,7 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _ignored if args.stop_with_parent else lambda *_: stop.set())
     container.runner.start()
+    container.scheduler.start()
     logger.info("projecting the read model until stopped (Ctrl-C, SIGTERM)")
     parent = os.getppid()
     # A parent gone (even SIGKILLed, with no chance to stop us) makes this process an

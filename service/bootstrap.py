@@ -23,12 +23,14 @@ from projections.projector import Projector
 from projections.queries import ReadModel
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
+from projections.schedules import ScheduleReads
 from projections.schema import ensure_schema, is_outdated
 from projections.source import EventLog
 from projections.watch import POLL_SECONDS, PositionListener, PositionWatch
 from service.metrics import count_appended, multiprocess_dir
 from service.package_cache import PackageCache
 from service.process_metrics import record_gc_counts
+from service.scheduler import CHECK_SECONDS, Scheduler, scheduler_lock
 from service.settings import Settings
 from service.store import check_reachable, library_env, missing_tables, read_model_database
 
@@ -56,6 +58,7 @@ class Container:
     listener: PositionListener | None
     keys: KeyRing
     package_cache: PackageCache
+    scheduler: Scheduler
 
     def start(self) -> None:
         """Start the background work this process does: projecting (if configured here) and
@@ -66,8 +69,10 @@ class Container:
             self.listener.start()
         if self.settings.projection == "inline":
             self.runner.start()
+            self.scheduler.start()
 
     def close(self) -> None:
+        self.scheduler.stop()  # before the writer it sends commands to
         self.keys.stop()
         self.runner.stop()
         if self.listener is not None:
@@ -122,6 +127,7 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         deployments_per_revision=settings.max_deployments_per_revision,
         running_deployments_per_account=settings.max_running_deployments_per_account,
         revisions_per_package=settings.max_revisions_per_package,
+        schedules_per_deployment=settings.max_schedules_per_deployment,
     )
     store = open_store(env)
     missing = missing_tables(store, settings.database_url, timeout_seconds=timeout)
@@ -147,10 +153,11 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
     keys = KeyRing(log)
     keys.refresh()
     read_model = ReadModel(database)
+    commands = Commands(group_commit, handlers(limits))
     return Container(
         settings,
         store,
-        Commands(group_commit, handlers(limits)),
+        commands,
         database,
         read_model,
         projector,
@@ -159,4 +166,11 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         listener,
         keys,
         PackageCache(read_model, changes_of(projector.log, database, timeout)),
+        Scheduler(
+            commands,
+            ScheduleReads(database),
+            projector.position,
+            scheduler_lock(database),
+            check_seconds=CHECK_SECONDS[database.name],
+        ),
     )

@@ -116,7 +116,14 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], tuple[int, str]] = {
     domain.AlreadyDeployedError: (409, "FAAS-1015"),
     domain.PackageRunningError: (409, "FAAS-1016"),
     domain.RevisionRunningError: (409, "FAAS-1017"),
+    domain.ScheduleTimeInvalidError: (400, "FAAS-1007"),
+    domain.ScheduleActiveError: (409, "FAAS-1010"),
+    domain.ScheduleNotEditableError: (409, "FAAS-1011"),
+    domain.ScheduleOverlapError: (409, "FAAS-1036"),
+    domain.ScheduleLimitReachedError: (422, "FAAS-1038"),
 }
+# The JSON path of each scheduled time a domain error may name.
+SCHEDULE_TIME_PATHS = {"dttm_begin": "$.dttmBegin", "dttm_end": "$.dttmEnd"}
 
 
 def from_domain(error: domain.DomainError) -> ApiError:
@@ -137,6 +144,8 @@ def from_domain(error: domain.DomainError) -> ApiError:
         return store_unavailable(
             "The event store is unavailable; nothing was written. Retry later."
         )
+    if isinstance(error, domain.ScheduleTimeInvalidError):
+        return ApiError(400, "FAAS-1007", f"{SCHEDULE_TIME_PATHS[error.field]}: {error}")
     for kind in type(error).__mro__:
         if kind in DOMAIN_ERRORS:
             status, code = DOMAIN_ERRORS[kind]

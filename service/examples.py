@@ -16,12 +16,18 @@ from service.wire.packages import (
     UpdatePackageRequest,
     UpdateRevisionRequest,
 )
+from service.wire.schedules import (
+    CreateScheduledEventRequest,
+    ScheduledEventResponse,
+    UpdateScheduledEventRequest,
+)
 
 PACKAGE_ID = "0b6f6f0e-3c8e-4a36-9a4e-4f8d1c1f2a10"
 REVISION_ID = "5d1c2b7e-8a34-4f0e-9c61-2f3e4d5a6b7c"
 FUNCTION_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 FUNCTION_REVISION_ID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
 DEPLOYMENT_ID = "7c6b5a49-3827-4160-9f8e-7d6c5b4a3928"
+SCHEDULE_ID = "3e9d8c7b-6a59-4f48-b736-251403f2e1d0"
 CREATED = "2026-11-28T16:06:19.968Z"
 UPDATED = "2026-11-28T16:09:02.113Z"
 
@@ -116,5 +122,23 @@ EXAMPLES: dict[Any, Any] = {
         "description": "Package deployments that may run at once in the account",
         "maxValue": 100,
         "currentValue": 1,
+    },
+    CreateScheduledEventRequest: {
+        "packageDeploymentId": DEPLOYMENT_ID,
+        "dttmBegin": "2026-12-24T18:00:00.000Z",
+        "dttmEnd": "2026-12-26T06:00:00.000Z",
+        "description": "the holiday greeting",
+    },
+    UpdateScheduledEventRequest: {"dttmEnd": "2026-12-27T06:00:00.000Z"},
+    ScheduledEventResponse: {
+        "id": SCHEDULE_ID,
+        "packageDeploymentId": DEPLOYMENT_ID,
+        "dttmBegin": "2026-12-24T18:00:00.000Z",
+        "dttmEnd": "2026-12-26T06:00:00.000Z",
+        "description": "the holiday greeting",
+        "state": "SCHEDULED",
+        "failureReason": None,
+        "createdDttm": CREATED,
+        "updatedDttm": UPDATED,
     },
 }

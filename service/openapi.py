@@ -23,18 +23,19 @@ PORTABLE_STORABLE_TEXT = "^[^\\u0000]*$"
 PAGE_PARAMETERS = ("page", "size", "sort", "search")
 ERRORS = {
     400: "Invalid request: FAAS-400 (a field), FAAS-1003 (not JSON), FAAS-1000 (correlation id), "
-    "FAAS-1019 (paging or sort)",
+    "FAAS-1019 (paging or sort), FAAS-1007 (a scheduled time)",
     401: "No API key (FAAS-1001), or an unknown, revoked or expired one (FAAS-1002)",
     403: "The key lacks the permission (FAAS-403)",
     404: "Entity not found, or another account's (FAAS-404)",
     406: "Accept excludes JSON (FAAS-406)",
     409: "Unique or state conflict: FAAS-409, FAAS-1014, FAAS-1015, FAAS-1016, FAAS-1017; "
-    "FAAS-1032 (a request with the same Idempotency-Key is still in progress)",
+    "FAAS-1032 (a request with the same Idempotency-Key is still in progress); FAAS-1010, "
+    "FAAS-1011, FAAS-1036 (a scheduled event active, no longer editable, overlapping)",
     412: "If-Match does not match the ETag (FAAS-412)",
     413: "Body over the size limit (FAAS-413)",
     415: "Content-Type is not JSON (FAAS-415)",
-    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033; FAAS-1031 (an Idempotency-Key "
-    "used with another request)",
+    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033, FAAS-1038 (scheduled events "
+    "per deployment); FAAS-1031 (an Idempotency-Key used with another request)",
     500: "Internal server error (FAAS-500)",
     503: "The store is unavailable; retry after Retry-After (FAAS-503)",
 }
@@ -70,6 +71,7 @@ TAGS = [
     ("Audit", "What happened to a package, who did it, and when."),
     ("Limits", "What an account may use."),
     ("Operations", "Health and metrics, for operators and load balancers (no key)."),
+    ("Scheduled events", "A deployment started and stopped at planned times, by the service."),
 ]
 SECURITY = (
     "The API key, as made by `faas-packages keys create` (`faaspk_…`), sent as "

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from msgspec import UNSET
 
+from commands.handlers.schedules import ScheduleChange
 from commands.package import Package
 from projections.queries import DeploymentView, Page, RevisionView, tags_of
-from projections.rows import FunctionRow, PackageRow
+from projections.rows import FunctionRow, PackageRow, ScheduleRow
 from service.wire.common import Paging, format_timestamp
 from service.wire.deployments import DeploymentResponse, FunctionDeploymentResponse
 from service.wire.packages import FunctionResponse, PackageResponse, RevisionResponse
+from service.wire.schedules import ScheduledEventResponse, ScheduleState
 
 
 def package_of(package: Package) -> PackageResponse:
@@ -181,6 +183,36 @@ def deployment(view: DeploymentView) -> DeploymentResponse:
             )
             for function_revision_id in view.function_revision_ids
         ],
+        created_dttm=row.created_dttm,
+        updated_dttm=row.updated_dttm,
+    )
+
+
+def schedule_of(change: ScheduleChange) -> ScheduledEventResponse:
+    """A scheduled event as a command left it, from its package aggregate."""
+    item = change.schedule
+    return ScheduledEventResponse(
+        id=item.schedule_id,
+        package_deployment_id=change.deployment_id,
+        dttm_begin=item.dttm_begin,
+        dttm_end=item.dttm_end,
+        description=item.description,
+        state=cast(ScheduleState, item.state),
+        failure_reason=item.failure_reason,
+        created_dttm=format_timestamp(item.created_on),
+        updated_dttm=format_timestamp(item.updated_on),
+    )
+
+
+def schedule(row: ScheduleRow) -> ScheduledEventResponse:
+    return ScheduledEventResponse(
+        id=row.id,
+        package_deployment_id=row.deployment_id,
+        dttm_begin=row.dttm_begin,
+        dttm_end=row.dttm_end,
+        description=row.description,
+        state=cast(ScheduleState, row.state),
+        failure_reason=row.failure_reason,
         created_dttm=row.created_dttm,
         updated_dttm=row.updated_dttm,
     )

@@ -37,6 +37,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     body_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 30.0
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 500
     log_level: str = "INFO"
+    max_schedules_per_deployment: PositiveInt = 100
 
     def __post_init__(self) -> None:
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

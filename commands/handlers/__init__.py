@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from commands.context import CommandContext, Limits
-from commands.handlers import deployments, keys, packages, revisions
+from commands.handlers import deployments, keys, packages, revisions, schedules
 from commands.unit_of_work import UnitOfWork
 
 C = TypeVar("C")
@@ -62,4 +62,12 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         ),
         keys.IssueApiKey: Handling(keys.issue_api_key),
         keys.RevokeApiKey: Handling(keys.revoke_api_key, keys.key_reads),
+        schedules.CreateSchedule: Handling(
+            partial(schedules.create_schedule, limits=limits), schedules.create_schedule_reads
+        ),
+        schedules.UpdateSchedule: Handling(schedules.update_schedule, schedules.schedule_reads),
+        schedules.DeleteSchedule: Handling(schedules.delete_schedule, schedules.schedule_reads),
+        schedules.RunSchedule: Handling(
+            partial(schedules.run_schedule, limits=limits), schedules.run_schedule_reads
+        ),
     }

@@ -1,15 +1,20 @@
-"""How handlers find what a command names: the account's package, revision or deployment
-(another account's, deleted and unknown alike are not found, and another account's is
-refused before its package is read), and the account's usage."""
+"""How handlers find what a command names: the account's package, revision, deployment or
+scheduled event (another account's, deleted and unknown alike are not found, and another
+account's is refused before its package is read), and the account's usage."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from commands.claims import DEPLOYMENT, REVISION, Locator
-from commands.errors import DeploymentNotFoundError, PackageNotFoundError, RevisionNotFoundError
+from commands.claims import DEPLOYMENT, REVISION, SCHEDULE, Locator
+from commands.errors import (
+    DeploymentNotFoundError,
+    PackageNotFoundError,
+    RevisionNotFoundError,
+    ScheduleNotFoundError,
+)
 from commands.package import Package
-from commands.package_state import Deployment, Revision
+from commands.package_state import Deployment, Revision, Schedule
 from commands.unit_of_work import UnitOfWork
 from commands.usage import AccountUsage
 
@@ -54,3 +59,14 @@ def _holder(uow: UnitOfWork, entity_id: UUID, kind: str) -> Package | None:
         return None
     package = uow.get(Package, UUID(locator.package_id), owner=account_id)
     return None if package is None or package.deleted else package
+
+
+def owned_schedule(uow: UnitOfWork, schedule_id: UUID) -> tuple[Package, Deployment, Schedule]:
+    """The account's scheduled event, with the deployment and package that hold it."""
+    package = _holder(uow, schedule_id, SCHEDULE)
+    if package is not None:
+        for deployment in package.deployments.values():
+            schedule = deployment.schedules.get(str(schedule_id))
+            if schedule is not None:
+                return package, deployment, schedule
+    raise ScheduleNotFoundError

@@ -26,6 +26,12 @@ from commands.events import (
     RevisionAdded,
     RevisionDeleted,
     RevisionUpdated,
+    ScheduleActivated,
+    ScheduleCompleted,
+    ScheduleCreated,
+    ScheduleDeleted,
+    ScheduleFailed,
+    ScheduleUpdated,
 )
 from projections.database import Cursor, Database
 from projections.rows import DeploymentRow, FunctionRow, PackageRow, RevisionRow, iso_millis
@@ -228,6 +234,12 @@ def on_deployment_deleted(batch: PackageRows, package_id: str, event: Deployment
     batch.deleted_deployments.add(deployment.id)
 
 
+def on_schedule_changed(batch: PackageRows, package_id: str, event: Any) -> None:
+    """A deployment's scheduled events are the package's too: its time and version move
+    (the schedules part keeps the schedules themselves)."""
+    batch.touch(package_id, event)
+
+
 # One handler per event type: (batch, id of the event's stream, event).
 HANDLERS: dict[type, Callable[[PackageRows, str, Any], None]] = {
     PackageCreated: on_package_created,
@@ -241,6 +253,12 @@ HANDLERS: dict[type, Callable[[PackageRows, str, Any], None]] = {
     DeploymentStarted: on_deployment_started,
     DeploymentStopped: on_deployment_stopped,
     DeploymentDeleted: on_deployment_deleted,
+    ScheduleCreated: on_schedule_changed,
+    ScheduleUpdated: on_schedule_changed,
+    ScheduleDeleted: on_schedule_changed,
+    ScheduleActivated: on_schedule_changed,
+    ScheduleCompleted: on_schedule_changed,
+    ScheduleFailed: on_schedule_changed,
 }
 # Events whose handlers change an existing revision row, or an existing deployment row.
 REVISION_EVENTS = (RevisionUpdated, RevisionDeleted, DeploymentCreated)

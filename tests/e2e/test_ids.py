@@ -3,7 +3,7 @@ the same on every route: 404 in a path, 400 in a query or a body."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from tests.support.builders import function_body, package_body
 from tests.support.http import BASE
+from tests.support.schedules import schedule_body
 
 
 def bad_spellings(canonical: str) -> list[str]:
@@ -38,7 +39,16 @@ def world(client: TestClient) -> dict[str, str]:
     deployment = client.post(
         f"{BASE}/package-deployments", json={"packageRevisionId": revision["id"], "keysetId": 7}
     ).json()["data"]
-    return {"package": package["id"], "revision": revision["id"], "deployment": deployment["id"]}
+    begin = datetime.now(UTC) + timedelta(hours=1)
+    schedule = client.post(
+        f"{BASE}/scheduled/events", json=schedule_body(deployment["id"], begin)
+    ).json()["data"]
+    return {
+        "package": package["id"],
+        "revision": revision["id"],
+        "deployment": deployment["id"],
+        "schedule": schedule["id"],
+    }
 
 
 # Every route with an id in its path: (method, template, the id it takes, a body). Deletions
@@ -55,6 +65,9 @@ PATH_ID_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("GET", "/package-deployments/{deployment_id}", "deployment", None),
     ("POST", "/package-deployments/{deployment_id}/function-deployments", "deployment", None),
     ("DELETE", "/package-deployments/{deployment_id}/function-deployments", "deployment", None),
+    ("GET", "/scheduled/events/{scheduled_event_id}", "schedule", None),
+    ("PUT", "/scheduled/events/{scheduled_event_id}", "schedule", {"description": "changed"}),
+    ("DELETE", "/scheduled/events/{scheduled_event_id}", "schedule", None),
     ("DELETE", "/package-deployments/{deployment_id}", "deployment", None),
     ("DELETE", "/package-revisions/{revision_id}", "revision", None),
     ("DELETE", "/packages/{package_id}", "package", None),
@@ -84,7 +97,8 @@ def test_an_id_spelled_any_other_way_in_a_path_is_404_on_every_route(
     refused: list[tuple[str, str, int]] = []
     for method, template, kind, body in PATH_ID_ROUTES:
         for spelling in bad_spellings(world[kind]):
-            queries = ["", f"?asOf={now}"] if template == "/packages/{package_id}" else [""]
+            with_as_of = {"/packages/{package_id}", "/scheduled/events/{scheduled_event_id}"}
+            queries = ["", f"?asOf={now}"] if template in with_as_of else [""]
             for query in queries:
                 path = _path(template, spelling) + query
                 response = client.request(method, path, json=body)
@@ -134,6 +148,18 @@ def _body_cases(world: dict[str, str]) -> list[tuple[str, dict[str, Any], str, s
         (
             f"{BASE}/package-deployments",
             {"packageRevisionId": world["revision"], "keysetId": 9, "id": fresh},
+            "$.id",
+            fresh,
+        ),
+        (
+            f"{BASE}/scheduled/events",
+            schedule_body(world["deployment"], datetime.now(UTC) + timedelta(hours=3)),
+            "$.packageDeploymentId",
+            world["deployment"],
+        ),
+        (
+            f"{BASE}/scheduled/events",
+            schedule_body(world["deployment"], datetime.now(UTC) + timedelta(hours=5), id=fresh),
             "$.id",
             fresh,
         ),

@@ -61,3 +61,9 @@ def test_postgres_url_without_host_uses_tcp_to_localhost_not_the_socket() -> Non
 def test_unusable_urls_are_refused(url: str) -> None:
     with pytest.raises(SettingsError, match="FAAS_DATABASE_URL"):
         library_env(url, timeout_seconds=3)
+
+
+def test_the_schedules_of_a_deployment_are_bounded_by_a_setting() -> None:
+    assert Settings().max_schedules_per_deployment == 100
+    environment = {"FAAS_MAX_SCHEDULES_PER_DEPLOYMENT": "7"}
+    assert Settings.from_env(environment).max_schedules_per_deployment == 7

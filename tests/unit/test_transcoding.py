@@ -15,6 +15,7 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
+from commands.package_state import DeploymentAsDict
 from commands.transcoding import FastJSONTranscoder
 
 MOMENT = datetime(2026, 11, 29, 3, 21, 36, 123000, tzinfo=UTC)
@@ -53,3 +54,17 @@ def test_fast_writes_read_back_as_the_library_writes_do(state: dict[str, Any]) -
 
     assert library.decode(written) == library.decode(library.encode(state))
     assert fast.decode(written) == library.decode(written)
+
+
+def test_a_deployment_snapshotted_before_scheduled_events_existed_has_none() -> None:
+    stored = {
+        "deployment_id": "d",
+        "revision_id": "r",
+        "keyset_id": 1,
+        "created_on": MOMENT,
+        "updated_on": MOMENT,
+        "version": 4,
+        "running": True,
+    }
+
+    assert DeploymentAsDict().decode(stored).schedules == {}
