@@ -3,6 +3,11 @@
 Topics are explicit (``faas.<ClassName>``), so classes can move between modules
 without breaking replay. Never rename a class here once its events are stored:
 add a new class, or register the old topic with ``register_topic``.
+
+Every class declares the version of its stored shape (``class_version``). A change to the
+fields it stores is a new version, with a static method ``upcast_v<N>_v<N+1>`` that turns a
+stored state of the old version into one of the new (the library runs it when it reads an
+older event), and a new fixture (``tests/fixtures/events``, ``docs/log.md``).
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ class AuditedEvent(AggregateEvent):
 
 @stable_topic
 class PackageCreated(AuditedEvent, AggregateCreated):
+    class_version = 1
+
     name: str
     description: str
     tags: list[str]
@@ -68,6 +75,8 @@ class PackageCreated(AuditedEvent, AggregateCreated):
 
 @stable_topic
 class RevisionAdded(AuditedEvent):
+    class_version = 1
+
     revision_id: str
     name: str
     description: str
@@ -92,6 +101,8 @@ class FunctionsRegistered(AuditedEvent):
     ``name``, ``type``, ``language``, ``sort_order``, ``code`` and ``config``.
     """
 
+    class_version = 1
+
     revision_id: str
     functions: list[dict[str, Any]]
 
@@ -115,6 +126,8 @@ class FunctionsRegistered(AuditedEvent):
 class PackageNameClaimed(AuditedEvent, AggregateCreated):
     """A package name (trimmed, case-folded) taken within an account."""
 
+    class_version = 1
+
     name_key: str
     package_id: str
 
@@ -127,6 +140,8 @@ class PackageNameClaimed(AuditedEvent, AggregateCreated):
 @stable_topic
 class ApiKeyIssued(AuditedEvent, AggregateCreated):
     """An API key made for ``account_id``; only the SHA-256 of its secret is kept."""
+
+    class_version = 1
 
     name: str
     secret_sha256: str
@@ -144,6 +159,8 @@ class ApiKeyIssued(AuditedEvent, AggregateCreated):
 
 @stable_topic
 class ApiKeyRevoked(AuditedEvent):
+    class_version = 1
+
     def apply(self, aggregate: ApiKey) -> None:
         aggregate.revoked = True
 
@@ -151,6 +168,8 @@ class ApiKeyRevoked(AuditedEvent):
 @stable_topic
 class PackageUpdated(AuditedEvent):
     """The package's name, description and tags after the update (all three, always)."""
+
+    class_version = 1
 
     name: str
     description: str
@@ -166,12 +185,16 @@ class PackageUpdated(AuditedEvent):
 class PackageDeleted(AuditedEvent):
     """The package is gone, with its revisions; its events stay in the log."""
 
+    class_version = 1
+
     def apply(self, aggregate: Package) -> None:
         aggregate.deleted = True
 
 
 @stable_topic
 class RevisionUpdated(AuditedEvent):
+    class_version = 1
+
     revision_id: str
     name: str
     description: str
@@ -186,6 +209,8 @@ class RevisionUpdated(AuditedEvent):
 
 @stable_topic
 class RevisionDeleted(AuditedEvent):
+    class_version = 1
+
     revision_id: str
 
     def apply(self, aggregate: Package) -> None:
@@ -199,6 +224,8 @@ class RevisionDeleted(AuditedEvent):
 class PackageNameReleased(AuditedEvent):
     """The name is free again (its package was renamed or deleted)."""
 
+    class_version = 1
+
     def apply(self, aggregate: PackageName) -> None:
         aggregate.package_id = None
 
@@ -206,6 +233,8 @@ class PackageNameReleased(AuditedEvent):
 @stable_topic
 class PackageNameReclaimed(AuditedEvent):
     """A released name taken by another package of the account."""
+
+    class_version = 1
 
     package_id: str
 
@@ -216,6 +245,8 @@ class PackageNameReclaimed(AuditedEvent):
 @stable_topic
 class EntityLocated(AuditedEvent, AggregateCreated):
     """Where an entity addressed by its own id lives: the package stream that holds it."""
+
+    class_version = 1
 
     kind: str
     package_id: str
@@ -229,6 +260,8 @@ class EntityLocated(AuditedEvent, AggregateCreated):
 @stable_topic
 class DeploymentCreated(AuditedEvent):
     """A revision placed on a keyset, stopped."""
+
+    class_version = 1
 
     deployment_id: str
     revision_id: str
@@ -249,6 +282,8 @@ class DeploymentCreated(AuditedEvent):
 class DeploymentStarted(AuditedEvent):
     """Started (or, when already running, restarted)."""
 
+    class_version = 1
+
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
@@ -257,6 +292,8 @@ class DeploymentStarted(AuditedEvent):
 
 @stable_topic
 class DeploymentStopped(AuditedEvent):
+    class_version = 1
+
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
@@ -274,6 +311,8 @@ def _set_running(
 
 @stable_topic
 class DeploymentDeleted(AuditedEvent):
+    class_version = 1
+
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
@@ -284,6 +323,8 @@ class DeploymentDeleted(AuditedEvent):
 class AccountUsageCreated(AuditedEvent, AggregateCreated):
     """The first counted use of an account's limits."""
 
+    class_version = 1
+
     def apply(self, aggregate: AccountUsage) -> None:
         aggregate.account_id = self.account_id
         aggregate.packages = 0
@@ -293,6 +334,8 @@ class AccountUsageCreated(AuditedEvent, AggregateCreated):
 @stable_topic
 class AccountUsageChanged(AuditedEvent):
     """How many packages and running deployments the account has now."""
+
+    class_version = 1
 
     packages: int
     running: int
@@ -324,10 +367,14 @@ class _IdempotentAnswer(AuditedEvent):
 class IdempotencyKeyRecorded(_IdempotentAnswer, AggregateCreated):
     """The first use of a key."""
 
+    class_version = 1
+
 
 @stable_topic
 class IdempotencyKeyReused(_IdempotentAnswer):
     """A use of a key whose earlier record had expired."""
+
+    class_version = 1
 
 
 # Rare among all events, and read by every process every half second: the event store
