@@ -52,13 +52,23 @@ class AuditedEvent(AggregateEvent):
 
 @stable_topic
 class PackageCreated(AuditedEvent, AggregateCreated):
-    class_version = 1
+    """A package, custom or made from a catalog blueprint (its id and version then).
+
+    Version 2 added ``package_blueprint_version``."""
+
+    class_version = 2
 
     name: str
     description: str
     tags: list[str]
     api_managed: bool
     package_blueprint_id: str | None
+    package_blueprint_version: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Packages created before version 2 came from no published blueprint version."""
+        state["package_blueprint_version"] = None
 
     def apply(self, aggregate: Package) -> None:
         aggregate.account_id = self.account_id
@@ -67,6 +77,7 @@ class PackageCreated(AuditedEvent, AggregateCreated):
         aggregate.tags = list(self.tags)
         aggregate.api_managed = self.api_managed
         aggregate.package_blueprint_id = self.package_blueprint_id
+        aggregate.package_blueprint_version = self.package_blueprint_version
         aggregate.revisions = {}
         aggregate.deployments = {}
         aggregate.revisions_added = 0

@@ -95,10 +95,11 @@ def package_tour() -> History:
 
 
 def catalog_tour() -> History:
-    """A package made from a catalog blueprint."""
+    """A package made from version 1.0.0 of a catalog blueprint."""
     run = Tour()
     run(CreatePackage("greeter", functions("greeter"), tour_id("greeter"),
                       package_blueprint_id=tour_id("blueprint/greeter"),
+                      package_blueprint_version="1.0.0",
                       revision_id=tour_id("greeter/v1")))  # fmt: skip
     return run.uow.events
 
