@@ -10,7 +10,7 @@ for a batch is ``(stream id, version, topic, state)``.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from uuid import UUID
@@ -31,6 +31,39 @@ class WriteLock(Protocol):
     """Commands of one account decided by one process at a time, across processes."""
 
     def hold(self, accounts: Collection[int]) -> AbstractContextManager[Any]: ...
+
+
+class LogView(Protocol):
+    """The log and the store's other tables as of one moment: one read-only transaction."""
+
+    kind: str  # "sqlite" or "postgres"
+    # The transaction's DB-API cursor, for the side tables (``commands.side_tables``).
+    cursor: Any
+
+    def head(self) -> int:
+        """The newest position (0 for an empty log)."""
+
+    def count(self, upto: int) -> int:
+        """How many events there are up to ``upto``."""
+
+    def lines(self, after: int, upto: int) -> Iterator[bytes]:
+        """The export line of each event after ``after`` up to ``upto``, in log order,
+        streamed (``commands.log_file``)."""
+
+
+class LogLoad(Protocol):
+    """Writing a whole log into an empty store: one transaction, which commits only when
+    the caller's block ends without an error, and keeps every event's position."""
+
+    kind: str
+    cursor: Any
+
+    def is_empty(self) -> bool:
+        """Whether the store has no event yet."""
+
+    def write(self, rows: Iterable[LogRow]) -> None:
+        """Append rows, streamed (each position above every position written before): one
+        statement for them all, so that reading them and storing them overlap."""
 
 
 class ServiceRecorder(ApplicationRecorder):
@@ -75,3 +108,11 @@ class ServiceRecorder(ApplicationRecorder):
     @abstractmethod
     def stream_length(self, stream_id: UUID) -> int:
         """How many events one stream has (its versions run from 1 without gaps)."""
+
+    @abstractmethod
+    def viewing(self) -> AbstractContextManager[LogView]:
+        """The log as of now, for a reader of all of it (export, verification)."""
+
+    @abstractmethod
+    def loading(self) -> AbstractContextManager[LogLoad]:
+        """A transaction that writes a whole log (import), holding off other writers."""

@@ -28,7 +28,15 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from commands.events import KEY_EVENT_TOPICS
-from commands.persistence import BatchAbortedError, LogRow, ServiceRecorder, StreamRow
+from commands.persistence import (
+    BatchAbortedError,
+    LogLoad,
+    LogRow,
+    LogView,
+    ServiceRecorder,
+    StreamRow,
+    postgres_log,
+)
 
 logger = logging.getLogger("faas.commands")
 
@@ -391,6 +399,22 @@ class ServicePostgresRecorder(
     def stream_length(self, stream_id: UUID) -> int:
         rows = self._stream_rows("ORDER BY originator_version DESC LIMIT 1", stream_id)
         return int(rows[0][2]) if rows else 0
+
+    @contextmanager
+    def viewing(self) -> Iterator[LogView]:
+        with (
+            self.datastore.get_connection() as connection,
+            postgres_log.viewing(connection, self.events_table) as view,
+        ):
+            yield view
+
+    @contextmanager
+    def loading(self) -> Iterator[LogLoad]:
+        with self.datastore.get_connection() as connection:
+            id_type = self.datastore.originator_id_type
+            lock = cast("list[str]", self.lock_table_statements)
+            with postgres_log.loading(connection, self.events_table, id_type, lock) as load:
+                yield load
 
     @property
     def events_table(self) -> Composed:

@@ -1,0 +1,117 @@
+"""``faas-packages export`` and ``import``: the whole store in a portable file and back (the
+backup, and the move from the embedded store to PostgreSQL)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from commands.export import Summary, export_log, import_log
+from commands.log_file import ExportFileError, StoreNotEmptyError
+from commands.persistence import ServiceRecorder
+from projections.rebuild import rebuild
+from projections.rows import iso_millis
+from scripts.progress import ProgressLine
+from service.bootstrap import bootstrap
+from service.settings import Settings
+
+STDOUT = "-"
+
+
+def add_commands(commands: Any) -> None:
+    exporting = commands.add_parser(
+        "export", help="write the whole store (events and side tables) to a portable file"
+    )
+    exporting.add_argument(
+        "file",
+        nargs="?",
+        default=STDOUT,
+        help="where to write it (default -: standard output, which must not be a terminal)",
+    )
+    exporting.set_defaults(handler=export_command)
+    importing = commands.add_parser(
+        "import", help="load an export into an empty store, then rebuild its read model"
+    )
+    importing.add_argument("file", type=Path, help="a file written by faas-packages export")
+    importing.set_defaults(handler=import_command)
+
+
+def export_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the store as of one moment. A file is written under a temporary name and
+    renamed once complete, so a file of the given name is always a whole export."""
+    if args.file == STDOUT and sys.stdout.isatty():
+        print("faas-packages: give a FILE, or send standard output elsewhere", file=sys.stderr)
+        return 2
+    container = bootstrap(settings)
+    try:
+        if args.file == STDOUT:
+            summary = _export(container.store.recorder, sys.stdout.buffer)
+        else:
+            target = Path(args.file)
+            partial = target.with_name(f".{target.name}.partial")
+            try:
+                with open(partial, "wb") as out:
+                    summary = _export(container.store.recorder, out)
+                    os.fsync(out.fileno())
+                partial.replace(target)
+            finally:
+                partial.unlink(missing_ok=True)
+    finally:
+        container.close()
+    print(f"exported {_described(summary)}", file=sys.stderr)
+    return 0
+
+
+def _export(recorder: Any, out: BinaryIO) -> Summary:
+    progress = _progress()
+    summary = export_log(_recorder(recorder), out, iso_millis(datetime.now(UTC)), progress)
+    if progress is not None:
+        progress.done()
+    return summary
+
+
+def import_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Load an export into an empty store (all of it or nothing), then rebuild the read model
+    from the events loaded."""
+    container = bootstrap(settings)
+    try:
+        progress = _progress()
+        try:
+            with open(args.file, "rb") as lines:
+                summary = import_log(_recorder(container.store.recorder), lines, progress)
+        except (ExportFileError, StoreNotEmptyError, OSError) as error:
+            if progress is not None:
+                progress.done()
+            print(f"faas-packages: nothing imported: {error}", file=sys.stderr)
+            return 1
+        if progress is not None:
+            progress.done()
+        print(f"imported {_described(summary)}; rebuilding the read model", file=sys.stderr)
+        progress = _progress()
+        rebuilt = rebuild(container.projector, progress)
+        if progress is not None:
+            progress.done()
+        print(f"read model rebuilt to position {rebuilt.position}", file=sys.stderr)
+    finally:
+        container.close()
+    return 0
+
+
+def _described(summary: Summary) -> str:
+    return (
+        f"{summary.events:,} events (to position {summary.last_position:,}) and "
+        f"{summary.side_rows:,} side-table rows; content SHA-256 {summary.sha256}"
+    )
+
+
+def _progress() -> ProgressLine | None:
+    return ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+
+
+def _recorder(recorder: Any) -> ServiceRecorder:
+    assert isinstance(recorder, ServiceRecorder)
+    return recorder
