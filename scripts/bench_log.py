@@ -1,12 +1,12 @@
-"""Benchmark: the whole log on PostgreSQL: export, import, and the notary's verification, in
+"""Benchmark: the whole log on PostgreSQL: export, import, notarizing and ``verify-log``, in
 events/s, with the memory each takes.
 
     python -m scripts.bench_log [--events 200000]
 
 A fresh PostgreSQL database is seeded (in a process of its own, so that its memory is not
 counted) with packages made the way commands make them; it is exported to a file, the file
-imported into a second fresh database, and each log verified against its notary. Both
-databases are dropped afterwards.
+imported into a second fresh database; then the first is notarized and verified against its
+notary. Both databases are dropped afterwards.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.export import export_log, import_log
+from projections.log_verification import verify_log
 from scripts.bench_rebuild import fresh_postgres, seed, settle
 from service.bootstrap import bootstrap
 from service.settings import Settings
@@ -64,9 +65,21 @@ def run(source: str, target: str, file: Path, args: argparse.Namespace) -> None:
     with _opened(target) as container, open(file, "rb") as lines:
         imported = measured("import", lambda: import_log(container.store.recorder, lines))
     assert (exported.events, exported.sha256) == (imported.events, imported.sha256)
+    with _opened(source) as container:
+        head = container.notary.catch_up
+        measured("notarize", lambda: _counted(head(), exported.events))
+        database, log = container.database, container.projector.log
+        verified = measured("verify-log", lambda: verify_log(database, log))
+    assert verified.intact
+    assert verified.events == exported.events
+
+
+def _counted(_: object, events: int) -> Any:
+    return argparse.Namespace(events=events)
 
 
 def measured(name: str, step: Callable[[], Any]) -> Any:
+    """Run ``step`` (whose result has ``events``), and print its rate and memory."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     result = step()

@@ -1,5 +1,6 @@
 """``faas-packages export`` and ``import``: the whole store in a portable file and back (the
-backup, and the move from the embedded store to PostgreSQL)."""
+backup, and the move from the embedded store to PostgreSQL); ``verify-log``: the log checked
+against its notary."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any, BinaryIO
 from commands.export import Summary, export_log, import_log
 from commands.log_file import ExportFileError, StoreNotEmptyError
 from commands.persistence import ServiceRecorder
+from projections.log_verification import Verification, verify_log
+from projections.notary import Head
 from projections.rebuild import rebuild
 from projections.rows import iso_millis
 from scripts.progress import ProgressLine
@@ -38,6 +41,20 @@ def add_commands(commands: Any) -> None:
     )
     importing.add_argument("file", type=Path, help="a file written by faas-packages export")
     importing.set_defaults(handler=import_command)
+    verifying = commands.add_parser(
+        "verify-log", help="check the log against its notary's hash chain (exit 1 if changed)"
+    )
+    choice = verifying.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--head", action="store_true", help="print the notary's head (position:hash) and exit"
+    )
+    choice.add_argument(
+        "--against",
+        type=_head,
+        metavar="HEAD",
+        help="also check that the log still extends HEAD, a head printed earlier by --head",
+    )
+    verifying.set_defaults(handler=verify_log_command)
 
 
 def export_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,9 +113,57 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
         if progress is not None:
             progress.done()
         print(f"read model rebuilt to position {rebuilt.position}", file=sys.stderr)
+        print(f"log notarized: head {container.notary.catch_up()}", file=sys.stderr)
     finally:
         container.close()
     return 0
+
+
+def verify_log_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when the log is as notarized (and extends ``--against``), else 1."""
+    container = bootstrap(settings)
+    try:
+        if args.head:
+            print(container.notary.head())
+            return 0
+        progress = _progress()
+        result = verify_log(container.database, container.projector.log, args.against, progress)
+        log_head = container.projector.log.head()
+    finally:
+        container.close()
+    if progress is not None:
+        progress.done()
+    for line in _verdict(result, args.against, log_head):
+        print(line)
+    return 0 if result.intact else 1
+
+
+def _verdict(result: Verification, against: Head | None, log_head: int) -> list[str]:
+    lines = []
+    if result.finding is not None:
+        lines.append(f"the log differs from its notary at {result.finding}")
+    else:
+        lines.append(
+            f"the log is as notarized: {result.events:,} events up to position "
+            f"{result.head.position:,} (head {result.head})"
+        )
+    if result.anchored is False and against is not None:
+        lines.append(
+            f"the log does not extend the anchored head {against}: it was changed at or "
+            f"before position {against.position:,}"
+        )
+    elif result.anchored:
+        lines.append(f"the log extends the anchored head {against}")
+    if log_head > result.head.position:
+        lines.append(f"events after position {result.head.position:,}: not notarized yet")
+    return lines
+
+
+def _head(text: str) -> Head:
+    try:
+        return Head.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _described(summary: Summary) -> str:
