@@ -14,12 +14,13 @@ from typing import Any, BinaryIO
 from commands.export import Summary, export_log, import_log
 from commands.log_file import ExportFileError, StoreNotEmptyError
 from commands.persistence import ServiceRecorder
+from commands.streams import snapshot_long_streams
 from projections.log_verification import Verification, verify_log
 from projections.notary import Head
 from projections.rebuild import rebuild
 from projections.rows import iso_millis
 from scripts.progress import ProgressLine
-from service.bootstrap import bootstrap
+from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 
 STDOUT = "-"
@@ -107,16 +108,24 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         if progress is not None:
             progress.done()
-        print(f"imported {_described(summary)}; rebuilding the read model", file=sys.stderr)
-        progress = _progress()
-        rebuilt = rebuild(container.projector, progress)
-        if progress is not None:
-            progress.done()
-        print(f"read model rebuilt to position {rebuilt.position}", file=sys.stderr)
-        print(f"log notarized: head {container.notary.catch_up()}", file=sys.stderr)
+        print(f"imported {_described(summary)}", file=sys.stderr)
+        _after_import(container)
     finally:
         container.close()
     return 0
+
+
+def _after_import(container: Container) -> None:
+    """What the store makes of a log itself, made for the imported one: snapshots of its long
+    streams (an export holds none), the read model, the notary's chain."""
+    taken = snapshot_long_streams(container.store)
+    print(f"snapshots taken of {taken:,} long streams", file=sys.stderr)
+    progress = _progress()
+    rebuilt = rebuild(container.projector, progress)
+    if progress is not None:
+        progress.done()
+    print(f"read model rebuilt to position {rebuilt.position:,}", file=sys.stderr)
+    print(f"log notarized: head {container.notary.catch_up()}", file=sys.stderr)
 
 
 def verify_log_command(args: argparse.Namespace, settings: Settings) -> int:

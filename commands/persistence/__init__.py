@@ -79,9 +79,14 @@ class ServiceRecorder(ApplicationRecorder):
         """The lock a batch holds from its first read to its commit."""
 
     @abstractmethod
-    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+    def stream_rows(
+        self, after: Mapping[UUID, int], snapshots: str | None = None
+    ) -> list[StreamRow]:
         """The events of each stream after its version (0: all), in stream and version
-        order, in one query."""
+        order, in one query. With ``snapshots`` (the name of the store's snapshots table), a
+        stream asked for whole starts at its newest snapshot, when it has one: the snapshot's
+        row comes first (its version is the snapshot's; its topic the snapshot class's),
+        then the events after it."""
 
     @abstractmethod
     def log_rows(self, position: int, limit: int) -> list[LogRow]:
@@ -108,6 +113,10 @@ class ServiceRecorder(ApplicationRecorder):
     @abstractmethod
     def stream_length(self, stream_id: UUID) -> int:
         """How many events one stream has (its versions run from 1 without gaps)."""
+
+    @abstractmethod
+    def streams_longer_than(self, versions: int) -> list[UUID]:
+        """The ids of the streams with more than ``versions`` events (one scan of the log)."""
 
     @abstractmethod
     def viewing(self) -> AbstractContextManager[LogView]:

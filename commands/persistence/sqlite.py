@@ -51,7 +51,25 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
             return NoWriteLock()  # only this process can open it
         return FileWriteLock(Path(f"{pool.db_name}.writer.lock"))
 
-    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+    def stream_rows(
+        self, after: Mapping[UUID, int], snapshots: str | None = None
+    ) -> list[StreamRow]:
+        if snapshots is None:
+            return self._events_after(after)
+        newest: list[StreamRow] = []
+        for stream_id, version in after.items():
+            if not version:
+                found = self._select(
+                    "SELECT originator_id, originator_version, topic, state FROM "
+                    f"{snapshots} WHERE originator_id = ? ORDER BY originator_version DESC "
+                    "LIMIT 1",
+                    (stream_id.hex,),
+                )
+                newest += [(self._id(row[0]), row[1], row[2], row[3]) for row in found]
+        starts = {**after, **{row[0]: row[1] for row in newest}}
+        return sorted(newest + self._events_after(starts), key=lambda row: (row[0], row[1]))
+
+    def _events_after(self, after: Mapping[UUID, int]) -> list[StreamRow]:
         conditions = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(after))
         params = [
             value for stream_id, version in after.items() for value in (stream_id.hex, version)
@@ -100,6 +118,14 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
     def stream_length(self, stream_id: UUID) -> int:
         rows = self._stream_rows("ORDER BY originator_version DESC LIMIT 1", stream_id)
         return int(rows[0][2]) if rows else 0
+
+    def streams_longer_than(self, versions: int) -> list[UUID]:
+        rows = self._select(
+            "SELECT originator_id FROM {events} GROUP BY originator_id "
+            "HAVING MAX(originator_version) > ?",
+            (versions,),
+        )
+        return [self._id(row[0]) for row in rows]
 
     @contextmanager
     def viewing(self) -> Iterator[LogView]:
