@@ -194,3 +194,23 @@ def test_verify_log_prints_the_head_and_exits_1_where_the_log_was_changed(
     assert f"position {positions[3]}: {CHANGED}" in changed.stdout
     assert "does not extend the anchored head" in changed.stdout
     assert malformed.returncode == 2
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_moved_store_still_extends_a_head_anchored_before_the_move(
+    kind: str, tmp_path: Path
+) -> None:
+    other = "postgres" if kind == "sqlite" else "sqlite"
+    with notarized_store(kind, tmp_path) as (_, container, _positions):
+        anchored = container.notary.head()
+        file = io.BytesIO()
+        export_log(container.store.recorder, file, "2026-01-15T10:30:00.000Z")
+    with new_store(other, tmp_path) as url, opened(url) as container:
+        import_log(container.store.recorder, io.BytesIO(file.getvalue()))
+
+        moved = container.notary.catch_up()
+        result = verify_log(container.database, container.projector.log, anchored)
+
+    assert moved == anchored
+    assert result.intact
+    assert result.anchored is True
