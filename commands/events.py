@@ -3,6 +3,11 @@
 Topics are explicit (``faas.<ClassName>``), so classes can move between modules
 without breaking replay. Never rename a class here once its events are stored:
 add a new class, or register the old topic with ``register_topic``.
+
+Every class declares the version of its stored shape (``class_version``). A change to the
+fields it stores is a new version, with a static method ``upcast_v<N>_v<N+1>`` that turns a
+stored state of the old version into one of the new (the library runs it when it reads an
+older event), and a new fixture (``tests/fixtures/events``, ``docs/log.md``).
 """
 
 from __future__ import annotations
@@ -47,11 +52,23 @@ class AuditedEvent(AggregateEvent):
 
 @stable_topic
 class PackageCreated(AuditedEvent, AggregateCreated):
+    """A package, custom or made from a catalog blueprint (its id and version then).
+
+    Version 2 added ``package_blueprint_version``."""
+
+    class_version = 2
+
     name: str
     description: str
     tags: list[str]
     api_managed: bool
     package_blueprint_id: str | None
+    package_blueprint_version: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Packages created before version 2 came from no published blueprint version."""
+        state["package_blueprint_version"] = None
 
     def apply(self, aggregate: Package) -> None:
         aggregate.account_id = self.account_id
@@ -60,6 +77,7 @@ class PackageCreated(AuditedEvent, AggregateCreated):
         aggregate.tags = list(self.tags)
         aggregate.api_managed = self.api_managed
         aggregate.package_blueprint_id = self.package_blueprint_id
+        aggregate.package_blueprint_version = self.package_blueprint_version
         aggregate.revisions = {}
         aggregate.deployments = {}
         aggregate.revisions_added = 0
@@ -68,6 +86,8 @@ class PackageCreated(AuditedEvent, AggregateCreated):
 
 @stable_topic
 class RevisionAdded(AuditedEvent):
+    class_version = 1
+
     revision_id: str
     name: str
     description: str
@@ -92,6 +112,8 @@ class FunctionsRegistered(AuditedEvent):
     ``name``, ``type``, ``language``, ``sort_order``, ``code`` and ``config``.
     """
 
+    class_version = 1
+
     revision_id: str
     functions: list[dict[str, Any]]
 
@@ -115,6 +137,8 @@ class FunctionsRegistered(AuditedEvent):
 class PackageNameClaimed(AuditedEvent, AggregateCreated):
     """A package name (trimmed, case-folded) taken within an account."""
 
+    class_version = 1
+
     name_key: str
     package_id: str
 
@@ -127,6 +151,8 @@ class PackageNameClaimed(AuditedEvent, AggregateCreated):
 @stable_topic
 class ApiKeyIssued(AuditedEvent, AggregateCreated):
     """An API key made for ``account_id``; only the SHA-256 of its secret is kept."""
+
+    class_version = 1
 
     name: str
     secret_sha256: str
@@ -144,6 +170,8 @@ class ApiKeyIssued(AuditedEvent, AggregateCreated):
 
 @stable_topic
 class ApiKeyRevoked(AuditedEvent):
+    class_version = 1
+
     def apply(self, aggregate: ApiKey) -> None:
         aggregate.revoked = True
 
@@ -151,6 +179,8 @@ class ApiKeyRevoked(AuditedEvent):
 @stable_topic
 class PackageUpdated(AuditedEvent):
     """The package's name, description and tags after the update (all three, always)."""
+
+    class_version = 1
 
     name: str
     description: str
@@ -166,12 +196,16 @@ class PackageUpdated(AuditedEvent):
 class PackageDeleted(AuditedEvent):
     """The package is gone, with its revisions; its events stay in the log."""
 
+    class_version = 1
+
     def apply(self, aggregate: Package) -> None:
         aggregate.deleted = True
 
 
 @stable_topic
 class RevisionUpdated(AuditedEvent):
+    class_version = 1
+
     revision_id: str
     name: str
     description: str
@@ -186,6 +220,8 @@ class RevisionUpdated(AuditedEvent):
 
 @stable_topic
 class RevisionDeleted(AuditedEvent):
+    class_version = 1
+
     revision_id: str
 
     def apply(self, aggregate: Package) -> None:
@@ -199,6 +235,8 @@ class RevisionDeleted(AuditedEvent):
 class PackageNameReleased(AuditedEvent):
     """The name is free again (its package was renamed or deleted)."""
 
+    class_version = 1
+
     def apply(self, aggregate: PackageName) -> None:
         aggregate.package_id = None
 
@@ -206,6 +244,8 @@ class PackageNameReleased(AuditedEvent):
 @stable_topic
 class PackageNameReclaimed(AuditedEvent):
     """A released name taken by another package of the account."""
+
+    class_version = 1
 
     package_id: str
 
@@ -216,6 +256,8 @@ class PackageNameReclaimed(AuditedEvent):
 @stable_topic
 class EntityLocated(AuditedEvent, AggregateCreated):
     """Where an entity addressed by its own id lives: the package stream that holds it."""
+
+    class_version = 1
 
     kind: str
     package_id: str
@@ -229,6 +271,8 @@ class EntityLocated(AuditedEvent, AggregateCreated):
 @stable_topic
 class DeploymentCreated(AuditedEvent):
     """A revision placed on a keyset, stopped."""
+
+    class_version = 1
 
     deployment_id: str
     revision_id: str
@@ -249,6 +293,8 @@ class DeploymentCreated(AuditedEvent):
 class DeploymentStarted(AuditedEvent):
     """Started (or, when already running, restarted)."""
 
+    class_version = 1
+
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
@@ -257,6 +303,8 @@ class DeploymentStarted(AuditedEvent):
 
 @stable_topic
 class DeploymentStopped(AuditedEvent):
+    class_version = 1
+
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
@@ -276,6 +324,8 @@ def _set_running(
 class DeploymentDeleted(AuditedEvent):
     """The deployment is gone, and its scheduled events with it."""
 
+    class_version = 1
+
     deployment_id: str
 
     def apply(self, aggregate: Package) -> None:
@@ -286,6 +336,8 @@ class DeploymentDeleted(AuditedEvent):
 class AccountUsageCreated(AuditedEvent, AggregateCreated):
     """The first counted use of an account's limits."""
 
+    class_version = 1
+
     def apply(self, aggregate: AccountUsage) -> None:
         aggregate.account_id = self.account_id
         aggregate.packages = 0
@@ -295,6 +347,8 @@ class AccountUsageCreated(AuditedEvent, AggregateCreated):
 @stable_topic
 class AccountUsageChanged(AuditedEvent):
     """How many packages and running deployments the account has now."""
+
+    class_version = 1
 
     packages: int
     running: int
@@ -326,10 +380,14 @@ class _IdempotentAnswer(AuditedEvent):
 class IdempotencyKeyRecorded(_IdempotentAnswer, AggregateCreated):
     """The first use of a key."""
 
+    class_version = 1
+
 
 @stable_topic
 class IdempotencyKeyReused(_IdempotentAnswer):
     """A use of a key whose earlier record had expired."""
+
+    class_version = 1
 
 
 # Rare among all events, and read by every process every half second: the event store
@@ -361,6 +419,8 @@ class ScheduleCreated(_ScheduleEvent):
     """A deployment (of ``revision_id``, on ``keyset_id``) is to start at ``dttm_begin`` and
     stop at ``dttm_end`` (ISO-8601 UTC, to the millisecond)."""
 
+    class_version = 1
+
     revision_id: str
     keyset_id: int
     dttm_begin: str
@@ -384,6 +444,8 @@ class ScheduleCreated(_ScheduleEvent):
 class ScheduleUpdated(_ScheduleEvent):
     """Its times and description after the change (all three, always)."""
 
+    class_version = 1
+
     dttm_begin: str
     dttm_end: str
     description: str
@@ -397,6 +459,8 @@ class ScheduleUpdated(_ScheduleEvent):
 
 @stable_topic
 class ScheduleDeleted(_ScheduleEvent):
+    class_version = 1
+
     def apply(self, aggregate: Package) -> None:
         del aggregate.deployments[self.deployment_id].schedules[self.schedule_id]
 
@@ -405,6 +469,8 @@ class ScheduleDeleted(_ScheduleEvent):
 class ScheduleActivated(_ScheduleEvent):
     """Its begin was carried out: ``deployment_started`` says whether it started the
     deployment (in the same command, just before), or found it running and left it so."""
+
+    class_version = 1
 
     deployment_started: bool
 
@@ -420,6 +486,8 @@ class ScheduleCompleted(_ScheduleEvent):
     """Its end was carried out: ``deployment_stopped`` says whether it stopped the deployment,
     or left it as it was (stopped already, or started or stopped by hand since its begin)."""
 
+    class_version = 1
+
     deployment_stopped: bool
 
     def apply(self, aggregate: Package) -> None:
@@ -429,6 +497,8 @@ class ScheduleCompleted(_ScheduleEvent):
 @stable_topic
 class ScheduleFailed(_ScheduleEvent):
     """Its begin was refused (``reason``); the deployment was left as it was."""
+
+    class_version = 1
 
     reason: str
 

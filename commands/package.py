@@ -66,7 +66,11 @@ def check_function_limit(functions: tuple[FunctionSpec, ...], limit: int) -> Non
 
 @stable_topic
 class Package(BaseAggregate[UUID]):
-    """A package and its revisions and deployments."""
+    """A package and its revisions and deployments.
+
+    Its snapshots store this state: version 2 added ``package_blueprint_version``."""
+
+    class_version = 3
 
     account_id: int
     name: str
@@ -74,6 +78,7 @@ class Package(BaseAggregate[UUID]):
     tags: list[str]
     api_managed: bool
     package_blueprint_id: str | None
+    package_blueprint_version: str | None
     revisions: dict[str, Revision]
     deployments: dict[str, Deployment]
     # Revisions ever added, deleted ones included: the default name of the next is v<n+1>.
@@ -82,6 +87,17 @@ class Package(BaseAggregate[UUID]):
 
     def __init__(self) -> None:
         """State is set by ``PackageCreated.apply``."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before version 2: its package was made from no blueprint
+        version (as ``PackageCreated.upcast_v1_v2`` reads its first event)."""
+        state["package_blueprint_version"] = None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot taken before version 3 holds no scheduled events: its deployments are
+        read with none (the ``schedules`` their transcoding leaves empty when absent)."""
 
     @classmethod
     def create(
@@ -93,6 +109,7 @@ class Package(BaseAggregate[UUID]):
         api_managed: bool,
         package_blueprint_id: UUID | None,
         context: CommandContext,
+        package_blueprint_version: str | None = None,
     ) -> Package:
         """Record ``PackageCreated`` (its first revision is added next, in the same command)."""
         return cls._create(
@@ -105,6 +122,7 @@ class Package(BaseAggregate[UUID]):
             package_blueprint_id=None
             if package_blueprint_id is None
             else str(package_blueprint_id),
+            package_blueprint_version=package_blueprint_version,
             **event_metadata(context),
         )
 

@@ -35,10 +35,16 @@ class StoredStreams:
         self._store = store
         self._intervals: dict[type[Any], int] = dict(store.snapshotting_intervals or {})
         self._committed: OrderedDict[UUID, Any] = OrderedDict()
+        snapshots = store.snapshots
+        self._snapshots_table: str | None = (
+            None if snapshots is None else snapshots.recorder.events_table_name  # type: ignore[attr-defined]
+        )
 
     def prefetch(self, stream_ids: Collection[UUID]) -> dict[UUID, Any]:
         """Each stream folded into its aggregate (``None``: no events), in one query; one
-        kept from an earlier batch is read only after the version kept, onto a copy."""
+        kept from an earlier batch is read only after the version kept, onto a copy; any
+        other from its newest snapshot, if it has one (a long stream, such as a busy
+        account's usage, would otherwise be read whole by the first batch of a process)."""
         found: dict[UUID, Any] = dict.fromkeys(stream_ids)
         if not found:
             return found
@@ -49,7 +55,8 @@ class StoredStreams:
                 found[stream_id] = copy.deepcopy(kept)
                 after[stream_id] = kept.version
         mapper = self._store.mapper
-        for originator_id, version, topic, state in self.recorder.stream_rows(after):
+        rows = self.recorder.stream_rows(after, self._snapshots_table)
+        for originator_id, version, topic, state in rows:
             event: Any = mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
             found[originator_id] = event.mutate(found[originator_id])
         return found
@@ -109,6 +116,26 @@ class StoredStreams:
                 return snapshot.mutate(None)
         first: Any = self.first_event(stream_id)
         return None if first is None else first.mutate(None)
+
+
+def snapshot_long_streams(store: Application[UUID]) -> int:
+    """Snapshot each stream of a snapshotted kind that is longer than its kind's interval, at
+    its newest version; how many. For a store whose log came without its snapshots (an
+    import): otherwise the first command on a long stream, in every process, reads it whole."""
+    intervals = store.snapshotting_intervals or {}
+    recorder = store.recorder
+    if not intervals or store.snapshots is None or not isinstance(recorder, ServiceRecorder):
+        return 0
+    taken = 0
+    for stream_id in recorder.streams_longer_than(min(intervals.values())):
+        aggregate: Any = None
+        for event in store.events.get(stream_id):
+            aggregate = event.mutate(aggregate)  # type: ignore[attr-defined]
+        interval = intervals.get(type(aggregate))
+        if interval is not None and aggregate.version > interval:
+            store.snapshots.put([Snapshot.take(aggregate)])
+            taken += 1
+    return taken
 
 
 def _not_owned(aggregate: Any, owner: int | None) -> bool:

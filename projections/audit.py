@@ -27,6 +27,8 @@ METADATA = frozenset(
         "account_id",
         "actor",
         "correlation_id",
+        # The version of the event's stored shape (absent from version 1 events).
+        "class_version",
     }
 )
 # Never shown, even hashed.

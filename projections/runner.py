@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from projections.database import Database, LeaderLock
 from projections.failure import EventNotAppliedError, clear_failures, record_failure
+from projections.notary import Notary
 from projections.projector import Projector
 from projections.rows import iso_millis
 from projections.schema import live_generation_now
@@ -41,8 +42,12 @@ class ProjectionRunner:
         idle_seconds: float,
         retry_seconds: float = 1.0,
         max_retry_seconds: float = MAX_RETRY_SECONDS,
+        notary: Notary | None = None,
     ) -> None:
         self.projector = projector
+        # The leader also keeps the log's notary up to date, after each step of the read
+        # model (which commands wait for).
+        self.notary = notary
         self.database = database
         self.watch = watch
         self.lock: LeaderLock = database.leader_lock(channel)
@@ -103,6 +108,7 @@ class ProjectionRunner:
             except EventNotAppliedError as failure:
                 position = None  # some events before it may have been applied: read it again
                 self.watch.advance(self.projector.position())
+                self._notarize()  # the notary reads no event's fields: it goes on
                 self._stopped.wait(self._failed(failure))
                 continue
             finally:
@@ -112,8 +118,18 @@ class ProjectionRunner:
             if stepped is not None:
                 position = stepped
                 self.watch.advance(position)
-            else:
+            notarized = self._notarize()
+            if stepped is None and notarized is None:
                 self.lock.wait_for_events(self.idle_seconds)
+
+    def _notarize(self) -> int | None:
+        if self.notary is None:
+            return None
+        self._step_began = time.monotonic()
+        try:
+            return self.notary.step()
+        finally:
+            self._step_began = None
 
     def _failed(self, failure: EventNotAppliedError) -> float:
         """Record the failure where every process sees it, say so loudly, and return how long

@@ -19,6 +19,7 @@ from commands.persistence.postgres import ServicePostgresRecorder
 from projections.changes import Changes, PostgresChanges, ThreadedChanges
 from projections.database import Database, PostgresDatabase
 from projections.keyring import KeyRing
+from projections.notary import Notary, ensure_notary
 from projections.projector import Projector
 from projections.queries import ReadModel
 from projections.rebuild import rebuild
@@ -59,6 +60,7 @@ class Container:
     keys: KeyRing
     package_cache: PackageCache
     scheduler: Scheduler
+    notary: Notary
 
     def start(self) -> None:
         """Start the background work this process does: projecting (if configured here) and
@@ -137,6 +139,7 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
     group_commit = GroupCommit(store)
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)
+    ensure_notary(database)
     log = EventLog(store)
     projector = Projector(database, log, settings.projection_batch_size)
     if is_outdated(database):
@@ -144,8 +147,9 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         rebuild(projector)
     watch = PositionWatch(projector.position, POLL_SECONDS[database.name])
     channel = str(getattr(store.recorder, "channel_name", ""))
+    notary = Notary(database, log)
     runner = ProjectionRunner(
-        projector, database, watch, channel, idle_seconds=IDLE_SECONDS[database.name]
+        projector, database, watch, channel, idle_seconds=IDLE_SECONDS[database.name], notary=notary
     )
     group_commit.on_saved = after_save(runner)
     conninfo = getattr(database, "conninfo", None)
@@ -173,4 +177,5 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
             scheduler_lock(database),
             check_seconds=CHECK_SECONDS[database.name],
         ),
+        notary,
     )

@@ -29,6 +29,8 @@ class CreatePackage(Command[Package]):
     revision_name: str = "v1"
     revision_description: str = ""
     revision_id: UUID | None = None
+    # The catalog's blueprint version the package is made from (None: a custom package).
+    package_blueprint_version: str | None = None
 
 
 def create_package_reads(command: CreatePackage, context: CommandContext) -> tuple[UUID, ...]:
@@ -51,6 +53,7 @@ def create_package(command: CreatePackage, uow: UnitOfWork, limits: Limits) -> P
         command.api_managed,
         command.package_blueprint_id,
         context,
+        command.package_blueprint_version,
     )
     package.add_revision(
         revision_id,

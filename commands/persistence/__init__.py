@@ -10,7 +10,7 @@ for a batch is ``(stream id, version, topic, state)``.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from uuid import UUID
@@ -33,6 +33,39 @@ class WriteLock(Protocol):
     def hold(self, accounts: Collection[int]) -> AbstractContextManager[Any]: ...
 
 
+class LogView(Protocol):
+    """The log and the store's other tables as of one moment: one read-only transaction."""
+
+    kind: str  # "sqlite" or "postgres"
+    # The transaction's DB-API cursor, for the side tables (``commands.side_tables``).
+    cursor: Any
+
+    def head(self) -> int:
+        """The newest position (0 for an empty log)."""
+
+    def count(self, upto: int) -> int:
+        """How many events there are up to ``upto``."""
+
+    def lines(self, after: int, upto: int) -> Iterator[bytes]:
+        """The export line of each event after ``after`` up to ``upto``, in log order,
+        streamed (``commands.log_file``)."""
+
+
+class LogLoad(Protocol):
+    """Writing a whole log into an empty store: one transaction, which commits only when
+    the caller's block ends without an error, and keeps every event's position."""
+
+    kind: str
+    cursor: Any
+
+    def is_empty(self) -> bool:
+        """Whether the store has no event yet."""
+
+    def write(self, rows: Iterable[LogRow]) -> None:
+        """Append rows, streamed (each position above every position written before): one
+        statement for them all, so that reading them and storing them overlap."""
+
+
 class ServiceRecorder(ApplicationRecorder):
     """The library's application recorder, and what the service reads through it: each
     store's recorder is its library recorder with these."""
@@ -46,9 +79,14 @@ class ServiceRecorder(ApplicationRecorder):
         """The lock a batch holds from its first read to its commit."""
 
     @abstractmethod
-    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+    def stream_rows(
+        self, after: Mapping[UUID, int], snapshots: str | None = None
+    ) -> list[StreamRow]:
         """The events of each stream after its version (0: all), in stream and version
-        order, in one query."""
+        order, in one query. With ``snapshots`` (the name of the store's snapshots table), a
+        stream asked for whole starts at its newest snapshot, when it has one: the snapshot's
+        row comes first (its version is the snapshot's; its topic the snapshot class's),
+        then the events after it."""
 
     @abstractmethod
     def log_rows(self, position: int, limit: int) -> list[LogRow]:
@@ -75,3 +113,15 @@ class ServiceRecorder(ApplicationRecorder):
     @abstractmethod
     def stream_length(self, stream_id: UUID) -> int:
         """How many events one stream has (its versions run from 1 without gaps)."""
+
+    @abstractmethod
+    def streams_longer_than(self, versions: int) -> list[UUID]:
+        """The ids of the streams with more than ``versions`` events (one scan of the log)."""
+
+    @abstractmethod
+    def viewing(self) -> AbstractContextManager[LogView]:
+        """The log as of now, for a reader of all of it (export, verification)."""
+
+    @abstractmethod
+    def loading(self) -> AbstractContextManager[LogLoad]:
+        """A transaction that writes a whole log (import), holding off other writers."""

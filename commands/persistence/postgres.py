@@ -28,7 +28,15 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from commands.events import KEY_EVENT_TOPICS
-from commands.persistence import BatchAbortedError, LogRow, ServiceRecorder, StreamRow
+from commands.persistence import (
+    BatchAbortedError,
+    LogLoad,
+    LogRow,
+    LogView,
+    ServiceRecorder,
+    StreamRow,
+    postgres_log,
+)
 
 logger = logging.getLogger("faas.commands")
 
@@ -319,7 +327,9 @@ class ServicePostgresRecorder(
     def write_lock(self) -> PostgresWriteLock:
         return PostgresWriteLock(self.datastore)
 
-    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+    def stream_rows(
+        self, after: Mapping[UUID, int], snapshots: str | None = None
+    ) -> list[StreamRow]:
         # One index lookup per part, whatever the table's statistics say: a join with the
         # list of streams can be planned as a scan of the whole log.
         columns = self._statement(
@@ -328,7 +338,10 @@ class ServicePostgresRecorder(
         parts: list[Composable] = []
         params: list[Any] = []
         whole = [stream_id for stream_id, version in after.items() if not version]
-        if whole:
+        if whole and snapshots is not None:
+            parts += self._from_newest_snapshots(snapshots)
+            params += [whole, whole]
+        elif whole:
             parts.append(columns + SQL("WHERE originator_id = ANY(%s)"))
             params.append(whole)
         for stream_id, version in after.items():
@@ -337,6 +350,35 @@ class ServicePostgresRecorder(
                 params += [stream_id, version]
         statement = SQL(" UNION ALL ").join(SQL("({})").format(part) for part in parts)
         return self._rows(statement + SQL(" ORDER BY 1, 2"), params)
+
+    def _from_newest_snapshots(self, snapshots: str) -> list[Composable]:
+        """Two parts, each taking the streams' ids: each stream's newest snapshot, and its
+        events after that snapshot (all of them when it has none). Both are lookups by
+        stream, in a nested loop over the ids (``OFFSET 0`` keeps the planner from making the
+        second a join over the whole log)."""
+        names = {
+            "ids": SQL("unnest(%s::{}[]) AS w(id)").format(
+                Identifier(self.datastore.originator_id_type)
+            ),
+            "snapshots": SQL("{}.{}").format(
+                Identifier(self.datastore.schema), Identifier(snapshots)
+            ),
+        }
+        newest = self._statement(
+            "SELECT w.id, s.originator_version, s.topic, s.state FROM {ids} "
+            "CROSS JOIN LATERAL (SELECT originator_version, topic, state FROM {snapshots} "
+            "WHERE originator_id = w.id ORDER BY originator_version DESC LIMIT 1) AS s",
+            **names,
+        )
+        after = self._statement(
+            "SELECT w.id, e.originator_version, e.topic, e.state FROM {ids} "
+            "CROSS JOIN LATERAL (SELECT COALESCE(MAX(originator_version), 0) AS version "
+            "FROM {snapshots} WHERE originator_id = w.id) AS s "
+            "CROSS JOIN LATERAL (SELECT originator_version, topic, state FROM {events} "
+            "WHERE originator_id = w.id AND originator_version > s.version OFFSET 0) AS e",
+            **names,
+        )
+        return [newest, after]
 
     def log_rows(self, position: int, limit: int) -> list[LogRow]:
         # No upper bound in SQL: with one, PostgreSQL may plan a bitmap scan and a sort of
@@ -391,6 +433,29 @@ class ServicePostgresRecorder(
     def stream_length(self, stream_id: UUID) -> int:
         rows = self._stream_rows("ORDER BY originator_version DESC LIMIT 1", stream_id)
         return int(rows[0][2]) if rows else 0
+
+    def streams_longer_than(self, versions: int) -> list[UUID]:
+        statement = self._statement(
+            "SELECT originator_id FROM {events} GROUP BY originator_id "
+            "HAVING MAX(originator_version) > %s"
+        )
+        return [row[0] for row in self._rows(statement, (versions,))]
+
+    @contextmanager
+    def viewing(self) -> Iterator[LogView]:
+        with (
+            self.datastore.get_connection() as connection,
+            postgres_log.viewing(connection, self.events_table) as view,
+        ):
+            yield view
+
+    @contextmanager
+    def loading(self) -> Iterator[LogLoad]:
+        with self.datastore.get_connection() as connection:
+            id_type = self.datastore.originator_id_type
+            lock = cast("list[str]", self.lock_table_statements)
+            with postgres_log.loading(connection, self.events_table, id_type, lock) as load:
+                yield load
 
     @property
     def events_table(self) -> Composed:

@@ -4,8 +4,9 @@ writer, the service's reads of the log, and the factory that builds them."""
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,15 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
-from commands.persistence import LogRow, ServiceRecorder, StreamRow, WriteLock
+from commands.log_file import event_line
+from commands.persistence import (
+    LogLoad,
+    LogRow,
+    LogView,
+    ServiceRecorder,
+    StreamRow,
+    WriteLock,
+)
 
 LOG_COLUMNS = "rowid, originator_id, originator_version, topic, state"
 
@@ -42,7 +51,25 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
             return NoWriteLock()  # only this process can open it
         return FileWriteLock(Path(f"{pool.db_name}.writer.lock"))
 
-    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+    def stream_rows(
+        self, after: Mapping[UUID, int], snapshots: str | None = None
+    ) -> list[StreamRow]:
+        if snapshots is None:
+            return self._events_after(after)
+        newest: list[StreamRow] = []
+        for stream_id, version in after.items():
+            if not version:
+                found = self._select(
+                    "SELECT originator_id, originator_version, topic, state FROM "
+                    f"{snapshots} WHERE originator_id = ? ORDER BY originator_version DESC "
+                    "LIMIT 1",
+                    (stream_id.hex,),
+                )
+                newest += [(self._id(row[0]), row[1], row[2], row[3]) for row in found]
+        starts = {**after, **{row[0]: row[1] for row in newest}}
+        return sorted(newest + self._events_after(starts), key=lambda row: (row[0], row[1]))
+
+    def _events_after(self, after: Mapping[UUID, int]) -> list[StreamRow]:
         conditions = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(after))
         params = [
             value for stream_id, version in after.items() for value in (stream_id.hex, version)
@@ -92,6 +119,26 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
         rows = self._stream_rows("ORDER BY originator_version DESC LIMIT 1", stream_id)
         return int(rows[0][2]) if rows else 0
 
+    def streams_longer_than(self, versions: int) -> list[UUID]:
+        rows = self._select(
+            "SELECT originator_id FROM {events} GROUP BY originator_id "
+            "HAVING MAX(originator_version) > ?",
+            (versions,),
+        )
+        return [self._id(row[0]) for row in rows]
+
+    @contextmanager
+    def viewing(self) -> Iterator[LogView]:
+        # A read transaction of WAL mode: a snapshot from its first read to its end.
+        with self.datastore.transaction(commit=False) as cursor:
+            yield SQLiteLogView(cursor.sqlite_cursor, self.events_table_name)
+
+    @contextmanager
+    def loading(self) -> Iterator[LogLoad]:
+        with self.write_lock().hold(()), self.datastore.transaction(commit=True) as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # begins writing at once
+            yield SQLiteLogLoad(cursor.sqlite_cursor, self.events_table_name)
+
     def _stream_rows(self, tail: str, stream_id: UUID, *params: Any) -> list[LogRow]:
         return self._log_rows(
             f"SELECT {LOG_COLUMNS} FROM {{events}} WHERE originator_id = ? {tail}",
@@ -114,6 +161,54 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
     def _id(self, stored: str) -> UUID:
         converted = self.convert_originator_id(stored)
         return converted if isinstance(converted, UUID) else UUID(converted)
+
+
+class SQLiteLogView:
+    kind = "sqlite"
+
+    def __init__(self, cursor: sqlite3.Cursor, table: str) -> None:
+        self.cursor = cursor
+        self._table = table
+
+    def head(self) -> int:
+        return int(
+            self.cursor.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self._table}").fetchone()[0]
+        )
+
+    def count(self, upto: int) -> int:
+        statement = f"SELECT count(*) FROM {self._table} WHERE rowid <= ?"
+        return int(self.cursor.execute(statement, (upto,)).fetchone()[0])
+
+    def lines(self, after: int, upto: int) -> Iterator[bytes]:
+        # A cursor of its own, so that the caller's cursor stays free while rows stream.
+        rows = self.cursor.connection.execute(
+            f"SELECT {LOG_COLUMNS} FROM {self._table} WHERE rowid > ? AND rowid <= ? "
+            "ORDER BY rowid",
+            (after, upto),
+        )
+        for position, stream_id, version, topic, state in rows:
+            yield event_line(position, str(UUID(stream_id)), version, topic, state)
+
+
+class SQLiteLogLoad:
+    kind = "sqlite"
+
+    def __init__(self, cursor: sqlite3.Cursor, table: str) -> None:
+        self.cursor = cursor
+        self._insert = (
+            f"INSERT INTO {table} (rowid, originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?, ?)"
+        )
+        self._table = table
+
+    def is_empty(self) -> bool:
+        statement = f"SELECT NOT EXISTS (SELECT 1 FROM {self._table})"
+        return bool(self.cursor.execute(statement).fetchone()[0])
+
+    def write(self, rows: Iterable[LogRow]) -> None:
+        self.cursor.executemany(
+            self._insert, ((row[0], row[1].hex, row[2], row[3], row[4]) for row in rows)
+        )
 
 
 class FileWriteLock:

@@ -86,6 +86,21 @@ def test_a_create_records_the_package_its_revision_functions_claim_locator_and_u
     assert package.created_on == REQUEST_TIME
 
 
+def test_a_package_made_from_a_blueprint_records_the_blueprint_and_its_version() -> None:
+    uow, blueprint = memory(), uuid4()
+
+    custom = created(uow, "custom")
+    made = decide(uow, CreatePackage("greeter", (spec(),), package_blueprint_id=blueprint,
+                                     package_blueprint_version="1.2.0"))  # fmt: skip
+
+    first = [event for event in uow.events if isinstance(event, PackageCreated)]
+    assert [(e.package_blueprint_id, e.package_blueprint_version) for e in first] == [
+        (None, None),
+        (str(blueprint), "1.2.0"),
+    ]
+    assert (custom.package_blueprint_version, made.package_blueprint_version) == (None, "1.2.0")
+
+
 def test_every_event_carries_account_actor_correlation_id_and_request_time() -> None:
     uow = memory(account_id=7)
 
