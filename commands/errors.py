@@ -158,3 +158,25 @@ class StoreUnavailableError(DomainError):
 class CommitFailedError(Exception):
     """The batch this command was in could not be saved, for a reason that is not the
     store's availability (logged where it happened); nothing of it was written."""
+
+
+class FunctionRevisionNotFoundError(NotFoundError):
+    pass
+
+
+class TestInputNotFoundError(NotFoundError):
+    __test__ = False  # not a test class, whatever its name says
+
+
+class TestInputIdTakenError(TakenError):
+    __test__ = False
+
+    def __init__(self, test_input_id: UUID) -> None:
+        super().__init__(f"a test input with id {test_input_id} already exists")
+
+
+class TestInputLimitReachedError(LimitReachedError):
+    __test__ = False
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a function revision has at most {limit} test inputs")

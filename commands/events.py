@@ -333,3 +333,72 @@ class IdempotencyKeyReused(_IdempotentAnswer):
 # Rare among all events, and read by every process every half second: the event store
 # indexes them apart (``ServicePostgresRecorder``), so that the read skips all the others.
 KEY_EVENT_TOPICS: tuple[str, ...] = (ApiKeyIssued.TOPIC, ApiKeyRevoked.TOPIC)  # type: ignore[attr-defined]
+
+
+def _leave_package_as_it_was(aggregate: Package, event: AuditedEvent) -> None:
+    """A test input's event changes neither the package's version (its ETag) nor its
+    ``updatedDttm``: remember them as the last other event left them."""
+    if aggregate.inputs_version != aggregate.version:
+        aggregate.unchanged_version = aggregate.version
+        aggregate.unchanged_on = aggregate.modified_on
+    aggregate.inputs_version = event.originator_version
+
+
+@stable_topic
+class TestInputAdded(AuditedEvent):
+    """A saved example event for one function of a revision. ``payload`` is the JSON text
+    of its value: stored as text, a value can never be read back as anything else."""
+
+    __test__ = False  # not a test class, whatever its name says
+
+    revision_id: str
+    function_revision_id: str
+    test_input_id: str
+    name: str
+    payload: str
+    mime_type: str
+    description: str
+
+    def apply(self, aggregate: Package) -> None:
+        _leave_package_as_it_was(aggregate, self)
+        inputs = aggregate.revisions[self.revision_id].test_inputs
+        inputs.setdefault(self.function_revision_id, {})[self.test_input_id] = (
+            self.originator_version
+        )
+
+
+@stable_topic
+class TestInputUpdated(AuditedEvent):
+    """The fields of a test input that a change replaced (``None``: kept as it was)."""
+
+    __test__ = False
+
+    revision_id: str
+    function_revision_id: str
+    test_input_id: str
+    name: str | None = None
+    payload: str | None = None
+    mime_type: str | None = None
+    description: str | None = None
+
+    def apply(self, aggregate: Package) -> None:
+        _leave_package_as_it_was(aggregate, self)
+        inputs = aggregate.revisions[self.revision_id].test_inputs[self.function_revision_id]
+        inputs[self.test_input_id] = self.originator_version
+
+
+@stable_topic
+class TestInputDeleted(AuditedEvent):
+    __test__ = False
+
+    revision_id: str
+    function_revision_id: str
+    test_input_id: str
+
+    def apply(self, aggregate: Package) -> None:
+        _leave_package_as_it_was(aggregate, self)
+        revision = aggregate.revisions[self.revision_id]
+        inputs = revision.test_inputs[self.function_revision_id]
+        del inputs[self.test_input_id]
+        if not inputs:
+            del revision.test_inputs[self.function_revision_id]

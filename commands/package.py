@@ -6,6 +6,7 @@ model, so a command on a package with much code reads little."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -79,9 +80,27 @@ class Package(BaseAggregate[UUID]):
     # Revisions ever added, deleted ones included: the default name of the next is v<n+1>.
     revisions_added: int
     deleted: bool
+    # Test inputs' events leave the package itself as it was: its version and time as the
+    # last other event left them, while the stream's latest events are test inputs'.
+    inputs_version: int = 0
+    unchanged_version: int = 0
+    unchanged_on: datetime | None = None
 
     def __init__(self) -> None:
         """State is set by ``PackageCreated.apply``."""
+
+    @property
+    def package_version(self) -> int:
+        """The version readers see (the ``ETag``): of the last event that changed the
+        package, its revisions or its deployments; a test input's event does not."""
+        return self.unchanged_version if self.inputs_version == self.version else self.version
+
+    @property
+    def package_updated_on(self) -> datetime:
+        """When the package, its revisions or its deployments last changed."""
+        if self.inputs_version == self.version and self.unchanged_on is not None:
+            return self.unchanged_on
+        return self.modified_on
 
     @classmethod
     def create(

@@ -122,6 +122,7 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         deployments_per_revision=settings.max_deployments_per_revision,
         running_deployments_per_account=settings.max_running_deployments_per_account,
         revisions_per_package=settings.max_revisions_per_package,
+        test_inputs_per_function_revision=settings.max_test_inputs_per_function_revision,
     )
     store = open_store(env)
     missing = missing_tables(store, settings.database_url, timeout_seconds=timeout)

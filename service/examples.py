@@ -6,7 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from projections.audit import AuditRecord
-from service.wire.deployments import CreateDeploymentRequest, DeploymentResponse, LimitResponse
+from service.wire.deployments import (
+    CreateDeploymentRequest,
+    DeploymentResponse,
+    LimitResponse,
+)
 from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
@@ -16,12 +20,18 @@ from service.wire.packages import (
     UpdatePackageRequest,
     UpdateRevisionRequest,
 )
+from service.wire.test_inputs import (
+    CreateTestInputRequest,
+    TestInputResponse,
+    UpdateTestInputRequest,
+)
 
 PACKAGE_ID = "0b6f6f0e-3c8e-4a36-9a4e-4f8d1c1f2a10"
 REVISION_ID = "5d1c2b7e-8a34-4f0e-9c61-2f3e4d5a6b7c"
 FUNCTION_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 FUNCTION_REVISION_ID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
 DEPLOYMENT_ID = "7c6b5a49-3827-4160-9f8e-7d6c5b4a3928"
+TEST_INPUT_ID = "c3b2a190-8f7e-4d6c-9b5a-4f3e2d1c0b9a"
 CREATED = "2026-11-28T16:06:19.968Z"
 UPDATED = "2026-11-28T16:09:02.113Z"
 
@@ -116,5 +126,21 @@ EXAMPLES: dict[Any, Any] = {
         "description": "Package deployments that may run at once in the account",
         "maxValue": 100,
         "currentValue": 1,
+    },
+    CreateTestInputRequest: {
+        "name": "a greeting",
+        "payload": {"text": "hello"},
+        "description": "what the chat sends",
+    },
+    UpdateTestInputRequest: {"payload": {"text": "hello again"}},
+    TestInputResponse: {
+        "id": TEST_INPUT_ID,
+        "functionRevisionId": FUNCTION_REVISION_ID,
+        "name": "a greeting",
+        "payload": {"text": "hello"},
+        "mimeType": "application/json",
+        "description": "what the chat sends",
+        "createdDttm": CREATED,
+        "updatedDttm": UPDATED,
     },
 }

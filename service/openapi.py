@@ -33,8 +33,8 @@ ERRORS = {
     412: "If-Match does not match the ETag (FAAS-412)",
     413: "Body over the size limit (FAAS-413)",
     415: "Content-Type is not JSON (FAAS-415)",
-    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033; FAAS-1031 (an Idempotency-Key "
-    "used with another request)",
+    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033, FAAS-1035 (test inputs per "
+    "function revision); FAAS-1031 (an Idempotency-Key used with another request)",
     500: "Internal server error (FAAS-500)",
     503: "The store is unavailable; retry after Retry-After (FAAS-503)",
 }
@@ -70,6 +70,7 @@ TAGS = [
     ("Audit", "What happened to a package, who did it, and when."),
     ("Limits", "What an account may use."),
     ("Operations", "Health and metrics, for operators and load balancers (no key)."),
+    ("Test inputs", "Saved example events for a function of a revision."),
 ]
 SECURITY = (
     "The API key, as made by `faas-packages keys create` (`faaspk_…`), sent as "

@@ -14,7 +14,13 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from commands.context import CommandContext, Limits
-from commands.handlers import deployments, keys, packages, revisions
+from commands.handlers import (
+    deployments,
+    keys,
+    packages,
+    revisions,
+    test_inputs,
+)
 from commands.unit_of_work import UnitOfWork
 
 C = TypeVar("C")
@@ -62,4 +68,13 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         ),
         keys.IssueApiKey: Handling(keys.issue_api_key),
         keys.RevokeApiKey: Handling(keys.revoke_api_key, keys.key_reads),
+        test_inputs.AddTestInput: Handling(
+            partial(test_inputs.add_test_input, limits=limits), test_inputs.add_test_input_reads
+        ),
+        test_inputs.UpdateTestInput: Handling(
+            test_inputs.update_test_input, test_inputs.input_locator_reads
+        ),
+        test_inputs.DeleteTestInput: Handling(
+            test_inputs.delete_test_input, test_inputs.input_locator_reads
+        ),
     }

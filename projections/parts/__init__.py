@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from projections.database import Cursor, Database
 from projections.parts.packages import PackagesPart
+from projections.parts.test_inputs import TestInputsPart
 from projections.tables import Table
 
 if TYPE_CHECKING:
@@ -34,6 +35,6 @@ class Part(Protocol):
         """Apply ``(stream id, event)`` pairs of this part's types, in log order."""
 
 
-PARTS: tuple[Part, ...] = (PackagesPart(),)
+PARTS: tuple[Part, ...] = (PackagesPart(), TestInputsPart())
 TABLES: tuple[Table, ...] = tuple(table for part in PARTS for table in part.tables)
 EVENT_TYPES: frozenset[type] = frozenset().union(*(part.events for part in PARTS))

@@ -4,7 +4,14 @@ them. The app serves exactly these, and the OpenAPI document describes exactly t
 from __future__ import annotations
 
 from service.endpoint import Endpoint
-from service.routes import audit, deployments, operations, packages, revisions
+from service.routes import (
+    audit,
+    deployments,
+    operations,
+    packages,
+    revisions,
+    test_inputs,
+)
 
 API: list[Endpoint] = [
     *packages.ENDPOINTS,
@@ -12,4 +19,5 @@ API: list[Endpoint] = [
     *deployments.ENDPOINTS,
     *audit.ENDPOINTS,
     *operations.ENDPOINTS,
+    *test_inputs.ENDPOINTS,
 ]

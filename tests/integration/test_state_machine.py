@@ -1,5 +1,5 @@
-"""Random sequences of package commands, checked against a plain in-memory model: every
-counter and every GET must agree, on both stores."""
+"""Random sequences of package commands (test inputs among them), checked against a plain
+in-memory model: every counter and every GET must agree after every step, on both stores."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from commands.errors import StateConflictError
 from commands.handlers.deployments import CreateDeployment, StartDeployment, StopDeployment
 from commands.handlers.packages import DeletePackage, UpdatePackage
 from commands.handlers.revisions import AddRevision, DeleteRevision
+from commands.handlers.test_inputs import AddTestInput
 from projections.rebuild import verify
 from service.bootstrap import Container
 from tests.support.commands import context, create_package
@@ -32,6 +33,9 @@ class ModelPackage:
     name: str
     revisions: set[str] = field(default_factory=set)
     deployments: dict[str, ModelDeployment] = field(default_factory=dict)
+    # Each revision's one function revision, and the test inputs each has.
+    functions: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, int] = field(default_factory=dict)
 
 
 class PackageLifecycle(RuleBasedStateMachine):
@@ -42,12 +46,18 @@ class PackageLifecycle(RuleBasedStateMachine):
         self.caller = context()
         self.packages: dict[str, ModelPackage] = {}
         self.gone: set[str] = set()
+        self.gone_functions: set[str] = set()
 
     @rule()
     def create(self) -> None:
         saved = self.container.commands.run(create_package(functions=1), self.caller)
         self.packages[str(saved.value.id)] = ModelPackage(
-            saved.value.name, set(saved.value.revisions)
+            saved.value.name,
+            set(saved.value.revisions),
+            functions={
+                revision_id: revision.functions[0].function_revision_id
+                for revision_id, revision in saved.value.revisions.items()
+            },
         )
 
     @rule(data=st.data())
@@ -59,6 +69,9 @@ class PackageLifecycle(RuleBasedStateMachine):
             AddRevision(UUID(package_id), (function(),), "next"), self.caller
         )
         self.packages[package_id].revisions.add(added.value.revision_id)
+        assert added.value.functions is not None
+        function_revision = added.value.functions[0]["function_revision_id"]
+        self.packages[package_id].functions[added.value.revision_id] = function_revision
 
     @rule(data=st.data(), description=st.text(max_size=5))
     def update(self, data: st.DataObject, description: str) -> None:
@@ -98,6 +111,17 @@ class PackageLifecycle(RuleBasedStateMachine):
         self.packages[package_id].deployments[deployment].running = running
 
     @rule(data=st.data())
+    def add_test_input(self, data: st.DataObject) -> None:
+        functions = [(p, f) for p, m in self.packages.items() for f in m.functions.values()]
+        if not functions:
+            return
+        package_id, function_revision = data.draw(st.sampled_from(sorted(functions)))
+        command = AddTestInput(UUID(package_id), UUID(function_revision), "[1]")
+        self.container.commands.run(command, self.caller)
+        inputs = self.packages[package_id].inputs
+        inputs[function_revision] = inputs.get(function_revision, 0) + 1
+
+    @rule(data=st.data())
     def delete_revision(self, data: st.DataObject) -> None:
         revisions = [(p, r) for p, m in self.packages.items() for r in sorted(m.revisions)]
         if not revisions:
@@ -113,6 +137,7 @@ class PackageLifecycle(RuleBasedStateMachine):
         assert not running
         model.revisions.discard(revision)
         model.deployments = {k: d for k, d in model.deployments.items() if d.revision != revision}
+        self.gone_functions.add(model.functions.pop(revision))
 
     @rule(data=st.data())
     def delete_package(self, data: st.DataObject) -> None:
@@ -126,7 +151,7 @@ class PackageLifecycle(RuleBasedStateMachine):
             assert running
             return
         assert not running
-        del self.packages[package_id]
+        self.gone_functions |= set(self.packages.pop(package_id).functions.values())
         self.gone.add(package_id)
 
     @invariant()
@@ -161,8 +186,19 @@ class PackageLifecycle(RuleBasedStateMachine):
                 found = read.deployment(account, deployment_id)
                 assert found is not None
                 assert found.deployment.state == ("RUNNING" if deployment.running else "STOPPED")
+            for function_revision in model.functions.values():
+                assert self.test_inputs(function_revision) == model.inputs.get(function_revision, 0)
         for package_id in self.gone:
             assert read.package_at_point(account, package_id)[0] is None
+        for function_revision in self.gone_functions:
+            assert self.test_inputs(function_revision) == 0
+
+    def test_inputs(self, function_revision: str) -> int:
+        rows = self.container.database.query(
+            "SELECT COUNT(*) FROM rm_test_inputs WHERE function_revision_id = ?",
+            (function_revision,),
+        )
+        return int(rows[0][0])
 
     def teardown(self) -> None:
         assert verify(self.container.projector) == []
