@@ -180,3 +180,11 @@ class TestInputLimitReachedError(LimitReachedError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"a function revision has at most {limit} test inputs")
+
+
+class HandoverRefusedError(StateConflictError):
+    """A rolling update whose preconditions do not hold; names each that fails."""
+
+    def __init__(self, failures: list[str]) -> None:
+        super().__init__("rolling update refused: " + "; ".join(failures))
+        self.failures = failures

@@ -402,3 +402,22 @@ class TestInputDeleted(AuditedEvent):
         del inputs[self.test_input_id]
         if not inputs:
             del revision.test_inputs[self.function_revision_id]
+
+
+@stable_topic
+class DeploymentHandedOver(AuditedEvent):
+    """A rolling update: ``deployment_id`` stopped and ``new_deployment_id`` started, in one
+    event, so that no reader of the log or of the read model sees one without the other."""
+
+    deployment_id: str
+    new_deployment_id: str
+
+    def apply(self, aggregate: Package) -> None:
+        for deployment_id, running in (
+            (self.deployment_id, False),
+            (self.new_deployment_id, True),
+        ):
+            deployment = aggregate.deployments[deployment_id]
+            deployment.running = running
+            deployment.updated_on = self.timestamp
+            deployment.version = self.originator_version

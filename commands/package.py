@@ -26,6 +26,7 @@ from commands.errors import (
 from commands.events import (
     DeploymentCreated,
     DeploymentDeleted,
+    DeploymentHandedOver,
     DeploymentStarted,
     DeploymentStopped,
     FunctionsRegistered,
@@ -241,6 +242,18 @@ class Package(BaseAggregate[UUID]):
             DeploymentStopped, deployment_id=deployment_id, **event_metadata(context)
         )
         return True
+
+    def hand_over(
+        self, deployment_id: str, new_deployment_id: str, context: CommandContext
+    ) -> None:
+        """Stop one deployment and start another in one event (a rolling update, whose
+        preconditions its handler has checked)."""
+        self.trigger_event(
+            DeploymentHandedOver,
+            deployment_id=deployment_id,
+            new_deployment_id=new_deployment_id,
+            **event_metadata(context),
+        )
 
     def remove_deployment(self, deployment_id: str, context: CommandContext) -> None:
         if self.deployments[deployment_id].running:

@@ -116,6 +116,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], tuple[int, str]] = {
     domain.AlreadyDeployedError: (409, "FAAS-1015"),
     domain.PackageRunningError: (409, "FAAS-1016"),
     domain.RevisionRunningError: (409, "FAAS-1017"),
+    domain.HandoverRefusedError: (409, "FAAS-1034"),
     domain.TestInputLimitReachedError: (422, "FAAS-1035"),
 }
 

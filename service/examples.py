@@ -10,6 +10,7 @@ from service.wire.deployments import (
     CreateDeploymentRequest,
     DeploymentResponse,
     LimitResponse,
+    RollingUpdateRequest,
 )
 from service.wire.packages import (
     CreatePackageRequest,
@@ -31,6 +32,7 @@ REVISION_ID = "5d1c2b7e-8a34-4f0e-9c61-2f3e4d5a6b7c"
 FUNCTION_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 FUNCTION_REVISION_ID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
 DEPLOYMENT_ID = "7c6b5a49-3827-4160-9f8e-7d6c5b4a3928"
+NEW_DEPLOYMENT_ID = "2e4d6c8b-0a1f-4e3d-8c5b-7a9f1e3d5c7b"
 TEST_INPUT_ID = "c3b2a190-8f7e-4d6c-9b5a-4f3e2d1c0b9a"
 CREATED = "2026-11-28T16:06:19.968Z"
 UPDATED = "2026-11-28T16:09:02.113Z"
@@ -143,4 +145,5 @@ EXAMPLES: dict[Any, Any] = {
         "createdDttm": CREATED,
         "updatedDttm": UPDATED,
     },
+    RollingUpdateRequest: {"newPackageDeploymentId": NEW_DEPLOYMENT_ID},
 }

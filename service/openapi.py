@@ -29,7 +29,8 @@ ERRORS = {
     404: "Entity not found, or another account's (FAAS-404)",
     406: "Accept excludes JSON (FAAS-406)",
     409: "Unique or state conflict: FAAS-409, FAAS-1014, FAAS-1015, FAAS-1016, FAAS-1017; "
-    "FAAS-1032 (a request with the same Idempotency-Key is still in progress)",
+    "FAAS-1032 (a request with the same Idempotency-Key is still in progress); FAAS-1034 (a "
+    "rolling update's precondition)",
     412: "If-Match does not match the ETag (FAAS-412)",
     413: "Body over the size limit (FAAS-413)",
     415: "Content-Type is not JSON (FAAS-415)",

@@ -19,6 +19,7 @@ from commands.handlers import (
     keys,
     packages,
     revisions,
+    rolling_update,
     test_inputs,
 )
 from commands.unit_of_work import UnitOfWork
@@ -76,5 +77,8 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         ),
         test_inputs.DeleteTestInput: Handling(
             test_inputs.delete_test_input, test_inputs.input_locator_reads
+        ),
+        rolling_update.HandOverDeployment: Handling(
+            rolling_update.hand_over_deployment, rolling_update.hand_over_reads
         ),
     }

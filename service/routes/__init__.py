@@ -10,6 +10,7 @@ from service.routes import (
     operations,
     packages,
     revisions,
+    rolling_update,
     test_inputs,
 )
 
@@ -20,4 +21,5 @@ API: list[Endpoint] = [
     *audit.ENDPOINTS,
     *operations.ENDPOINTS,
     *test_inputs.ENDPOINTS,
+    *rolling_update.ENDPOINTS,
 ]

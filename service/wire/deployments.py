@@ -48,3 +48,9 @@ class LimitResponse(msgspec.Struct, rename="camel", kw_only=True):
     description: str
     max_value: int
     current_value: int
+
+
+class RollingUpdateRequest(StrictRequest):
+    """The stopped deployment that takes over from the running one named in the path."""
+
+    new_package_deployment_id: Id

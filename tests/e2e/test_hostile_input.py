@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from service.wire.deployments import (
     CreateDeploymentRequest,
+    RollingUpdateRequest,
     StartDeploymentRequest,
 )
 from service.wire.packages import (
@@ -120,6 +121,8 @@ def body_requests(world: dict[str, str]) -> list[tuple[str, str, dict[str, Any],
          [f for f in _fields(CreateTestInputRequest, ()) if f != ("payload",)]),
         ("PUT", world["test input"], {"name": "n"},
          [f for f in _fields(UpdateTestInputRequest, ()) if f != ("payload",)]),
+        ("PUT", start, {"newPackageDeploymentId": world["deployment"]},
+         _fields(RollingUpdateRequest, ())),
     ]  # fmt: skip
 
 

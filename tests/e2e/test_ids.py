@@ -75,6 +75,12 @@ PATH_ID_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("GET", "/package-revisions/{revision_id}/functions", "revision", None),
     ("GET", "/package-revisions/{revision_id}/package-deployments", "revision", None),
     ("GET", "/package-deployments/{deployment_id}", "deployment", None),
+    (
+        "PUT",
+        "/package-deployments/{deployment_id}/function-deployments",
+        "deployment",
+        {"newPackageDeploymentId": "0b6f6f0e-3c8e-4a36-9a4e-4f8d1c1f2a10"},
+    ),
     ("GET", TEST_INPUTS, "function revision", None),
     ("POST", TEST_INPUTS, "function revision", {"payload": 1}),
     ("GET", TEST_INPUT, "function revision", None),

@@ -1,5 +1,6 @@
-"""Random sequences of package commands (test inputs among them), checked against a plain
-in-memory model: every counter and every GET must agree after every step, on both stores."""
+"""Random sequences of package commands (rolling updates and test inputs among them), checked
+against a plain in-memory model: every counter and every GET must agree after every step, on
+both stores."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from uuid import UUID
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
-from commands.errors import StateConflictError
+from commands.errors import HandoverRefusedError, StateConflictError
 from commands.handlers.deployments import CreateDeployment, StartDeployment, StopDeployment
 from commands.handlers.packages import DeletePackage, UpdatePackage
 from commands.handlers.revisions import AddRevision, DeleteRevision
+from commands.handlers.rolling_update import HandOverDeployment
 from commands.handlers.test_inputs import AddTestInput
 from projections.rebuild import verify
 from service.bootstrap import Container
@@ -48,6 +56,26 @@ class PackageLifecycle(RuleBasedStateMachine):
         self.gone: set[str] = set()
         self.gone_functions: set[str] = set()
 
+    @initialize()
+    def a_package_ready_for_a_rolling_update(self) -> None:
+        """Two revisions of a package on keyset 1, the first running: where handovers can
+        happen from the first step on."""
+        self.create()
+        package_id = next(iter(self.packages))
+        model = self.packages[package_id]
+        added = self.container.commands.run(
+            AddRevision(UUID(package_id), (function(),), "next"), self.caller
+        ).value
+        model.revisions.add(added.revision_id)
+        assert added.functions is not None
+        model.functions[added.revision_id] = added.functions[0]["function_revision_id"]
+        for revision in sorted(model.revisions):
+            change = self.container.commands.run(CreateDeployment(UUID(revision), 1), self.caller)
+            model.deployments[change.value.deployment_ids[0]] = ModelDeployment(revision, 1)
+        first = next(iter(model.deployments))
+        self.container.commands.run(StartDeployment(UUID(first)), self.caller)
+        model.deployments[first].running = True
+
     @rule()
     def create(self) -> None:
         saved = self.container.commands.run(create_package(functions=1), self.caller)
@@ -81,7 +109,7 @@ class PackageLifecycle(RuleBasedStateMachine):
         command = UpdatePackage(UUID(package_id), description=description.replace("\x00", ""))
         self.container.commands.run(command, self.caller)
 
-    @rule(data=st.data(), keyset=st.integers(1, 3))
+    @rule(data=st.data(), keyset=st.integers(1, 2))
     def deploy(self, data: st.DataObject, keyset: int) -> None:
         revisions = [(p, r) for p, m in self.packages.items() for r in sorted(m.revisions)]
         if not revisions:
@@ -109,6 +137,41 @@ class PackageLifecycle(RuleBasedStateMachine):
         act = StartDeployment if running else StopDeployment
         self.container.commands.run(act(UUID(deployment)), self.caller)
         self.packages[package_id].deployments[deployment].running = running
+
+    @rule(data=st.data())
+    def rolling_update(self, data: st.DataObject) -> None:
+        deployments = [(p, d) for p, m in self.packages.items() for d in sorted(m.deployments)]
+        if not deployments:
+            return
+        possible = [
+            (p, old, new)
+            for p, m in self.packages.items()
+            for old, running in sorted(m.deployments.items())
+            for new, stopped in sorted(m.deployments.items())
+            if running.running and not stopped.running and running.keyset == stopped.keyset
+        ]
+        # Half the time one that may succeed (when there is one), else any two deployments.
+        if possible and data.draw(st.booleans()):
+            package_id, old, new = data.draw(st.sampled_from(possible))
+            other_id = package_id
+        else:
+            (package_id, old), (other_id, new) = (
+                data.draw(st.sampled_from(deployments)) for _ in range(2)
+            )
+        model = self.packages[package_id]
+        allowed = (
+            other_id == package_id
+            and model.deployments[old].running
+            and not model.deployments[new].running
+            and model.deployments[old].keyset == model.deployments[new].keyset
+        )
+        try:
+            self.container.commands.run(HandOverDeployment(UUID(old), UUID(new)), self.caller)
+        except HandoverRefusedError:
+            assert not allowed
+            return
+        assert allowed
+        model.deployments[old].running, model.deployments[new].running = False, True
 
     @rule(data=st.data())
     def add_test_input(self, data: st.DataObject) -> None:
