@@ -9,6 +9,7 @@ from projections.audit import AuditRecord
 from service.wire.deployments import (
     CreateDeploymentRequest,
     DeploymentResponse,
+    IntersectedDeploymentsResponse,
     LimitResponse,
     RollingUpdateRequest,
 )
@@ -146,4 +147,8 @@ EXAMPLES: dict[Any, Any] = {
         "updatedDttm": UPDATED,
     },
     RollingUpdateRequest: {"newPackageDeploymentId": NEW_DEPLOYMENT_ID},
+}
+EXAMPLES[IntersectedDeploymentsResponse] = {
+    "channel": "chat.*",
+    "packageDeployments": [EXAMPLES[DeploymentResponse]],
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib.metadata import version
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 from offapi import OpenAPITemplate
@@ -16,7 +16,14 @@ from starlette.responses import HTMLResponse, Response
 from service.endpoint import BASE_PATH, Endpoint
 from service.envelope import JSON_MEDIA_TYPE
 from service.examples import EXAMPLE_META, EXAMPLES
-from service.wire.common import STORABLE_TEXT, ErrorItem, Paging, ResponseMeta
+from service.wire.common import (
+    MAX_KEYSET_ID,
+    STORABLE_TEXT,
+    ErrorItem,
+    FunctionType,
+    Paging,
+    ResponseMeta,
+)
 
 REF = "#/components/schemas/{name}"
 PORTABLE_STORABLE_TEXT = "^[^\\u0000]*$"
@@ -61,6 +68,14 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "force": {"type": "boolean"},
     "package_id": {"type": "string", "format": "uuid"},
     "package_revision_id": {"type": "string", "format": "uuid"},
+    "keyset_id": {"type": "integer", "minimum": 1, "maximum": MAX_KEYSET_ID},
+    "channel": {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1, "maxLength": 92},
+        "minItems": 1,
+        "maxItems": 20,
+    },
+    "function_type": {"type": "string", "enum": list(get_args(FunctionType))},
 }
 
 

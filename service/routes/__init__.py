@@ -7,6 +7,7 @@ from service.endpoint import Endpoint
 from service.routes import (
     audit,
     deployments,
+    intersected,
     operations,
     packages,
     revisions,
@@ -22,4 +23,5 @@ API: list[Endpoint] = [
     *operations.ENDPOINTS,
     *test_inputs.ENDPOINTS,
     *rolling_update.ENDPOINTS,
+    *intersected.ENDPOINTS,
 ]

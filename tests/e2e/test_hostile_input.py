@@ -142,6 +142,8 @@ def query_requests(world: dict[str, str]) -> list[tuple[str, str, list[str]]]:
          ["force"]),
         ("DELETE", f"{BASE}/function-deployments", ["package_id", "package_revision_id"]),
         ("GET", world["test inputs"], [*listed, "asOf"]),
+        ("GET", f"{BASE}/package-deployments/intersected",
+         ["keyset_id", "channel", "function_type"]),
     ]  # fmt: skip
 
 
