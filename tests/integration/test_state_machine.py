@@ -39,7 +39,9 @@ class ModelDeployment:
 @dataclass
 class ModelPackage:
     name: str
-    revisions: set[str] = field(default_factory=set)
+    # In the order they were made (a dict as an ordered set): draws pick by position, and ids
+    # are random, so an order of ids would make the same draws pick differently in a replay.
+    revisions: dict[str, None] = field(default_factory=dict)
     deployments: dict[str, ModelDeployment] = field(default_factory=dict)
     # Each revision's one function revision, and the test inputs each has.
     functions: dict[str, str] = field(default_factory=dict)
@@ -66,10 +68,10 @@ class PackageLifecycle(RuleBasedStateMachine):
         added = self.container.commands.run(
             AddRevision(UUID(package_id), (function(),), "next"), self.caller
         ).value
-        model.revisions.add(added.revision_id)
+        model.revisions[added.revision_id] = None
         assert added.functions is not None
         model.functions[added.revision_id] = added.functions[0]["function_revision_id"]
-        for revision in sorted(model.revisions):
+        for revision in list(model.revisions):
             change = self.container.commands.run(CreateDeployment(UUID(revision), 1), self.caller)
             model.deployments[change.value.deployment_ids[0]] = ModelDeployment(revision, 1)
         first = next(iter(model.deployments))
@@ -81,7 +83,7 @@ class PackageLifecycle(RuleBasedStateMachine):
         saved = self.container.commands.run(create_package(functions=1), self.caller)
         self.packages[str(saved.value.id)] = ModelPackage(
             saved.value.name,
-            set(saved.value.revisions),
+            dict.fromkeys(saved.value.revisions),
             functions={
                 revision_id: revision.functions[0].function_revision_id
                 for revision_id, revision in saved.value.revisions.items()
@@ -92,11 +94,11 @@ class PackageLifecycle(RuleBasedStateMachine):
     def add_revision(self, data: st.DataObject) -> None:
         if not self.packages:
             return
-        package_id = data.draw(st.sampled_from(sorted(self.packages)))
+        package_id = data.draw(st.sampled_from(list(self.packages)))
         added = self.container.commands.run(
             AddRevision(UUID(package_id), (function(),), "next"), self.caller
         )
-        self.packages[package_id].revisions.add(added.value.revision_id)
+        self.packages[package_id].revisions[added.value.revision_id] = None
         assert added.value.functions is not None
         function_revision = added.value.functions[0]["function_revision_id"]
         self.packages[package_id].functions[added.value.revision_id] = function_revision
@@ -105,13 +107,13 @@ class PackageLifecycle(RuleBasedStateMachine):
     def update(self, data: st.DataObject, description: str) -> None:
         if not self.packages:
             return
-        package_id = data.draw(st.sampled_from(sorted(self.packages)))
+        package_id = data.draw(st.sampled_from(list(self.packages)))
         command = UpdatePackage(UUID(package_id), description=description.replace("\x00", ""))
         self.container.commands.run(command, self.caller)
 
     @rule(data=st.data(), keyset=st.integers(1, 2))
     def deploy(self, data: st.DataObject, keyset: int) -> None:
-        revisions = [(p, r) for p, m in self.packages.items() for r in sorted(m.revisions)]
+        revisions = [(p, r) for p, m in self.packages.items() for r in list(m.revisions)]
         if not revisions:
             return
         package_id, revision = data.draw(st.sampled_from(revisions))
@@ -130,7 +132,7 @@ class PackageLifecycle(RuleBasedStateMachine):
 
     @rule(data=st.data(), running=st.booleans())
     def start_or_stop(self, data: st.DataObject, running: bool) -> None:
-        deployments = [(p, d) for p, m in self.packages.items() for d in sorted(m.deployments)]
+        deployments = [(p, d) for p, m in self.packages.items() for d in list(m.deployments)]
         if not deployments:
             return
         package_id, deployment = data.draw(st.sampled_from(deployments))
@@ -140,14 +142,14 @@ class PackageLifecycle(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def rolling_update(self, data: st.DataObject) -> None:
-        deployments = [(p, d) for p, m in self.packages.items() for d in sorted(m.deployments)]
+        deployments = [(p, d) for p, m in self.packages.items() for d in list(m.deployments)]
         if not deployments:
             return
         possible = [
             (p, old, new)
             for p, m in self.packages.items()
-            for old, running in sorted(m.deployments.items())
-            for new, stopped in sorted(m.deployments.items())
+            for old, running in m.deployments.items()
+            for new, stopped in m.deployments.items()
             if running.running and not stopped.running and running.keyset == stopped.keyset
         ]
         # Half the time one that may succeed (when there is one), else any two deployments.
@@ -178,7 +180,7 @@ class PackageLifecycle(RuleBasedStateMachine):
         functions = [(p, f) for p, m in self.packages.items() for f in m.functions.values()]
         if not functions:
             return
-        package_id, function_revision = data.draw(st.sampled_from(sorted(functions)))
+        package_id, function_revision = data.draw(st.sampled_from(functions))
         command = AddTestInput(UUID(package_id), UUID(function_revision), "[1]")
         self.container.commands.run(command, self.caller)
         inputs = self.packages[package_id].inputs
@@ -186,7 +188,7 @@ class PackageLifecycle(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def delete_revision(self, data: st.DataObject) -> None:
-        revisions = [(p, r) for p, m in self.packages.items() for r in sorted(m.revisions)]
+        revisions = [(p, r) for p, m in self.packages.items() for r in list(m.revisions)]
         if not revisions:
             return
         package_id, revision = data.draw(st.sampled_from(revisions))
@@ -198,7 +200,7 @@ class PackageLifecycle(RuleBasedStateMachine):
             assert running
             return
         assert not running
-        model.revisions.discard(revision)
+        del model.revisions[revision]
         model.deployments = {k: d for k, d in model.deployments.items() if d.revision != revision}
         self.gone_functions.add(model.functions.pop(revision))
 
@@ -206,7 +208,7 @@ class PackageLifecycle(RuleBasedStateMachine):
     def delete_package(self, data: st.DataObject) -> None:
         if not self.packages:
             return
-        package_id = data.draw(st.sampled_from(sorted(self.packages)))
+        package_id = data.draw(st.sampled_from(list(self.packages)))
         running = any(d.running for d in self.packages[package_id].deployments.values())
         try:
             self.container.commands.run(DeletePackage(UUID(package_id)), self.caller)
