@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from commands.keys import DEPLOYMENT_READ, DEPLOYMENT_WRITE, PACKAGE_READ, PACKAGE_WRITE, Grant
 from service.settings import Settings
+from tests.e2e.test_metrics import grown, scrape
 from tests.support.builders import function_body
 from tests.support.http import BASE, create, data_of
 from tests.support.keys import IssuedKey, issue_key, keyed_client
@@ -80,6 +81,18 @@ def test_a_running_deployment_hands_over_to_a_stopped_one(client: TestClient) ->
     events = data_of(client.get(f"{BASE}/packages/{package}/events"))
     assert events[0]["type"] == "DeploymentHandedOver"
     assert events[0]["payload"] == {"deployment_id": old, "new_deployment_id": new}
+
+
+def test_metrics_count_the_handover_by_route_and_topic(client: TestClient) -> None:
+    _, _, _, old, new = two_revisions_on_a_keyset(client)
+    before = scrape(client)
+
+    hand_over(client, old, new)
+
+    by = grown(before, scrape(client))
+    route = "/v2/faas/package-deployments/{deployment_id}/function-deployments"
+    assert by("faas_http_requests_total", method="PUT", route=route, status="200") == 1
+    assert by("faas_events_appended_total", topic="faas.DeploymentHandedOver") == 1
 
 
 def test_a_handover_goes_back_the_other_way(client: TestClient) -> None:

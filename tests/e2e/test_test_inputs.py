@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from projections.rebuild import rebuild, verify
 from service.settings import Settings
 from service.wire.common import now_to_the_millisecond
+from tests.e2e.test_metrics import grown, scrape
 from tests.support.builders import function_body, package_body
 from tests.support.http import BASE, create, data_of
 from tests.support.keys import IssuedKey, issue_key, keyed_client
@@ -106,6 +107,8 @@ def test_test_inputs_leave_the_package_as_it_was(client: TestClient) -> None:
 
     assert after.json()["data"] == before.json()["data"] == package
     assert after.headers["etag"] == before.headers["etag"]
+    as_of = client.get(package_url, params={"asOf": "2100-01-01T00:00:00Z"})
+    assert (as_of.json()["data"], as_of.headers["etag"]) == (package, before.headers["etag"])
     renamed = client.put(
         package_url, json={"description": "new"}, headers={"If-Match": after.headers["etag"]}
     )
@@ -362,3 +365,22 @@ def test_a_test_input_can_be_added_to_an_old_revision(client: TestClient) -> Non
     client.post(f"{BASE}/package-revisions", json={"packageId": package["id"], "functions": body})
 
     assert add(client, old)["functionRevisionId"] == old
+
+
+def test_metrics_count_the_routes_by_template_and_the_events_by_topic(
+    client: TestClient, function_revision: str
+) -> None:
+    before = scrape(client)
+
+    added = add(client, function_revision)
+    client.put(f"{inputs_url(function_revision)}/{added['id']}", json={"name": "n"})
+    client.delete(f"{inputs_url(function_revision)}/{added['id']}")
+
+    by = grown(before, scrape(client))
+    routes = "/v2/faas/function-revisions/{function_revision_id}/test-inputs"
+    assert by("faas_http_requests_total", method="POST", route=routes, status="201") == 1
+    item = f"{routes}/{{test_input_id}}"
+    assert by("faas_http_requests_total", method="PUT", route=item, status="200") == 1
+    assert by("faas_http_requests_total", method="DELETE", route=item, status="204") == 1
+    for topic in ("TestInputAdded", "TestInputUpdated", "TestInputDeleted"):
+        assert by("faas_events_appended_total", topic=f"faas.{topic}") == 1
