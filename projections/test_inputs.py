@@ -40,7 +40,7 @@ def function_home(database: Database, account_id: int, function_revision_id: UUI
     return Home(UUID(rows[0][0]), str(rows[0][1])) if rows else None
 
 
-def test_inputs(
+def inputs_of(
     database: Database, account_id: int, function_revision_id: UUID, query: ListQuery
 ) -> Page[InputRow] | None:
     """A page of the test inputs of one of the account's function revisions (``None`` if it
@@ -74,7 +74,7 @@ def test_inputs(
     return Page(rows, total, query)
 
 
-def test_input(database: Database, account_id: int, test_input_id: UUID) -> InputRow | None:
+def input_of(database: Database, account_id: int, test_input_id: UUID) -> InputRow | None:
     rows = database.query(
         "SELECT * FROM rm_test_inputs WHERE id = ? AND account_id = ?",
         (str(test_input_id), account_id),
@@ -82,7 +82,7 @@ def test_input(database: Database, account_id: int, test_input_id: UUID) -> Inpu
     return InputRow(*rows[0]) if rows else None
 
 
-def test_inputs_as_of(
+def inputs_as_of(
     database: Database,
     log: EventLog,
     account_id: int,

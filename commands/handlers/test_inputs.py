@@ -56,8 +56,9 @@ class AddTestInput(Command[TestInputChange]):
 
 
 def add_test_input_reads(command: AddTestInput, context: CommandContext) -> tuple[UUID, ...]:
-    chosen = () if command.test_input_id is None else (command.test_input_id,)
-    return (command.package_id, *chosen)
+    # Not the package: read with its owner checked first, from its snapshot (a batch's read
+    # of a stream takes all of its events, code included).
+    return () if command.test_input_id is None else (command.test_input_id,)
 
 
 def add_test_input(command: AddTestInput, uow: UnitOfWork, limits: Limits) -> TestInputChange:

@@ -21,9 +21,9 @@ from projections.rows import iso_millis
 from projections.test_inputs import (
     TEST_INPUT_SORTS,
     function_home,
-    test_input,
-    test_inputs,
-    test_inputs_as_of,
+    input_of,
+    inputs_as_of,
+    inputs_of,
 )
 from service import responses
 from service.calls import begin
@@ -94,11 +94,11 @@ async def list_test_inputs(request: Request) -> Response:
     as_of = request.query_params.get("asOf")
     database, account = call.container.database, call.account_id
     if as_of is None:
-        page = await call.read(test_inputs, database, account, function_revision_id, query)
+        page = await call.read(inputs_of, database, account, function_revision_id, query)
     else:
         log, moment = call.container.projector.log, parse_as_of(as_of)
         page = await call.read(
-            test_inputs_as_of, database, log, account, function_revision_id, moment, query
+            inputs_as_of, database, log, account, function_revision_id, moment, query
         )
     if page is None:
         raise not_found()
@@ -110,7 +110,7 @@ async def get_test_input(request: Request) -> Response:
     call = await begin(request, PACKAGE_READ)
     function_revision_id = path_id(request, "function_revision_id")
     test_input_id = path_id(request, "test_input_id")
-    row = await call.read(test_input, call.container.database, call.account_id, test_input_id)
+    row = await call.read(input_of, call.container.database, call.account_id, test_input_id)
     if row is None or row.function_revision_id != str(function_revision_id):
         raise not_found()
     return call.ok(input_response(row), headers={"ETag": f'"{row.version}"'})
@@ -139,7 +139,7 @@ async def update_test_input(request: Request) -> Response:
     )
     committed = await call.run(command)
     headers = await call.settled(committed.position)
-    row = await call.read(test_input, call.container.database, call.account_id, test_input_id)
+    row = await call.read(input_of, call.container.database, call.account_id, test_input_id)
     if row is None:  # deleted since, by another request
         raise not_found()
     return call.ok(input_response(row), headers={**headers, "ETag": f'"{row.version}"'})
