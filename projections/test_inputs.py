@@ -10,9 +10,11 @@ from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
+from commands.events import FunctionsRegistered
 from projections.database import Database
 from projections.parts.test_inputs import HANDLERS, InputRow, InputRows
 from projections.queries import ListQuery, Page
+from projections.rows import iso_millis
 from projections.source import EventLog
 
 TEST_INPUT_SORTS = {
@@ -24,14 +26,26 @@ TEST_INPUT_SORTS = {
 
 @dataclass(frozen=True, slots=True)
 class Home:
-    """Where a function revision lives (or lived: kept when its revision goes)."""
+    """Where a function revision lives (or lived), and since when (known of a live one)."""
 
     package_id: UUID
     revision_id: str
+    created_dttm: str = ""
 
 
 def function_home(database: Database, account_id: int, function_revision_id: UUID) -> Home | None:
-    """The package and revision of one of the account's function revisions, ever made."""
+    """The package and revision of one of the account's live function revisions."""
+    rows = database.query(
+        "SELECT package_id, package_revision_id, created_dttm FROM rm_functions "
+        "WHERE function_revision_id = ? AND account_id = ?",
+        (str(function_revision_id), account_id),
+    )
+    return Home(UUID(rows[0][0]), str(rows[0][1]), str(rows[0][2])) if rows else None
+
+
+def _home_of_inputs(database: Database, account_id: int, function_revision_id: UUID) -> Home | None:
+    """Where one of the account's function revisions that ever had a test input lives or
+    lived (kept after it is gone)."""
     rows = database.query(
         "SELECT package_id, package_revision_id FROM rm_function_homes "
         "WHERE function_revision_id = ? AND account_id = ?",
@@ -93,20 +107,23 @@ def inputs_as_of(
     """A page of a function revision's test inputs as they stood at ``moment``, rebuilt with
     the very handlers of the projection from its package's events up to then; ``None`` if
     the function revision did not exist then (another account's is not found before any
-    history is read)."""
-    home = function_home(database, account_id, function_revision_id)
+    history is read). One that never had a test input had none at any time it existed."""
+    home = _home_of_inputs(database, account_id, function_revision_id)
     if home is None:
-        return None
-    batch = InputRows()
+        live = function_home(database, account_id, function_revision_id)
+        if live is None or live.created_dttm > iso_millis(moment):
+            return None
+        return Page([], 0, query)
+    key, batch, registered = str(function_revision_id), InputRows(), False
     for _, event in log.stream_events(home.package_id):
         if event.timestamp > moment:
             break
+        if type(event) is FunctionsRegistered:
+            registered |= any(f["function_revision_id"] == key for f in event.functions)
         handler = HANDLERS.get(type(event))
         if handler is not None:
             handler(batch, str(home.package_id), event)
-    key = str(function_revision_id)
-    existed = any(home_row[0] == key for home_row in batch.homes)
-    if not existed or home.revision_id in batch.deleted_revisions or batch.deleted_packages:
+    if not registered or home.revision_id in batch.deleted_revisions or batch.deleted_packages:
         return None
     rows = [r for r in batch.inputs.values() if r.function_revision_id == key and batch.keeps(r)]
     if query.search:

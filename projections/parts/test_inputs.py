@@ -1,9 +1,11 @@
 """The test inputs part of the read model: each function revision's test inputs, and where
-every function revision ever made lives (its account, package and revision).
+every function revision that ever had one lives (its account, package and revision).
 
-The second table is kept when a revision or package goes: it is how a request that names
-only a function revision finds the package whose events hold its test inputs, now (the
-package then confirms) or as they stood at an earlier time.
+The second table is kept when a revision or package goes: it is how a request for a function
+revision's test inputs as they stood at an earlier time finds the package whose events hold
+them, after the function revision is gone (a live one is found in the packages part's
+functions). Only function revisions with test inputs are in it: most never have one, and a
+row for each of them would cost every create and every rebuild.
 
 A batch applies its events in memory, then writes deletions, new rows and changed rows, in
 the batch's transaction, like the packages part.
@@ -16,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from commands.events import (
-    FunctionsRegistered,
     PackageDeleted,
     RevisionDeleted,
     TestInputAdded,
@@ -61,8 +62,8 @@ class InputRows:
     deleted: set[str] = field(default_factory=set)
     deleted_revisions: set[str] = field(default_factory=set)
     deleted_packages: set[str] = field(default_factory=set)
-    # (function revision id, account id, package id, revision id) of new functions.
-    homes: list[tuple[str, int, str, str]] = field(default_factory=list)
+    # Function revision id → (account id, package id, revision id), of those given inputs.
+    homes: dict[str, tuple[int, str, str]] = field(default_factory=dict)
 
     def keeps(self, row: InputRow) -> bool:
         return not (
@@ -70,12 +71,6 @@ class InputRows:
             or row.package_revision_id in self.deleted_revisions
             or row.package_id in self.deleted_packages
         )
-
-
-def on_functions_registered(batch: InputRows, package_id: str, event: FunctionsRegistered) -> None:
-    for function in event.functions:
-        home = (function["function_revision_id"], event.account_id, package_id, event.revision_id)
-        batch.homes.append(home)
 
 
 def on_test_input_added(batch: InputRows, package_id: str, event: TestInputAdded) -> None:
@@ -96,6 +91,7 @@ def on_test_input_added(batch: InputRows, package_id: str, event: TestInputAdded
         version=event.originator_version,
     )
     batch.new.add(event.test_input_id)
+    batch.homes[event.function_revision_id] = (event.account_id, package_id, event.revision_id)
 
 
 def on_test_input_updated(batch: InputRows, package_id: str, event: TestInputUpdated) -> None:
@@ -127,7 +123,6 @@ def on_package_deleted(batch: InputRows, package_id: str, event: PackageDeleted)
 
 # One handler per event type: (batch, id of the event's stream, event).
 HANDLERS: dict[type, Callable[[InputRows, str, Any], None]] = {
-    FunctionsRegistered: on_functions_registered,
     TestInputAdded: on_test_input_added,
     TestInputUpdated: on_test_input_updated,
     TestInputDeleted: on_test_input_deleted,
@@ -225,4 +220,6 @@ def _write(database: Database, cursor: Cursor, generation: Generation, batch: In
     changed = sorted(batch.changed - batch.new)
     kept = [rows[key].values() for key in changed if batch.keeps(rows[key])]
     database.upsert(cursor, table, columns, InputRow.key, kept)
-    database.insert(cursor, generation.table("function_homes"), HOME_COLUMNS, batch.homes)
+    homes = [(key, *home) for key, home in sorted(batch.homes.items())]
+    table = generation.table("function_homes")
+    database.upsert(cursor, table, HOME_COLUMNS, HOME_COLUMNS[0], homes, replace=False)

@@ -319,6 +319,26 @@ def test_as_of_reaches_a_revision_that_is_gone(client: TestClient) -> None:
     assert gone.status_code == 404
 
 
+def test_as_of_knows_a_function_revision_that_never_had_a_test_input(client: TestClient) -> None:
+    before = (now_to_the_millisecond() - timedelta(milliseconds=1)).isoformat()
+    package = create(client)
+    live = function_revisions(client, package["id"])[0]
+    body = {"packageId": package["id"], "functions": [function_body()]}
+    revision = data_of(client.post(f"{BASE}/package-revisions", json=body), 201)
+    gone = revision["functions"][0]["functionRevisionId"]
+    moment = now_to_the_millisecond()
+    assert wait_until(lambda: now_to_the_millisecond() > moment)
+    client.delete(f"{BASE}/package-revisions/{revision['id']}")
+
+    def as_of(function_revision: str, when: str) -> Any:
+        return client.get(inputs_url(function_revision), params={"asOf": when})
+
+    assert data_of(as_of(live, moment.isoformat())) == []
+    assert as_of(live, before).status_code == 404
+    # Gone, and never given a test input: where it lived is not kept (docs/api.md).
+    assert as_of(gone, moment.isoformat()).status_code == 404
+
+
 def test_the_packages_audit_trail_shows_its_test_inputs(
     client: TestClient, function_revision: str
 ) -> None:

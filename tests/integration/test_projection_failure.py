@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from commands.events import FunctionsRegistered, PackageCreated
-from projections.parts import test_inputs
+from commands.events import PackageCreated
 from projections.parts.packages import HANDLERS, PackageRows, on_package_created
 from projections.rebuild import verify
 from projections.runner import MAX_RETRY_SECONDS, retry_pause
@@ -75,13 +74,7 @@ def test_the_projection_resumes_once_code_that_can_apply_the_event_runs(
         on_package_created(batch, package_id, event)
         batch.packages[package_id].account_id = 0
 
-    def fixed_homes(batch: test_inputs.InputRows, package_id: str, event: Any) -> None:
-        """The same release, in every part that stores the account of a function."""
-        test_inputs.on_functions_registered(batch, package_id, event)
-        batch.homes = [(f, a if a < 2**63 else 0, p, r) for f, a, p, r in batch.homes]
-
     monkeypatch.setitem(HANDLERS, PackageCreated, fixed)
-    monkeypatch.setitem(test_inputs.HANDLERS, FunctionsRegistered, fixed_homes)
 
     head = own_container.projector.log.head()
     eventually(lambda: own_container.projector.position() >= head or None)
