@@ -22,6 +22,7 @@ PACKAGE_NAME_NAMESPACE = uuid5(NAMESPACE_URL, "urn:faas-packages:package-name")
 REVISION = "revision"
 DEPLOYMENT = "deployment"
 SCHEDULE = "schedule"
+TEST_INPUT = "test-input"
 
 
 @stable_topic
@@ -73,9 +74,10 @@ class PackageName(BaseAggregate[UUID]):
 
 @stable_topic
 class Locator(BaseAggregate[UUID]):
-    """Which package holds a revision or a deployment, for commands that address one by its
-    own id; made in the same transaction, so it also keeps those ids unique. It names the
-    account too: another account's id is refused before its package is read."""
+    """Which package holds a revision, a deployment or a test input, for commands that
+    address one by its own id; made in the same transaction, so it also keeps those ids
+    unique. It names the account too: another account's id is refused before its package
+    is read."""
 
     account_id: int
     kind: str

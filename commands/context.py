@@ -27,6 +27,7 @@ class Limits:
     running_deployments_per_account: int = 100
     revisions_per_package: int = 100
     schedules_per_deployment: int = 100
+    test_inputs_per_function_revision: int = 20
 
 
 def event_metadata(context: CommandContext) -> dict[str, Any]:

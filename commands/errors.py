@@ -204,3 +204,33 @@ class ScheduleNotEditableError(StateConflictError):
         super().__init__(
             f"a scheduled event can be changed only while SCHEDULED; this one is {state}"
         )
+
+
+class FunctionRevisionNotFoundError(NotFoundError):
+    pass
+
+
+class TestInputNotFoundError(NotFoundError):
+    __test__ = False  # not a test class, whatever its name says
+
+
+class TestInputIdTakenError(TakenError):
+    __test__ = False
+
+    def __init__(self, test_input_id: UUID) -> None:
+        super().__init__(f"a test input with id {test_input_id} already exists")
+
+
+class TestInputLimitReachedError(LimitReachedError):
+    __test__ = False
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a function revision has at most {limit} test inputs")
+
+
+class HandoverRefusedError(StateConflictError):
+    """A rolling update whose preconditions do not hold; names each that fails."""
+
+    def __init__(self, failures: list[str]) -> None:
+        super().__init__("rolling update refused: " + "; ".join(failures))
+        self.failures = failures

@@ -6,6 +6,7 @@ model, so a command on a package with much code reads little."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from commands.errors import (
 from commands.events import (
     DeploymentCreated,
     DeploymentDeleted,
+    DeploymentHandedOver,
     DeploymentStarted,
     DeploymentStopped,
     FunctionsRegistered,
@@ -70,7 +72,7 @@ class Package(BaseAggregate[UUID]):
 
     Its snapshots store this state: version 2 added ``package_blueprint_version``."""
 
-    class_version = 3
+    class_version = 4
 
     account_id: int
     name: str
@@ -84,6 +86,11 @@ class Package(BaseAggregate[UUID]):
     # Revisions ever added, deleted ones included: the default name of the next is v<n+1>.
     revisions_added: int
     deleted: bool
+    # Test inputs' events leave the package itself as it was: its version and time as the
+    # last other event left them, while the stream's latest events are test inputs'.
+    inputs_version: int
+    unchanged_version: int
+    unchanged_on: datetime | None
 
     def __init__(self) -> None:
         """State is set by ``PackageCreated.apply``."""
@@ -98,6 +105,28 @@ class Package(BaseAggregate[UUID]):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         """A snapshot taken before version 3 holds no scheduled events: its deployments are
         read with none (the ``schedules`` their transcoding leaves empty when absent)."""
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """A snapshot taken before version 4 holds no test inputs: its revisions are read
+        with none (their transcoding leaves them empty when absent), and the package's own
+        version and time are its stream's, as for a stream with no test input's event."""
+        state.setdefault("inputs_version", 0)
+        state.setdefault("unchanged_version", 0)
+        state.setdefault("unchanged_on", None)
+
+    @property
+    def package_version(self) -> int:
+        """The version readers see (the ``ETag``): of the last event that changed the
+        package, its revisions or its deployments; a test input's event does not."""
+        return self.unchanged_version if self.inputs_version == self.version else self.version
+
+    @property
+    def package_updated_on(self) -> datetime:
+        """When the package, its revisions or its deployments last changed."""
+        if self.inputs_version == self.version and self.unchanged_on is not None:
+            return self.unchanged_on
+        return self.modified_on
 
     @classmethod
     def create(
@@ -240,6 +269,18 @@ class Package(BaseAggregate[UUID]):
             DeploymentStopped, deployment_id=deployment_id, **event_metadata(context)
         )
         return True
+
+    def hand_over(
+        self, deployment_id: str, new_deployment_id: str, context: CommandContext
+    ) -> None:
+        """Stop one deployment and start another in one event (a rolling update, whose
+        preconditions its handler has checked)."""
+        self.trigger_event(
+            DeploymentHandedOver,
+            deployment_id=deployment_id,
+            new_deployment_id=new_deployment_id,
+            **event_metadata(context),
+        )
 
     def remove_deployment(self, deployment_id: str, context: CommandContext) -> None:
         if self.deployments[deployment_id].running:

@@ -31,6 +31,9 @@ class Revision:
     version: int
     updated_on: datetime
     functions: tuple[Function, ...] = ()
+    # Per function revision, its test inputs' ids and versions (never their payloads): what
+    # decisions need. Not part of the revision's snapshot of functions: inputs come and go.
+    test_inputs: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

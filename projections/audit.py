@@ -157,7 +157,9 @@ def package_as_of(log: EventLog, package_id: UUID, moment: datetime) -> PackageR
             return None  # not a package stream
         if event.timestamp > moment:
             break
-        HANDLERS[type(event)](batch, stream_id, event)
+        handler = HANDLERS.get(type(event))
+        if handler is not None:  # a test input's event leaves the package as it was
+            handler(batch, stream_id, event)
     if stream_id not in batch.packages or stream_id in batch.deleted_packages:
         return None
     return batch

@@ -151,13 +151,22 @@ def _close_if_opened(opened: Future[Container]) -> None:
         opened.result().close()
 
 
-# Starlette tries routes in order (no two match the same request): these first, the busiest.
+# Starlette tries routes in order: these first, the busiest.
 BUSIEST = (("GET", f"{BASE_PATH}/packages/{{package_id}}"), ("POST", f"{BASE_PATH}/packages"))
 
 
+def _literal_first(path: str) -> tuple[bool, ...]:
+    """Per segment, whether it is a parameter: where one path has a word and another a
+    parameter in the same place (``/package-deployments/intersected`` and
+    ``/package-deployments/{deployment_id}``), the word is tried first."""
+    return tuple(segment.startswith("{") for segment in path.split("/"))
+
+
 def routes_of(api: list[Endpoint]) -> list[Route]:
-    """A route for each endpoint (the busiest first), and the API's document and docs page."""
-    ordered = sorted(api, key=lambda e: (e.method, e.path) not in BUSIEST)
+    """A route for each endpoint (the busiest first, a path's words before parameters),
+    and the API's document and docs page."""
+    order = {e: ((e.method, e.path) not in BUSIEST, _literal_first(e.path)) for e in api}
+    ordered = sorted(api, key=order.__getitem__)
     served = [
         (JsonRoute if e.negotiates_json else Route)(e.path, e.handler, methods=[e.method])
         for e in ordered

@@ -130,6 +130,7 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         running_deployments_per_account=settings.max_running_deployments_per_account,
         revisions_per_package=settings.max_revisions_per_package,
         schedules_per_deployment=settings.max_schedules_per_deployment,
+        test_inputs_per_function_revision=settings.max_test_inputs_per_function_revision,
     )
     store = open_store(env)
     missing = missing_tables(store, settings.database_url, timeout_seconds=timeout)

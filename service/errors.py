@@ -121,6 +121,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], tuple[int, str]] = {
     domain.ScheduleNotEditableError: (409, "FAAS-1011"),
     domain.ScheduleOverlapError: (409, "FAAS-1036"),
     domain.ScheduleLimitReachedError: (422, "FAAS-1038"),
+    domain.HandoverRefusedError: (409, "FAAS-1034"),
+    domain.TestInputLimitReachedError: (422, "FAAS-1035"),
 }
 # The JSON path of each scheduled time a domain error may name.
 SCHEDULE_TIME_PATHS = {"dttm_begin": "$.dttmBegin", "dttm_end": "$.dttmEnd"}

@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from projections.audit import AuditRecord
-from service.wire.deployments import CreateDeploymentRequest, DeploymentResponse, LimitResponse
+from service.wire.deployments import (
+    CreateDeploymentRequest,
+    DeploymentResponse,
+    IntersectedDeploymentsResponse,
+    LimitResponse,
+    RollingUpdateRequest,
+)
 from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
@@ -21,6 +27,11 @@ from service.wire.schedules import (
     ScheduledEventResponse,
     UpdateScheduledEventRequest,
 )
+from service.wire.test_inputs import (
+    CreateTestInputRequest,
+    TestInputResponse,
+    UpdateTestInputRequest,
+)
 
 PACKAGE_ID = "0b6f6f0e-3c8e-4a36-9a4e-4f8d1c1f2a10"
 REVISION_ID = "5d1c2b7e-8a34-4f0e-9c61-2f3e4d5a6b7c"
@@ -28,6 +39,8 @@ FUNCTION_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 FUNCTION_REVISION_ID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
 DEPLOYMENT_ID = "7c6b5a49-3827-4160-9f8e-7d6c5b4a3928"
 SCHEDULE_ID = "3e9d8c7b-6a59-4f48-b736-251403f2e1d0"
+NEW_DEPLOYMENT_ID = "2e4d6c8b-0a1f-4e3d-8c5b-7a9f1e3d5c7b"
+TEST_INPUT_ID = "c3b2a190-8f7e-4d6c-9b5a-4f3e2d1c0b9a"
 CREATED = "2026-11-28T16:06:19.968Z"
 UPDATED = "2026-11-28T16:09:02.113Z"
 
@@ -141,4 +154,25 @@ EXAMPLES: dict[Any, Any] = {
         "createdDttm": CREATED,
         "updatedDttm": UPDATED,
     },
+    CreateTestInputRequest: {
+        "name": "a greeting",
+        "payload": {"text": "hello"},
+        "description": "what the chat sends",
+    },
+    UpdateTestInputRequest: {"payload": {"text": "hello again"}},
+    TestInputResponse: {
+        "id": TEST_INPUT_ID,
+        "functionRevisionId": FUNCTION_REVISION_ID,
+        "name": "a greeting",
+        "payload": {"text": "hello"},
+        "mimeType": "application/json",
+        "description": "what the chat sends",
+        "createdDttm": CREATED,
+        "updatedDttm": UPDATED,
+    },
+    RollingUpdateRequest: {"newPackageDeploymentId": NEW_DEPLOYMENT_ID},
+}
+EXAMPLES[IntersectedDeploymentsResponse] = {
+    "channel": "chat.*",
+    "packageDeployments": [EXAMPLES[DeploymentResponse]],
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib.metadata import version
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 from offapi import OpenAPITemplate
@@ -16,7 +16,14 @@ from starlette.responses import HTMLResponse, Response
 from service.endpoint import BASE_PATH, Endpoint
 from service.envelope import JSON_MEDIA_TYPE
 from service.examples import EXAMPLE_META, EXAMPLES
-from service.wire.common import STORABLE_TEXT, ErrorItem, Paging, ResponseMeta
+from service.wire.common import (
+    MAX_KEYSET_ID,
+    STORABLE_TEXT,
+    ErrorItem,
+    FunctionType,
+    Paging,
+    ResponseMeta,
+)
 
 REF = "#/components/schemas/{name}"
 PORTABLE_STORABLE_TEXT = "^[^\\u0000]*$"
@@ -30,12 +37,14 @@ ERRORS = {
     406: "Accept excludes JSON (FAAS-406)",
     409: "Unique or state conflict: FAAS-409, FAAS-1014, FAAS-1015, FAAS-1016, FAAS-1017; "
     "FAAS-1032 (a request with the same Idempotency-Key is still in progress); FAAS-1010, "
-    "FAAS-1011, FAAS-1036 (a scheduled event active, no longer editable, overlapping)",
+    "FAAS-1011, FAAS-1036 (a scheduled event active, no longer editable, overlapping); "
+    "FAAS-1034 (a rolling update's precondition)",
     412: "If-Match does not match the ETag (FAAS-412)",
     413: "Body over the size limit (FAAS-413)",
     415: "Content-Type is not JSON (FAAS-415)",
-    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033, FAAS-1038 (scheduled events "
-    "per deployment); FAAS-1031 (an Idempotency-Key used with another request)",
+    422: "A limit: FAAS-1005, FAAS-1006, FAAS-1030, FAAS-1033, FAAS-1035 (test inputs per "
+    "function revision), FAAS-1038 (scheduled events per deployment); FAAS-1031 (an "
+    "Idempotency-Key used with another request)",
     500: "Internal server error (FAAS-500)",
     503: "The store is unavailable; retry after Retry-After (FAAS-503)",
 }
@@ -61,6 +70,14 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "force": {"type": "boolean"},
     "package_id": {"type": "string", "format": "uuid"},
     "package_revision_id": {"type": "string", "format": "uuid"},
+    "keyset_id": {"type": "integer", "minimum": 1, "maximum": MAX_KEYSET_ID},
+    "channel": {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1, "maxLength": 92},
+        "minItems": 1,
+        "maxItems": 20,
+    },
+    "function_type": {"type": "string", "enum": list(get_args(FunctionType))},
 }
 
 
@@ -72,6 +89,7 @@ TAGS = [
     ("Limits", "What an account may use."),
     ("Operations", "Health and metrics, for operators and load balancers (no key)."),
     ("Scheduled events", "A deployment started and stopped at planned times, by the service."),
+    ("Test inputs", "Saved example events for a function of a revision."),
 ]
 SECURITY = (
     "The API key, as made by `faas-packages keys create` (`faaspk_…`), sent as "

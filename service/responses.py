@@ -34,7 +34,7 @@ def package_of(package: Package) -> PackageResponse:
         package_deployments_total=len(package.deployments),
         package_deployments_running=len(package.running_deployments()),
         created_dttm=format_timestamp(package.created_on),
-        updated_dttm=format_timestamp(package.modified_on),
+        updated_dttm=format_timestamp(package.package_updated_on),
     )
 
 

@@ -27,6 +27,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_deployments_per_revision: PositiveInt = 30
     max_running_deployments_per_account: PositiveInt = 100
     max_revisions_per_package: PositiveInt = 100
+    max_test_inputs_per_function_revision: PositiveInt = 20
     store_timeout_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
     projection: Literal["inline", "off"] = "inline"
     projection_batch_size: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1000

@@ -14,7 +14,15 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from commands.context import CommandContext, Limits
-from commands.handlers import deployments, keys, packages, revisions, schedules
+from commands.handlers import (
+    deployments,
+    keys,
+    packages,
+    revisions,
+    rolling_update,
+    schedules,
+    test_inputs,
+)
 from commands.unit_of_work import UnitOfWork
 
 C = TypeVar("C")
@@ -69,5 +77,17 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         schedules.DeleteSchedule: Handling(schedules.delete_schedule, schedules.schedule_reads),
         schedules.RunSchedule: Handling(
             partial(schedules.run_schedule, limits=limits), schedules.run_schedule_reads
+        ),
+        test_inputs.AddTestInput: Handling(
+            partial(test_inputs.add_test_input, limits=limits), test_inputs.add_test_input_reads
+        ),
+        test_inputs.UpdateTestInput: Handling(
+            test_inputs.update_test_input, test_inputs.input_locator_reads
+        ),
+        test_inputs.DeleteTestInput: Handling(
+            test_inputs.delete_test_input, test_inputs.input_locator_reads
+        ),
+        rolling_update.HandOverDeployment: Handling(
+            rolling_update.hand_over_deployment, rolling_update.hand_over_reads
         ),
     }

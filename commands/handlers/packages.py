@@ -97,7 +97,7 @@ class UpdatePackage(Command[Package]):
 def update_package(command: UpdatePackage, uow: UnitOfWork) -> Package:
     """A new name is claimed and the old one released in the same transaction."""
     package = owned_package(uow, command.package_id)
-    check_version(command.expected_version, package.version)
+    check_version(command.expected_version, package.package_version)
     claims = _claims_for_rename(uow, package, command.name)
     package.update(command.name, command.description, command.tags, uow.context)
     uow.stage(package, *claims)
@@ -118,7 +118,7 @@ def delete_package(command: DeletePackage, uow: UnitOfWork) -> None:
     """The package and its revisions go; its name is free again."""
     context = uow.context
     package = owned_package(uow, command.package_id)
-    check_version(command.expected_version, package.version)
+    check_version(command.expected_version, package.package_version)
     claim = uow.get(PackageName, PackageName.id_for(package.account_id, package.name))
     if claim is not None and claim.package_id == str(package.id):
         claim.release(context)

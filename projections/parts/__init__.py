@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from projections.database import Cursor, Database
+from projections.parts.channels import ChannelsPart
 from projections.parts.packages import PackagesPart
 from projections.parts.schedules import SchedulesPart
+from projections.parts.test_inputs import TestInputsPart
 from projections.tables import Table
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ class Part(Protocol):
 PARTS: tuple[Part, ...] = (
     PackagesPart(),
     SchedulesPart(),
+    TestInputsPart(),
+    ChannelsPart(),
 )
 TABLES: tuple[Table, ...] = tuple(table for part in PARTS for table in part.tables)
 EVENT_TYPES: frozenset[type] = frozenset().union(*(part.events for part in PARTS))

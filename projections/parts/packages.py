@@ -17,6 +17,7 @@ import msgspec
 from commands.events import (
     DeploymentCreated,
     DeploymentDeleted,
+    DeploymentHandedOver,
     DeploymentStarted,
     DeploymentStopped,
     FunctionsRegistered,
@@ -208,10 +209,13 @@ def on_deployment_stopped(batch: PackageRows, package_id: str, event: Deployment
     _set_state(batch, package_id, event, STOPPED)
 
 
-def _set_state(batch: PackageRows, package_id: str, event: Any, state: str) -> None:
-    """Move one deployment to ``state`` and keep every running counter in step."""
+def _set_state(
+    batch: PackageRows, package_id: str, event: Any, state: str, deployment_id: str | None = None
+) -> None:
+    """Move one deployment (the event's, unless named) to ``state`` and keep every running
+    counter in step."""
     package = batch.touch(package_id, event)
-    deployment = batch.deployments[event.deployment_id]
+    deployment = batch.deployments[deployment_id or event.deployment_id]
     batch.changed_deployments.add(deployment.id)
     deployment.updated_dttm = iso_millis(event.timestamp)
     deployment.version = event.originator_version
@@ -224,6 +228,14 @@ def _set_state(batch: PackageRows, package_id: str, event: Any, state: str) -> N
     package.deployments_running += step
     if revision.deployments_running == (1 if step == 1 else 0):
         package.revisions_running += step
+
+
+def on_deployment_handed_over(
+    batch: PackageRows, package_id: str, event: DeploymentHandedOver
+) -> None:
+    """A rolling update: one stops and the other starts, in the same batch and event."""
+    _set_state(batch, package_id, event, STOPPED)
+    _set_state(batch, package_id, event, RUNNING, event.new_deployment_id)
 
 
 def on_deployment_deleted(batch: PackageRows, package_id: str, event: DeploymentDeleted) -> None:
@@ -259,10 +271,11 @@ HANDLERS: dict[type, Callable[[PackageRows, str, Any], None]] = {
     ScheduleActivated: on_schedule_changed,
     ScheduleCompleted: on_schedule_changed,
     ScheduleFailed: on_schedule_changed,
+    DeploymentHandedOver: on_deployment_handed_over,
 }
 # Events whose handlers change an existing revision row, or an existing deployment row.
 REVISION_EVENTS = (RevisionUpdated, RevisionDeleted, DeploymentCreated)
-DEPLOYMENT_EVENTS = (DeploymentStarted, DeploymentStopped, DeploymentDeleted)
+DEPLOYMENT_EVENTS = (DeploymentStarted, DeploymentStopped, DeploymentDeleted, DeploymentHandedOver)
 RUNNING, STOPPED = "RUNNING", "STOPPED"
 
 
@@ -421,6 +434,7 @@ def _load_deployments(
     """Read the deployment rows that the batch changes but did not create."""
     created = {e.deployment_id for _, e in events if type(e) is DeploymentCreated}
     wanted = {e.deployment_id for _, e in events if isinstance(e, DEPLOYMENT_EVENTS)}
+    wanted |= {e.new_deployment_id for _, e in events if type(e) is DeploymentHandedOver}
     for row in _select_by_id(database, cursor, generation.table("deployments"), wanted - created):
         deployment = DeploymentRow(*row)
         batch.deployments[deployment.id] = deployment

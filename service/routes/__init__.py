@@ -4,7 +4,17 @@ them. The app serves exactly these, and the OpenAPI document describes exactly t
 from __future__ import annotations
 
 from service.endpoint import Endpoint
-from service.routes import audit, deployments, operations, packages, revisions, schedules
+from service.routes import (
+    audit,
+    deployments,
+    intersected,
+    operations,
+    packages,
+    revisions,
+    rolling_update,
+    schedules,
+    test_inputs,
+)
 
 API: list[Endpoint] = [
     *packages.ENDPOINTS,
@@ -13,4 +23,7 @@ API: list[Endpoint] = [
     *audit.ENDPOINTS,
     *operations.ENDPOINTS,
     *schedules.ENDPOINTS,
+    *test_inputs.ENDPOINTS,
+    *rolling_update.ENDPOINTS,
+    *intersected.ENDPOINTS,
 ]

@@ -78,7 +78,7 @@ async def update_package(request: Request) -> Response:
     wire = decode(update_package_decoder, await call.body())
     committed = await call.run(update_package_command(wire, package_id, expected_version(request)))
     package = committed.value
-    headers = {**await call.settled(committed.position), "ETag": f'"{package.version}"'}
+    headers = {**await call.settled(committed.position), "ETag": f'"{package.package_version}"'}
     return call.ok(responses.package_of(package), headers=headers)
 
 

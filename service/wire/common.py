@@ -19,12 +19,18 @@ FUNCTION_PATH = r"^[A-Za-z0-9_-][A-Za-z0-9_/-]*\Z"
 # The one form of an id on the wire: lowercase, with hyphens (``service.endpoint.parse_id``).
 CANONICAL_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 ID_RULE = "must be a UUID in lowercase with hyphens (8-4-4-4-12 hex digits)"
+# A media type: ``type/subtype`` of RFC 6838's characters, then any parameters.
+MIME_TYPE = (
+    r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+    r"( *;[\x20-\x7e]*)?\Z"
+)
 
 # Human descriptions of our patterns, used in validation messages instead of the regex.
 PATTERN_RULES = {
     STORABLE_TEXT: "must not contain NUL characters",
     FUNCTION_PATH: "must use only a-z A-Z 0-9 - _ / and not start with a slash",
     CANONICAL_ID: ID_RULE,
+    MIME_TYPE: "must be a media type (type/subtype, then any parameters)",
 }
 
 MAX_INT32 = 2**31 - 1

@@ -48,3 +48,17 @@ class LimitResponse(msgspec.Struct, rename="camel", kw_only=True):
     description: str
     max_value: int
     current_value: int
+
+
+class RollingUpdateRequest(StrictRequest):
+    """The stopped deployment that takes over from the running one named in the path."""
+
+    new_package_deployment_id: Id
+
+
+class IntersectedDeploymentsResponse(msgspec.Struct, rename="camel", kw_only=True):
+    """A channel as asked, and the keyset's deployments with a function whose input channel
+    intersects it."""
+
+    channel: str
+    package_deployments: list[DeploymentResponse]

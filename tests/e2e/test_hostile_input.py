@@ -12,7 +12,11 @@ import msgspec
 import pytest
 from starlette.testclient import TestClient
 
-from service.wire.deployments import CreateDeploymentRequest, StartDeploymentRequest
+from service.wire.deployments import (
+    CreateDeploymentRequest,
+    RollingUpdateRequest,
+    StartDeploymentRequest,
+)
 from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
@@ -21,6 +25,7 @@ from service.wire.packages import (
     UpdatePackageRequest,
     UpdateRevisionRequest,
 )
+from service.wire.test_inputs import CreateTestInputRequest, UpdateTestInputRequest
 from tests.support.builders import function_body, package_body
 from tests.support.http import BASE
 
@@ -72,7 +77,16 @@ def world(client: TestClient) -> dict[str, str]:
     deployment = client.post(
         f"{BASE}/package-deployments", json={"packageRevisionId": revision["id"], "keysetId": 5}
     ).json()["data"]
-    return {"package": package["id"], "revision": revision["id"], "deployment": deployment["id"]}
+    function_revision = revision["functions"][0]["functionRevisionId"]
+    inputs = f"{BASE}/function-revisions/{function_revision}/test-inputs"
+    test_input = client.post(inputs, json={"payload": 1}).json()["data"]
+    return {
+        "package": package["id"],
+        "revision": revision["id"],
+        "deployment": deployment["id"],
+        "test inputs": inputs,
+        "test input": f"{inputs}/{test_input['id']}",
+    }
 
 
 def _fields(kind: type[msgspec.Struct], prefix: tuple[str | int, ...]) -> list[tuple[Any, ...]]:
@@ -102,6 +116,13 @@ def body_requests(world: dict[str, str]) -> list[tuple[str, str, dict[str, Any],
          _fields(UpdateRevisionRequest, ())),
         ("POST", f"{BASE}/package-deployments", deployment, _fields(CreateDeploymentRequest, ())),
         ("POST", start, {}, [*_fields(StartDeploymentRequest, ()), ("state",)]),
+        # A payload may be any JSON value: it has a test of its own.
+        ("POST", world["test inputs"], {"payload": 1},
+         [f for f in _fields(CreateTestInputRequest, ()) if f != ("payload",)]),
+        ("PUT", world["test input"], {"name": "n"},
+         [f for f in _fields(UpdateTestInputRequest, ()) if f != ("payload",)]),
+        ("PUT", start, {"newPackageDeploymentId": world["deployment"]},
+         _fields(RollingUpdateRequest, ())),
     ]  # fmt: skip
 
 
@@ -120,6 +141,9 @@ def query_requests(world: dict[str, str]) -> list[tuple[str, str, list[str]]]:
         ("DELETE", f"{BASE}/package-deployments/{world['deployment']}/function-deployments",
          ["force"]),
         ("DELETE", f"{BASE}/function-deployments", ["package_id", "package_revision_id"]),
+        ("GET", world["test inputs"], [*listed, "asOf"]),
+        ("GET", f"{BASE}/package-deployments/intersected",
+         ["keyset_id", "channel", "function_type"]),
     ]  # fmt: skip
 
 
@@ -188,5 +212,27 @@ def test_hostile_values_in_any_query_parameter_never_make_a_server_error(
                 response = client.request(method, f"{path}?{parameter}={encoded}")
                 if problem := _problem(response, must_refuse):
                     problems.append((f"{method} {path}", parameter, text[:20], problem))
+
+    assert problems == []
+
+
+def test_hostile_payloads_of_test_inputs_never_make_a_server_error(
+    client: TestClient, world: dict[str, str]
+) -> None:
+    values = {**NEVER_VALID_IN_A_BODY, **SOMETIMES_VALID_IN_A_BODY}
+    problems: list[tuple[str, str, str]] = []
+    for method, path, body in (
+        ("POST", world["test inputs"], {"payload": 1}),
+        ("PUT", world["test input"], {"payload": 1}),
+    ):
+        for name, raw in values.items():
+            response = client.request(
+                method,
+                path,
+                content=_placed(body, ("payload",), raw),
+                headers={"Content-Type": "application/json"},
+            )
+            if problem := _problem(response, must_refuse=False):
+                problems.append((f"{method} {path}", name, problem))
 
     assert problems == []

@@ -3,6 +3,7 @@ the same on every route: 404 in a path, 400 in a query or a body."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,16 +44,34 @@ def world(client: TestClient) -> dict[str, str]:
     schedule = client.post(
         f"{BASE}/scheduled/events", json=schedule_body(deployment["id"], begin)
     ).json()["data"]
+    function_revision = revision["functions"][0]["functionRevisionId"]
+    test_input = client.post(
+        f"{BASE}/function-revisions/{function_revision}/test-inputs", json={"payload": 1}
+    ).json()["data"]
     return {
         "package": package["id"],
         "revision": revision["id"],
         "deployment": deployment["id"],
         "schedule": schedule["id"],
+        "function revision": function_revision,
+        "test input": test_input["id"],
     }
 
 
-# Every route with an id in its path: (method, template, the id it takes, a body). Deletions
-# come last: a route that took a bad spelling as the real id would delete it.
+TEST_INPUTS = "/function-revisions/{function_revision_id}/test-inputs"
+TEST_INPUT = f"{TEST_INPUTS}/{{test_input_id}}"
+PARAMETER_KINDS = {
+    "package_id": "package",
+    "revision_id": "revision",
+    "deployment_id": "deployment",
+    "function_revision_id": "function revision",
+    "test_input_id": "test input",
+    "scheduled_event_id": "schedule",
+}
+
+# Every route with an id in its path: (method, template, the id spelled badly, a body); a
+# route with two ids is there once for each. Deletions come last: a route that took a bad
+# spelling as the real id would delete it.
 PATH_ID_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("GET", "/packages/{package_id}", "package", None),
     ("PUT", "/packages/{package_id}", "package", {"description": "changed"}),
@@ -63,6 +82,20 @@ PATH_ID_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
     ("GET", "/package-revisions/{revision_id}/functions", "revision", None),
     ("GET", "/package-revisions/{revision_id}/package-deployments", "revision", None),
     ("GET", "/package-deployments/{deployment_id}", "deployment", None),
+    (
+        "PUT",
+        "/package-deployments/{deployment_id}/function-deployments",
+        "deployment",
+        {"newPackageDeploymentId": "0b6f6f0e-3c8e-4a36-9a4e-4f8d1c1f2a10"},
+    ),
+    ("GET", TEST_INPUTS, "function revision", None),
+    ("POST", TEST_INPUTS, "function revision", {"payload": 1}),
+    ("GET", TEST_INPUT, "function revision", None),
+    ("GET", TEST_INPUT, "test input", None),
+    ("PUT", TEST_INPUT, "function revision", {"name": "n"}),
+    ("PUT", TEST_INPUT, "test input", {"name": "n"}),
+    ("DELETE", TEST_INPUT, "function revision", None),
+    ("DELETE", TEST_INPUT, "test input", None),
     ("POST", "/package-deployments/{deployment_id}/function-deployments", "deployment", None),
     ("DELETE", "/package-deployments/{deployment_id}/function-deployments", "deployment", None),
     ("GET", "/scheduled/events/{scheduled_event_id}", "schedule", None),
@@ -74,8 +107,15 @@ PATH_ID_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
 ]
 
 
-def _path(template: str, value: str) -> str:
-    return BASE + template.split("{")[0] + value + template.split("}")[1]
+def _path(template: str, value: str, kind: str = "", world: dict[str, str] | None = None) -> str:
+    """The path with ``value`` for the id of ``kind`` (by default the only one) and the
+    world's ids for any other."""
+    path = template
+    for name in re.findall(r"{(\w+)}", template):
+        real = PARAMETER_KINDS[name]
+        spelled = value if real == kind or not kind else (world or {})[real]
+        path = path.replace(f"{{{name}}}", spelled)
+    return BASE + path
 
 
 def test_the_sweep_covers_every_route_with_an_id_in_its_path(client: TestClient) -> None:
@@ -100,7 +140,7 @@ def test_an_id_spelled_any_other_way_in_a_path_is_404_on_every_route(
             with_as_of = {"/packages/{package_id}", "/scheduled/events/{scheduled_event_id}"}
             queries = ["", f"?asOf={now}"] if template in with_as_of else [""]
             for query in queries:
-                path = _path(template, spelling) + query
+                path = _path(template, spelling, kind, world) + query
                 response = client.request(method, path, json=body)
                 if response.status_code != 404 or "FAAS-404" not in response.text:
                     refused.append((method, path, response.status_code))
@@ -160,6 +200,12 @@ def _body_cases(world: dict[str, str]) -> list[tuple[str, dict[str, Any], str, s
         (
             f"{BASE}/scheduled/events",
             schedule_body(world["deployment"], datetime.now(UTC) + timedelta(hours=5), id=fresh),
+            "$.id",
+            fresh,
+        ),
+        (
+            f"{BASE}/function-revisions/{world['function revision']}/test-inputs",
+            {"payload": 1, "id": fresh},
             "$.id",
             fresh,
         ),
