@@ -288,18 +288,26 @@ class AccountUsageCreated(AuditedEvent, AggregateCreated):
         aggregate.account_id = self.account_id
         aggregate.packages = 0
         aggregate.running = 0
+        aggregate.running_keysets = {}
 
 
 @stable_topic
 class AccountUsageChanged(AuditedEvent):
-    """How many packages and running deployments the account has now."""
+    """How many packages and running deployments the account has now; and, for each keyset
+    whose count the change moved, how many of those run on it (keyset id as text: a JSON
+    object's key). Events written before keysets were counted have none."""
 
     packages: int
     running: int
+    running_keysets: dict[str, int] | None = None
 
     def apply(self, aggregate: AccountUsage) -> None:
         aggregate.packages = self.packages
         aggregate.running = self.running
+        if self.running_keysets:
+            # Replaced, never changed in place (``AccountUsage.__deepcopy__``).
+            counts = {**aggregate.keysets_running(), **self.running_keysets}
+            aggregate.running_keysets = {k: count for k, count in counts.items() if count}
 
 
 class _IdempotentAnswer(AuditedEvent):
