@@ -35,10 +35,18 @@ class StoredStreams:
         self._store = store
         self._intervals: dict[type[Any], int] = dict(store.snapshotting_intervals or {})
         self._committed: OrderedDict[UUID, Any] = OrderedDict()
+        # Streams not kept are read from their latest snapshot on (when snapshots are taken).
+        snapshots = store.snapshots
+        self._snapshots_table: str | None = (
+            getattr(snapshots.recorder, "events_table_name", None)
+            if snapshots is not None and self._intervals
+            else None
+        )
 
     def prefetch(self, stream_ids: Collection[UUID]) -> dict[UUID, Any]:
         """Each stream folded into its aggregate (``None``: no events), in one query; one
-        kept from an earlier batch is read only after the version kept, onto a copy."""
+        kept from an earlier batch is read only after the version kept, onto a copy, and
+        any other from its latest snapshot on (a counter's stream grows for good)."""
         found: dict[UUID, Any] = dict.fromkeys(stream_ids)
         if not found:
             return found
@@ -49,7 +57,9 @@ class StoredStreams:
                 found[stream_id] = copy.deepcopy(kept)
                 after[stream_id] = kept.version
         mapper = self._store.mapper
-        for originator_id, version, topic, state in self.recorder.stream_rows(after):
+        rows = self.recorder.stream_rows(after, self._snapshots_table)
+        for originator_id, version, topic, state in rows:
+            # A snapshot's ``mutate`` makes the aggregate afresh; an event's changes it.
             event: Any = mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
             found[originator_id] = event.mutate(found[originator_id])
         return found

@@ -46,9 +46,12 @@ class ServiceRecorder(ApplicationRecorder):
         """The lock a batch holds from its first read to its commit."""
 
     @abstractmethod
-    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
-        """The events of each stream after its version (0: all), in stream and version
-        order, in one query."""
+    def stream_rows(
+        self, after: Mapping[UUID, int], snapshots_table: str | None = None
+    ) -> list[StreamRow]:
+        """The events of each stream after its version, in stream and version order, in one
+        query. A stream after version 0 is read whole, or, with ``snapshots_table``, from
+        its latest snapshot there on: that snapshot's row first, then the events after it."""
 
     @abstractmethod
     def log_rows(self, position: int, limit: int) -> list[LogRow]:

@@ -319,7 +319,9 @@ class ServicePostgresRecorder(
     def write_lock(self) -> PostgresWriteLock:
         return PostgresWriteLock(self.datastore)
 
-    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
+    def stream_rows(
+        self, after: Mapping[UUID, int], snapshots_table: str | None = None
+    ) -> list[StreamRow]:
         # One index lookup per part, whatever the table's statistics say: a join with the
         # list of streams can be planned as a scan of the whole log.
         columns = self._statement(
@@ -328,7 +330,10 @@ class ServicePostgresRecorder(
         parts: list[Composable] = []
         params: list[Any] = []
         whole = [stream_id for stream_id, version in after.items() if not version]
-        if whole:
+        if whole and snapshots_table is not None:
+            parts += self._from_snapshots(snapshots_table)
+            params += [whole, whole]
+        elif whole:
             parts.append(columns + SQL("WHERE originator_id = ANY(%s)"))
             params.append(whole)
         for stream_id, version in after.items():
@@ -337,6 +342,32 @@ class ServicePostgresRecorder(
                 params += [stream_id, version]
         statement = SQL(" UNION ALL ").join(SQL("({})").format(part) for part in parts)
         return self._rows(statement + SQL(" ORDER BY 1, 2"), params)
+
+    def _from_snapshots(self, snapshots_table: str) -> list[Composable]:
+        """Two parts of ``stream_rows`` (parameters: the streams, twice): each stream's latest
+        snapshot, and its events after that snapshot (after version 0 when it has none). Each
+        stream is looked up on its own (``LATERAL``), so that the version is a bound of the
+        index scan, not a filter over the stream's whole history."""
+        names = {
+            "events": self.events_table,
+            "snapshots": SQL("{}.{}").format(
+                Identifier(self.datastore.schema), Identifier(snapshots_table)
+            ),
+            "id_type": Identifier(self.datastore.originator_id_type),
+        }
+        latest = SQL(
+            "SELECT s.* FROM unnest(%s::{id_type}[]) AS w(id) CROSS JOIN LATERAL ("
+            "SELECT originator_id, originator_version, topic, state FROM {snapshots} "
+            "WHERE originator_id = w.id ORDER BY originator_version DESC LIMIT 1) AS s"
+        ).format(**names)
+        after = SQL(
+            "SELECT e.* FROM unnest(%s::{id_type}[]) AS w(id) CROSS JOIN LATERAL ("
+            "SELECT originator_id, originator_version, topic, state FROM {events} "
+            "WHERE originator_id = w.id AND originator_version > COALESCE(("
+            "SELECT max(originator_version) FROM {snapshots} WHERE originator_id = w.id), 0)"
+            ") AS e"
+        ).format(**names)
+        return [latest, after]
 
     def log_rows(self, position: int, limit: int) -> list[LogRow]:
         # No upper bound in SQL: with one, PostgreSQL may plan a bitmap scan and a sort of

@@ -23,6 +23,7 @@ from eventsourcing.sqlite import (
 from commands.persistence import LogRow, ServiceRecorder, StreamRow, WriteLock
 
 LOG_COLUMNS = "rowid, originator_id, originator_version, topic, state"
+STREAM_COLUMNS = "SELECT originator_id, originator_version, topic, state"
 
 
 class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
@@ -42,16 +43,32 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
             return NoWriteLock()  # only this process can open it
         return FileWriteLock(Path(f"{pool.db_name}.writer.lock"))
 
-    def stream_rows(self, after: Mapping[UUID, int]) -> list[StreamRow]:
-        conditions = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(after))
-        params = [
-            value for stream_id, version in after.items() for value in (stream_id.hex, version)
-        ]
-        rows = self._select(
-            "SELECT originator_id, originator_version, topic, state FROM {events} "
-            f"WHERE {conditions} ORDER BY originator_id, originator_version",
-            params,
-        )
+    def stream_rows(
+        self, after: Mapping[UUID, int], snapshots_table: str | None = None
+    ) -> list[StreamRow]:
+        conditions, params = [], []
+        cold: list[str] = []
+        for stream_id, version in after.items():
+            if version or snapshots_table is None:
+                conditions.append("(originator_id = ? AND originator_version > ?)")
+                params += [stream_id.hex, version]
+            else:  # read from its latest snapshot on (the snapshot's row is selected below)
+                latest = (
+                    f"(SELECT max(originator_version) FROM {snapshots_table} "
+                    "WHERE originator_id = ?)"
+                )
+                conditions.append(
+                    f"(originator_id = ? AND originator_version > COALESCE({latest}, 0))"
+                )
+                params += [stream_id.hex, stream_id.hex]
+                cold.append(stream_id.hex)
+        statement = f"{STREAM_COLUMNS} FROM {{events}} WHERE {' OR '.join(conditions)}"
+        if cold:
+            statement = (
+                f"{_latest_snapshots(str(snapshots_table), len(cold))} UNION ALL {statement}"
+            )
+            params = [*cold, *params]
+        rows = self._select(f"{statement} ORDER BY originator_id, originator_version", params)
         return [(self._id(row[0]), row[1], row[2], row[3]) for row in rows]
 
     def log_rows(self, position: int, limit: int) -> list[LogRow]:
@@ -114,6 +131,19 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
     def _id(self, stored: str) -> UUID:
         converted = self.convert_originator_id(stored)
         return converted if isinstance(converted, UUID) else UUID(converted)
+
+
+def _latest_snapshots(snapshots_table: str, streams: int) -> str:
+    """The latest snapshot of each of ``streams`` streams (parameters: their ids)."""
+    marks = ", ".join("?" * streams)
+    latest = (
+        f"SELECT max(originator_version) FROM {snapshots_table} "
+        "WHERE originator_id = s.originator_id"
+    )
+    return (
+        f"{STREAM_COLUMNS} FROM {snapshots_table} AS s "
+        f"WHERE originator_id IN ({marks}) AND originator_version = ({latest})"
+    )
 
 
 class FileWriteLock:
