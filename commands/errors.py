@@ -158,3 +158,21 @@ class StoreUnavailableError(DomainError):
 class CommitFailedError(Exception):
     """The batch this command was in could not be saved, for a reason that is not the
     store's availability (logged where it happened); nothing of it was written."""
+
+
+class KeysetNotFoundError(DomainError):
+    """A keyset that is not registered for the account (unknown, removed, or another
+    account's: the same answer for all three)."""
+
+    def __init__(self) -> None:
+        super().__init__("Subscribe key not found")
+
+
+class KeysetTakenError(TakenError):
+    """The keyset id, or the subscribe key, is registered already (another account's, or
+    another keyset's)."""
+
+
+class KeysetInUseError(StateConflictError):
+    """A keyset with running deployments cannot be removed."""
+

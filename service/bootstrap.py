@@ -19,6 +19,7 @@ from commands.persistence.postgres import ServicePostgresRecorder
 from projections.changes import Changes, PostgresChanges, ThreadedChanges
 from projections.database import Database, PostgresDatabase
 from projections.keyring import KeyRing
+from projections.keysets import KeysetDirectory
 from projections.projector import Projector
 from projections.queries import ReadModel
 from projections.rebuild import rebuild
@@ -56,11 +57,13 @@ class Container:
     listener: PositionListener | None
     keys: KeyRing
     package_cache: PackageCache
+    keysets: KeysetDirectory
 
     def start(self) -> None:
         """Start the background work this process does: projecting (if configured here) and
         hearing how far the read model has come."""
         self.keys.start()
+        self.keysets.start()
         record_gc_counts(multiprocess_dir())
         if self.listener is not None:
             self.listener.start()
@@ -69,6 +72,7 @@ class Container:
 
     def close(self) -> None:
         self.keys.stop()
+        self.keysets.stop()
         self.runner.stop()
         if self.listener is not None:
             self.listener.stop()
@@ -146,6 +150,8 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
     listener = PositionListener(conninfo, watch) if conninfo else None
     keys = KeyRing(log)
     keys.refresh()
+    keysets = KeysetDirectory(log)
+    keysets.refresh()
     read_model = ReadModel(database)
     return Container(
         settings,
@@ -159,4 +165,5 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         listener,
         keys,
         PackageCache(read_model, changes_of(projector.log, database, timeout)),
+        keysets,
     )

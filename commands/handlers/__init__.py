@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from commands.context import CommandContext, Limits
-from commands.handlers import deployments, keys, packages, revisions
+from commands.handlers import deployments, keys, keysets, packages, revisions
 from commands.unit_of_work import UnitOfWork
 
 C = TypeVar("C")
@@ -62,4 +62,6 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         ),
         keys.IssueApiKey: Handling(keys.issue_api_key),
         keys.RevokeApiKey: Handling(keys.revoke_api_key, keys.key_reads),
+        keysets.AddKeyset: Handling(keysets.add_keyset, keysets.add_keyset_reads),
+        keysets.RemoveKeyset: Handling(keysets.remove_keyset, keysets.remove_keyset_reads),
     }

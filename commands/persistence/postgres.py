@@ -27,7 +27,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
-from commands.events import KEY_EVENT_TOPICS
+from commands.events import KEY_EVENT_TOPICS, KEYSET_EVENT_TOPICS
 from commands.persistence import BatchAbortedError, LogRow, ServiceRecorder, StreamRow
 
 logger = logging.getLogger("faas.commands")
@@ -226,8 +226,9 @@ class ServicePostgresRecorder(
     transaction holds hundreds of events. The table lock, the NOTIFY and the positions
     returned in order are the library's.
 
-    The key events have an index of their own (partial: the others pay nothing for it),
-    read by every process's key ring (``topic_rows``)."""
+    The key events, and the keyset events, have an index of their own (partial: the others
+    pay nothing for it), read by every process's key ring and keyset directory
+    (``topic_rows``)."""
 
     datastore: BatchDatastore  # type: ignore[assignment]
 
@@ -240,17 +241,21 @@ class ServicePostgresRecorder(
             statement.as_string() if isinstance(statement, Composable) else statement
             for statement in self.lock_table_statements
         ]
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} (notification_id) "
-                "WHERE topic IN ({topics})"
-            ).format(
-                index=Identifier(f"{self.events_table_name}_key_events_idx"),
-                schema=Identifier(datastore.schema),
-                table=Identifier(self.events_table_name),
-                topics=SQL(", ").join(Literal(topic) for topic in KEY_EVENT_TOPICS),
+        for name, topics in (
+            ("key_events", KEY_EVENT_TOPICS),
+            ("keyset_events", KEYSET_EVENT_TOPICS),
+        ):
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS {index} ON {schema}.{table} (notification_id) "
+                    "WHERE topic IN ({topics})"
+                ).format(
+                    index=Identifier(f"{self.events_table_name}_{name}_idx"),
+                    schema=Identifier(datastore.schema),
+                    table=Identifier(self.events_table_name),
+                    topics=SQL(", ").join(Literal(topic) for topic in topics),
+                )
             )
-        )
         self.insert_columns_statement = (
             SQL(
                 "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
