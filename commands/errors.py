@@ -176,3 +176,12 @@ class KeysetTakenError(TakenError):
 class KeysetInUseError(StateConflictError):
     """A keyset with running deployments cannot be removed."""
 
+
+class CounterOutOfRangeError(DomainError):
+    """The change would take a counter past the 64-bit signed range."""
+
+    def __init__(self, value: int, delta: int) -> None:
+        super().__init__(
+            f"$.value: the counter is {value}; changing it by {delta} would pass the 64-bit "
+            "range (-9223372036854775808 to 9223372036854775807)"
+        )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from commands.idempotency import IdempotencyRecord
     from commands.keys import ApiKey
     from commands.keysets import Keyset, SubscribeKey
+    from commands.kv import KvCounter, KvEntry
     from commands.package import Package
     from commands.usage import AccountUsage
 
@@ -420,3 +421,75 @@ KEYSET_EVENT_TOPICS: tuple[str, ...] = (
     KeysetRemoved.TOPIC,  # type: ignore[attr-defined]
 )
 
+
+class _KvEvent(AuditedEvent):
+    """A change of one KV entry: which registration of which keyset, which kind of entry
+    (``string``, ``json`` or ``counter``) and which key, in every event of its stream."""
+
+    keyset_id: int
+    registration_id: str
+    kind: str
+    key: str
+
+
+@stable_topic
+class KvValueSet(_KvEvent):
+    """A string or JSON value written, with the time it expires (ISO-8601 UTC, millis)."""
+
+    value: Any
+    expires_at: str
+
+    def apply(self, aggregate: KvEntry) -> None:
+        aggregate.expires_at = self.expires_at
+        aggregate.deleted = False
+
+
+@stable_topic
+class KvEntryCreated(KvValueSet, AggregateCreated):
+    """The first write of a string or JSON key."""
+
+    def apply(self, aggregate: KvEntry) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.keyset_id = self.keyset_id
+        aggregate.registration_id = self.registration_id
+        aggregate.kind = self.kind
+        aggregate.key = self.key
+        super().apply(aggregate)
+
+
+@stable_topic
+class KvEntryDeleted(_KvEvent):
+    def apply(self, aggregate: KvEntry) -> None:
+        aggregate.deleted = True
+
+
+@stable_topic
+class KvCounterChanged(_KvEvent):
+    """A counter changed by ``delta`` (an increment, a decrement, or a write of a new
+    value), and its value after the change."""
+
+    delta: int
+    value: int
+
+    def apply(self, aggregate: KvCounter) -> None:
+        aggregate.value = self.value
+        aggregate.deleted = False
+
+
+@stable_topic
+class KvCounterCreated(KvCounterChanged, AggregateCreated):
+    """The first change of a counter (from 0)."""
+
+    def apply(self, aggregate: KvCounter) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.keyset_id = self.keyset_id
+        aggregate.registration_id = self.registration_id
+        aggregate.key = self.key
+        super().apply(aggregate)
+
+
+@stable_topic
+class KvCounterDeleted(_KvEvent):
+    def apply(self, aggregate: KvCounter) -> None:
+        aggregate.value = 0
+        aggregate.deleted = True

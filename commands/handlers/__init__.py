@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from commands.context import CommandContext, Limits
-from commands.handlers import deployments, keys, keysets, packages, revisions
+from commands.handlers import deployments, keys, keysets, kv, packages, revisions
 from commands.unit_of_work import UnitOfWork
 
 C = TypeVar("C")
@@ -64,4 +64,8 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         keys.RevokeApiKey: Handling(keys.revoke_api_key, keys.key_reads),
         keysets.AddKeyset: Handling(keysets.add_keyset, keysets.add_keyset_reads),
         keysets.RemoveKeyset: Handling(keysets.remove_keyset, keysets.remove_keyset_reads),
+        kv.WriteKvValue: Handling(kv.write_kv_value, kv.kv_reads),
+        kv.DeleteKvValue: Handling(kv.delete_kv_value, kv.kv_reads),
+        kv.SetCounter: Handling(kv.set_counter, kv.kv_reads),
+        kv.ChangeCounter: Handling(kv.change_counter, kv.kv_reads),
     }
