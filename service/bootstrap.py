@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import cast
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from projections.changes import Changes, PostgresChanges, ThreadedChanges
 from projections.database import Database, PostgresDatabase
 from projections.keyring import KeyRing
 from projections.keysets import KeysetDirectory
+from projections.kv import purge_expired
 from projections.projector import Projector
 from projections.queries import ReadModel
 from projections.rebuild import rebuild
@@ -143,7 +145,12 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
     watch = PositionWatch(projector.position, POLL_SECONDS[database.name])
     channel = str(getattr(store.recorder, "channel_name", ""))
     runner = ProjectionRunner(
-        projector, database, watch, channel, idle_seconds=IDLE_SECONDS[database.name]
+        projector,
+        database,
+        watch,
+        channel,
+        idle_seconds=IDLE_SECONDS[database.name],
+        upkeep=partial(purge_expired, database),
     )
     group_commit.on_saved = after_save(runner)
     conninfo = getattr(database, "conninfo", None)

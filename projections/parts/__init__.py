@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from projections.database import Cursor, Database
+from projections.parts.kv import KvPart
 from projections.parts.packages import PackagesPart
 from projections.tables import Table
 
@@ -34,6 +35,6 @@ class Part(Protocol):
         """Apply ``(stream id, event)`` pairs of this part's types, in log order."""
 
 
-PARTS: tuple[Part, ...] = (PackagesPart(),)
+PARTS: tuple[Part, ...] = (PackagesPart(), KvPart())
 TABLES: tuple[Table, ...] = tuple(table for part in PARTS for table in part.tables)
 EVENT_TYPES: frozenset[type] = frozenset().union(*(part.events for part in PARTS))
