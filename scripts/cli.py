@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from scripts import arguments, keys_commands, read_model_commands, serving
+from scripts import arguments, keys_commands, keysets_commands, read_model_commands, serving
 from scripts import replay as replay_module
 from scripts.read_model_commands import EXIT_STALLED
 from scripts.usage import CommandParser
@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     init_parser.set_defaults(handler=init_store)
     read_model_commands.add_commands(commands)
     keys_commands.add_commands(commands)
+    keysets_commands.add_commands(commands)
     replay_parser = commands.add_parser(
         "replay", help="stream the audit trail, or show a package as of a time"
     )
