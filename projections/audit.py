@@ -29,8 +29,8 @@ METADATA = frozenset(
         "correlation_id",
     }
 )
-# Never shown, even hashed.
-REDACTED = frozenset({"secret_sha256"})
+# Never shown, even hashed: a key's secret, a keyset's page-token signing key.
+REDACTED = frozenset({"secret_sha256", "token_key"})
 
 _decoder = msgspec.json.Decoder()
 

@@ -116,6 +116,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], tuple[int, str]] = {
     domain.AlreadyDeployedError: (409, "FAAS-1015"),
     domain.PackageRunningError: (409, "FAAS-1016"),
     domain.RevisionRunningError: (409, "FAAS-1017"),
+    domain.KeysetNotFoundError: (400, "FAAS-1022"),
+    domain.CounterOutOfRangeError: (400, "FAAS-400"),
 }
 
 
@@ -142,3 +144,20 @@ def from_domain(error: domain.DomainError) -> ApiError:
             status, code = DOMAIN_ERRORS[kind]
             return ApiError(status, code, str(error))
     return internal_error()
+
+
+def subkey_missing() -> ApiError:
+    return ApiError(400, "FAAS-1020", "subkey: required once: the keyset's subscribe key")
+
+
+def subscribe_key_not_found() -> ApiError:
+    """Unknown, or another account's: the same answer either way."""
+    return ApiError(400, "FAAS-1022", "Subscribe key not found")
+
+
+def kv_key_not_found() -> ApiError:
+    return ApiError(400, "FAAS-1021", "Key not found")
+
+
+def bad_page_token() -> ApiError:
+    return ApiError(400, "FAAS-1018", "page_token: not a page token of this list")

@@ -7,6 +7,15 @@ from typing import Any
 
 from projections.audit import AuditRecord
 from service.wire.deployments import CreateDeploymentRequest, DeploymentResponse, LimitResponse
+from service.wire.kv import (
+    CounterChangeRequest,
+    CounterEntryResponse,
+    CounterValueRequest,
+    JsonEntryResponse,
+    JsonValueRequest,
+    StringEntryResponse,
+    StringValueRequest,
+)
 from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
@@ -117,4 +126,19 @@ EXAMPLES: dict[Any, Any] = {
         "maxValue": 100,
         "currentValue": 1,
     },
+    StringValueRequest: {"value": "hello", "ttlSeconds": 3600},
+    StringEntryResponse: {
+        "key": "greeting/en",
+        "value": "hello",
+        "expiresDttm": "2026-11-28T17:09:02.113Z",
+    },
+    JsonValueRequest: {"value": {"theme": "dark", "sizes": [12, 14]}},
+    JsonEntryResponse: {
+        "key": "settings",
+        "value": {"theme": "dark", "sizes": [12, 14]},
+        "expiresDttm": "2026-11-29T16:09:02.113Z",
+    },
+    CounterValueRequest: {"value": 100},
+    CounterChangeRequest: {"value": 5},
+    CounterEntryResponse: {"key": "page-views", "value": 105},
 }

@@ -4,7 +4,7 @@ them. The app serves exactly these, and the OpenAPI document describes exactly t
 from __future__ import annotations
 
 from service.endpoint import Endpoint
-from service.routes import audit, deployments, operations, packages, revisions
+from service.routes import audit, deployments, kv, operations, packages, revisions
 
 API: list[Endpoint] = [
     *packages.ENDPOINTS,
@@ -12,4 +12,5 @@ API: list[Endpoint] = [
     *deployments.ENDPOINTS,
     *audit.ENDPOINTS,
     *operations.ENDPOINTS,
+    *kv.ENDPOINTS,
 ]
