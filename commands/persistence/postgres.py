@@ -327,8 +327,8 @@ class ServicePostgresRecorder(
     def stream_rows(
         self, after: Mapping[UUID, int], snapshots_table: str | None = None
     ) -> list[StreamRow]:
-        # One index lookup per part, whatever the table's statistics say: a join with the
-        # list of streams can be planned as a scan of the whole log.
+        # One index lookup per stream, whatever the table's statistics say (a join with the
+        # list of streams can be planned as a scan of the whole log; LATERAL cannot).
         columns = self._statement(
             "SELECT originator_id, originator_version, topic, state FROM {events} "
         )
@@ -341,10 +341,22 @@ class ServicePostgresRecorder(
         elif whole:
             parts.append(columns + SQL("WHERE originator_id = ANY(%s)"))
             params.append(whole)
-        for stream_id, version in after.items():
-            if version:
-                parts.append(columns + SQL("WHERE originator_id = %s AND originator_version > %s"))
-                params += [stream_id, version]
+        kept = {stream_id: version for stream_id, version in after.items() if version}
+        if kept:
+            # One part for all of them, not one each: 64 parts took PostgreSQL ten times
+            # as long to plan as this takes to run.
+            parts.append(
+                SQL(
+                    "SELECT e.* FROM unnest(%s::{id_type}[], %s::bigint[]) AS w(id, version) "
+                    "CROSS JOIN LATERAL (SELECT originator_id, originator_version, topic, state "
+                    "FROM {events} WHERE originator_id = w.id AND originator_version > w.version"
+                    ") AS e"
+                ).format(
+                    id_type=Identifier(self.datastore.originator_id_type),
+                    events=self.events_table,
+                )
+            )
+            params += [list(kept), list(kept.values())]
         statement = SQL(" UNION ALL ").join(SQL("({})").format(part) for part in parts)
         return self._rows(statement + SQL(" ORDER BY 1, 2"), params)
 
