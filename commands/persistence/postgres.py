@@ -327,8 +327,9 @@ class ServicePostgresRecorder(
     def stream_rows(
         self, after: Mapping[UUID, int], snapshots_table: str | None = None
     ) -> list[StreamRow]:
-        # One index lookup per stream, whatever the table's statistics say (a join with the
-        # list of streams can be planned as a scan of the whole log; LATERAL cannot).
+        # One index lookup per stream, whatever the table's statistics say: a join with the
+        # list of streams can be planned as a scan of the whole log, and so can a LATERAL
+        # subquery that PostgreSQL pulls up into a join; ``OFFSET 0`` keeps each one apart.
         columns = self._statement(
             "SELECT originator_id, originator_version, topic, state FROM {events} "
         )
@@ -350,7 +351,7 @@ class ServicePostgresRecorder(
                     "SELECT e.* FROM unnest(%s::{id_type}[], %s::bigint[]) AS w(id, version) "
                     "CROSS JOIN LATERAL (SELECT originator_id, originator_version, topic, state "
                     "FROM {events} WHERE originator_id = w.id AND originator_version > w.version"
-                    ") AS e"
+                    " OFFSET 0) AS e"
                 ).format(
                     id_type=Identifier(self.datastore.originator_id_type),
                     events=self.events_table,
@@ -382,7 +383,7 @@ class ServicePostgresRecorder(
             "SELECT originator_id, originator_version, topic, state FROM {events} "
             "WHERE originator_id = w.id AND originator_version > COALESCE(("
             "SELECT max(originator_version) FROM {snapshots} WHERE originator_id = w.id), 0)"
-            ") AS e"
+            " OFFSET 0) AS e"
         ).format(**names)
         return [latest, after]
 
