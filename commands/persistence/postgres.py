@@ -327,6 +327,12 @@ class ServicePostgresRecorder(
     def stream_rows(
         self, after: Mapping[UUID, int], snapshots_table: str | None = None
     ) -> list[StreamRow]:
+        return self._rows(*self.stream_rows_statement(after, snapshots_table))
+
+    def stream_rows_statement(
+        self, after: Mapping[UUID, int], snapshots_table: str | None = None
+    ) -> tuple[Composed, list[Any]]:
+        """The statement of ``stream_rows``, and its parameters."""
         # One index lookup per stream, whatever the table's statistics say: a join with the
         # list of streams can be planned as a scan of the whole log, and so can a LATERAL
         # subquery that PostgreSQL pulls up into a join; ``OFFSET 0`` keeps each one apart.
@@ -359,7 +365,7 @@ class ServicePostgresRecorder(
             )
             params += [list(kept), list(kept.values())]
         statement = SQL(" UNION ALL ").join(SQL("({})").format(part) for part in parts)
-        return self._rows(statement + SQL(" ORDER BY 1, 2"), params)
+        return statement + SQL(" ORDER BY 1, 2"), params
 
     def _from_snapshots(self, snapshots_table: str) -> list[Composable]:
         """Two parts of ``stream_rows`` (parameters: the streams, twice): each stream's latest
