@@ -4,11 +4,14 @@ stores; each keyset id and subscribe key registered once, even when registration
 from __future__ import annotations
 
 import random
+from functools import partial
+from typing import Any
 from uuid import UUID
 
-from commands.errors import KeysetTakenError
+from commands.errors import KeysetInUseError, KeysetTakenError
+from commands.group_commit import Committed
 from commands.handlers.deployments import CreateDeployment, StartDeployment, StopDeployment
-from commands.handlers.keysets import AddKeyset
+from commands.handlers.keysets import AddKeyset, RemoveKeyset
 from commands.handlers.packages import CreatePackage
 from service.bootstrap import Container
 from tests.support.builders import unique_account, unique_name
@@ -115,3 +118,45 @@ def test_racing_registrations_of_one_keyset_or_one_subscribe_key_register_one(
     assert (len(same_keyset), len(refused)) == (1, 5)
     assert (len(same_key), len(refused_too)) == (1, 5)
     assert all(isinstance(error, KeysetTakenError) for error in refused + refused_too)
+
+
+def test_a_removal_racing_a_start_on_its_keyset_never_removes_it_from_under_the_start(
+    instances: list[Container],
+) -> None:
+    """Either the start commits first and the removal is refused, or the removal commits
+    first (a deployment may then run on a keyset no longer registered)."""
+    for _ in range(6):
+        outcomes, refused = race_start_and_removal(instances[0], instances[1])
+
+        assert "start" in outcomes
+        if "remove" in outcomes:
+            assert outcomes["remove"].position < outcomes["start"].position
+        else:
+            assert [type(error) for error in refused] == [KeysetInUseError]
+
+
+def race_start_and_removal(
+    starting: Container, removing: Container
+) -> tuple[dict[str, Committed[Any]], list[Exception]]:
+    """A stopped deployment on a new keyset, then its start and the keyset's removal at once,
+    from two instances; what each committed, and what was refused."""
+    keyset, subscribe_key = new_keyset()
+    caller = context(unique_account())
+    starting.commands.run(AddKeyset(keyset, subscribe_key), caller)
+    package = starting.commands.run(CreatePackage(unique_name(), (function_spec(),)), caller)
+    (revision_id,) = package.value.revisions
+    created = starting.commands.run(CreateDeployment(UUID(revision_id), keyset), caller)
+    deployment = UUID(created.value.deployment_ids[0])
+    attempts = iter(
+        [
+            ("start", partial(starting.commands.run, StartDeployment(deployment), caller)),
+            ("remove", partial(removing.commands.run, RemoveKeyset(keyset), caller)),
+        ]
+    )
+
+    def attempt() -> tuple[str, Committed[Any]]:
+        name, run = next(attempts)
+        return name, run()
+
+    done, refused = race(2, attempt)
+    return dict(done), refused  # type: ignore[arg-type]
