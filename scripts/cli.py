@@ -64,13 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     init_parser.set_defaults(handler=init_store)
     read_model_commands.add_commands(commands)
     keys_commands.add_commands(commands)
-    keysets_commands.add_commands(commands)
     replay_parser = commands.add_parser(
         "replay", help="stream the audit trail, or show a package as of a time"
     )
     replay_module.add_arguments(replay_parser)
     replay_parser.set_defaults(handler=replay_module.replay)
     _add_bench_command(commands)
+    keysets_commands.add_commands(commands)
     return parser
 
 
