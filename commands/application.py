@@ -19,6 +19,7 @@ from commands.context import CommandContext
 from commands.group_commit import Committed, GroupCommit
 from commands.handlers import Handling
 from commands.idempotency import Idempotency
+from commands.kv import KvCounter, KvEntry
 from commands.package import Package
 from commands.package_state import SNAPSHOT_TRANSCODINGS
 from commands.transcoding import FastJSONTranscoder
@@ -33,8 +34,16 @@ class EventStore(Application[UUID]):
     snapshots. Commands never call its ``save()``: they go through the group commit."""
 
     name = "Packages"
-    # Streams that grow for good: loaded from a recent snapshot. A package's holds no code.
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {AccountUsage: 100, Package: 50}
+    # Streams that grow for good: loaded from a recent snapshot. A package's holds no code,
+    # a KV entry's no value. A hot counter is kept in memory between batches, and a snapshot
+    # is a write of its own after the batch's commit: every 1,000 changes, not every few
+    # batches.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        AccountUsage: 100,
+        Package: 50,
+        KvEntry: 100,
+        KvCounter: 1000,
+    }
     snapshot_class = Snapshot
 
     def construct_transcoder(self) -> Transcoder:

@@ -30,18 +30,24 @@ class Batch:
         self.events: list[Any] = []
         self._command_aggregates: dict[UUID, Any] = {}
         self._command_events: list[Any] = []
+        # Aggregates the command took from ``loaded``: those it leaves unchanged go back.
+        self._command_reads: dict[UUID, Any] = {}
 
     def get(self, aggregate_id: UUID) -> Any:
         """The aggregate as the batch has it so far: the command's own copy, a fresh copy of
         what earlier commands left (so a refused command changes nothing shared), or as it
-        was read for the batch (once: a command that changes it stages it); else UNREAD."""
+        was read for the batch (handed to one command at a time: a command that changes it
+        stages it; one that only reads it leaves a copy for the next); else UNREAD."""
         found = self._command_aggregates.get(aggregate_id)
         if found is not None:
             return found
         kept = self.aggregates.get(aggregate_id)
         if kept is not None:
             return copy.deepcopy(kept)
-        return self.loaded.pop(aggregate_id, UNREAD)
+        found = self.loaded.get(aggregate_id, UNREAD)
+        if found is not UNREAD and found is not None:
+            self._command_reads[aggregate_id] = self.loaded.pop(aggregate_id)
+        return found
 
     def changes(self, aggregate_id: UUID) -> bool:
         """Whether a command of the batch (decided or being decided) changes this stream."""
@@ -68,6 +74,12 @@ class Batch:
         return events
 
     def discard(self) -> None:
+        for aggregate_id, read in self._command_reads.items():
+            # Read and left unchanged (no events): the next command may read it too, from a
+            # copy (this command's result may hold the one it read).
+            if aggregate_id not in self._command_aggregates and not read.pending_events:
+                self.loaded[aggregate_id] = copy.deepcopy(read)
+        self._command_reads = {}
         self._command_aggregates = {}
         self._command_events = []
 

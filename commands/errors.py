@@ -234,3 +234,30 @@ class HandoverRefusedError(StateConflictError):
     def __init__(self, failures: list[str]) -> None:
         super().__init__("rolling update refused: " + "; ".join(failures))
         self.failures = failures
+
+
+class KeysetNotFoundError(DomainError):
+    """A keyset that is not registered for the account (unknown, removed, or another
+    account's: the same answer for all three)."""
+
+    def __init__(self) -> None:
+        super().__init__("Subscribe key not found")
+
+
+class KeysetTakenError(TakenError):
+    """The keyset id, or the subscribe key, is registered already (another account's, or
+    another keyset's)."""
+
+
+class KeysetInUseError(StateConflictError):
+    """A keyset with running deployments cannot be removed."""
+
+
+class CounterOutOfRangeError(DomainError):
+    """The change would take a counter past the 64-bit signed range."""
+
+    def __init__(self, value: int, delta: int) -> None:
+        super().__init__(
+            f"$.value: the counter is {value}; changing it by {delta} would pass the 64-bit "
+            "range (-9223372036854775808 to 9223372036854775807)"
+        )

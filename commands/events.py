@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from commands.claims import Locator, PackageName
     from commands.idempotency import IdempotencyRecord
     from commands.keys import ApiKey
+    from commands.keysets import Keyset, SubscribeKey
+    from commands.kv import KvCounter, KvEntry
     from commands.package import Package
     from commands.usage import AccountUsage
 
@@ -345,20 +347,33 @@ class AccountUsageCreated(AuditedEvent, AggregateCreated):
         aggregate.account_id = self.account_id
         aggregate.packages = 0
         aggregate.running = 0
+        aggregate.running_keysets = {}
 
 
 @stable_topic
 class AccountUsageChanged(AuditedEvent):
-    """How many packages and running deployments the account has now."""
+    """How many packages and running deployments the account has now; and, for each keyset
+    whose count the change moved, how many of those run on it (keyset id as text: a JSON
+    object's key). Events written before keysets were counted have none."""
 
-    class_version = 1
+    class_version = 2
 
     packages: int
     running: int
+    running_keysets: dict[str, int] | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Written before running deployments were counted by keyset: none counted."""
+        state["running_keysets"] = None
 
     def apply(self, aggregate: AccountUsage) -> None:
         aggregate.packages = self.packages
         aggregate.running = self.running
+        if self.running_keysets:
+            # Replaced, never changed in place (``AccountUsage.__deepcopy__``).
+            counts = {**aggregate.keysets_running(), **self.running_keysets}
+            aggregate.running_keysets = {k: count for k, count in counts.items() if count}
 
 
 class _IdempotentAnswer(AuditedEvent):
@@ -605,3 +620,177 @@ class DeploymentHandedOver(AuditedEvent):
             deployment.running = running
             deployment.updated_on = self.timestamp
             deployment.version = self.originator_version
+
+
+class KeysetRegistered(AuditedEvent):
+    """A keyset registered for ``account_id`` with its subscribe key (the base of
+    ``KeysetAdded`` and ``KeysetAddedAgain``, never stored as itself). Each registration has
+    an id of its own (the KV entries it holds are its own: a keyset removed and added again
+    starts empty) and a random key that signs its page tokens."""
+
+    keyset_id: int
+    subscribe_key: str
+    registration_id: str
+    token_key: str
+
+    def apply(self, aggregate: Keyset) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.keyset_id = self.keyset_id
+        aggregate.subscribe_key = self.subscribe_key
+        aggregate.registration_id = self.registration_id
+        aggregate.removed = False
+
+
+@stable_topic
+class KeysetAdded(KeysetRegistered, AggregateCreated):
+    """The first registration of a keyset id."""
+
+    class_version = 1
+
+
+@stable_topic
+class KeysetAddedAgain(KeysetRegistered):
+    """A removed keyset registered again (for any account, with any subscribe key)."""
+
+    class_version = 1
+
+
+@stable_topic
+class KeysetRemoved(AuditedEvent):
+    """The registration ends; its KV entries are gone with it."""
+
+    class_version = 1
+
+    keyset_id: int
+    subscribe_key: str
+    registration_id: str
+
+    def apply(self, aggregate: Keyset) -> None:
+        aggregate.removed = True
+
+
+@stable_topic
+class SubscribeKeyClaimed(AuditedEvent, AggregateCreated):
+    """A subscribe key taken by a keyset (one keyset of one account at a time)."""
+
+    class_version = 1
+
+    keyset_id: int
+
+    def apply(self, aggregate: SubscribeKey) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.keyset_id = self.keyset_id
+
+
+@stable_topic
+class SubscribeKeyReleased(AuditedEvent):
+    class_version = 1
+
+    def apply(self, aggregate: SubscribeKey) -> None:
+        aggregate.keyset_id = None
+
+
+@stable_topic
+class SubscribeKeyReclaimed(AuditedEvent):
+    """A released subscribe key taken again (by any keyset of any account)."""
+
+    class_version = 1
+
+    keyset_id: int
+
+    def apply(self, aggregate: SubscribeKey) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.keyset_id = self.keyset_id
+
+
+# Rare, and read by every process twice a second: indexed apart like the key events.
+KEYSET_EVENT_TOPICS: tuple[str, ...] = (
+    KeysetAdded.TOPIC,  # type: ignore[attr-defined]
+    KeysetAddedAgain.TOPIC,  # type: ignore[attr-defined]
+    KeysetRemoved.TOPIC,  # type: ignore[attr-defined]
+)
+
+
+class _KvEvent(AuditedEvent):
+    """A change of one KV entry: which registration of which keyset, which kind of entry
+    (``string``, ``json`` or ``counter``) and which key, in every event of its stream."""
+
+    keyset_id: int
+    registration_id: str
+    kind: str
+    key: str
+
+
+@stable_topic
+class KvValueSet(_KvEvent):
+    """A string or JSON value written, with the time it expires (ISO-8601 UTC, millis)."""
+
+    class_version = 1
+
+    value: Any
+    expires_at: str
+
+    def apply(self, aggregate: KvEntry) -> None:
+        aggregate.expires_at = self.expires_at
+        aggregate.deleted = False
+
+
+@stable_topic
+class KvEntryCreated(KvValueSet, AggregateCreated):
+    """The first write of a string or JSON key."""
+
+    class_version = 1
+
+    def apply(self, aggregate: KvEntry) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.keyset_id = self.keyset_id
+        aggregate.registration_id = self.registration_id
+        aggregate.kind = self.kind
+        aggregate.key = self.key
+        super().apply(aggregate)
+
+
+@stable_topic
+class KvEntryDeleted(_KvEvent):
+    class_version = 1
+
+    def apply(self, aggregate: KvEntry) -> None:
+        aggregate.deleted = True
+
+
+@stable_topic
+class KvCounterChanged(_KvEvent):
+    """A counter changed by ``delta`` (an increment, a decrement, or a write of a new
+    value), and its value after the change."""
+
+    class_version = 1
+
+    delta: int
+    value: int
+
+    def apply(self, aggregate: KvCounter) -> None:
+        aggregate.value = self.value
+        aggregate.deleted = False
+
+
+@stable_topic
+class KvCounterCreated(KvCounterChanged, AggregateCreated):
+    """The first change of a counter (from 0)."""
+
+    class_version = 1
+
+    def apply(self, aggregate: KvCounter) -> None:
+        aggregate.account_id = self.account_id
+        aggregate.keyset_id = self.keyset_id
+        aggregate.registration_id = self.registration_id
+        aggregate.key = self.key
+        super().apply(aggregate)
+
+
+@stable_topic
+class KvCounterDeleted(_KvEvent):
+    class_version = 1
+
+    def apply(self, aggregate: KvCounter) -> None:
+        aggregate.value = 0
+        aggregate.deleted = True

@@ -22,8 +22,24 @@ PACKAGE_READ = "functions.package:read"
 PACKAGE_WRITE = "functions.package:write"
 DEPLOYMENT_READ = "functions.package-deployment:read"
 DEPLOYMENT_WRITE = "functions.package-deployment:write"
-PERMISSIONS = (PACKAGE_READ, PACKAGE_WRITE, DEPLOYMENT_READ, DEPLOYMENT_WRITE)
-KEYSET_SCOPED = frozenset({DEPLOYMENT_READ, DEPLOYMENT_WRITE})
+KV_READ = "functions.kv:read"
+KV_WRITE = "functions.kv:write"
+# Read lists a keyset's secret names; no permission ever reads a secret's value.
+SECRET_READ = "functions.secret:read"  # noqa: S105 - a permission's name
+SECRET_WRITE = "functions.secret:write"  # noqa: S105 - a permission's name
+PERMISSIONS = (
+    PACKAGE_READ,
+    PACKAGE_WRITE,
+    DEPLOYMENT_READ,
+    DEPLOYMENT_WRITE,
+    KV_READ,
+    KV_WRITE,
+    SECRET_READ,
+    SECRET_WRITE,
+)
+KEYSET_SCOPED = frozenset(
+    {DEPLOYMENT_READ, DEPLOYMENT_WRITE, KV_READ, KV_WRITE, SECRET_READ, SECRET_WRITE}
+)
 GRANT_PATTERN = re.compile(r"(?P<permission>[a-z.:-]+)(@keyset:(?P<keysets>[0-9,]+))?")
 
 
@@ -33,14 +49,15 @@ class GrantError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """A permission on the key's account, or (deployment permissions) on listed keysets."""
+    """A permission on the key's account, or (deployment, KV and secret permissions) on
+    listed keysets."""
 
     permission: str
     keysets: frozenset[int] | None = None
 
     @classmethod
     def parse(cls, text: str) -> Grant:
-        """``functions.package:write`` or ``functions.package-deployment:write@keyset:1,2``."""
+        """``functions.package:write`` or ``functions.kv:write@keyset:1,2``."""
         match = GRANT_PATTERN.fullmatch(text.strip())
         if match is None or match["permission"] not in PERMISSIONS:
             raise GrantError(f"unknown grant {text!r}; permissions are {', '.join(PERMISSIONS)}")

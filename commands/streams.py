@@ -35,9 +35,12 @@ class StoredStreams:
         self._store = store
         self._intervals: dict[type[Any], int] = dict(store.snapshotting_intervals or {})
         self._committed: OrderedDict[UUID, Any] = OrderedDict()
+        # Streams not kept are read from their latest snapshot on (when snapshots are taken).
         snapshots = store.snapshots
         self._snapshots_table: str | None = (
-            None if snapshots is None else snapshots.recorder.events_table_name  # type: ignore[attr-defined]
+            getattr(snapshots.recorder, "events_table_name", None)
+            if snapshots is not None and self._intervals
+            else None
         )
 
     def prefetch(self, stream_ids: Collection[UUID]) -> dict[UUID, Any]:
@@ -57,6 +60,7 @@ class StoredStreams:
         mapper = self._store.mapper
         rows = self.recorder.stream_rows(after, self._snapshots_table)
         for originator_id, version, topic, state in rows:
+            # A snapshot's ``mutate`` makes the aggregate afresh; an event's changes it.
             event: Any = mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
             found[originator_id] = event.mutate(found[originator_id])
         return found

@@ -31,8 +31,8 @@ METADATA = frozenset(
         "class_version",
     }
 )
-# Never shown, even hashed.
-REDACTED = frozenset({"secret_sha256"})
+# Never shown, even hashed: a key's secret, a keyset's page-token signing key.
+REDACTED = frozenset({"secret_sha256", "token_key"})
 
 _decoder = msgspec.json.Decoder()
 

@@ -7,12 +7,14 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from projections.database import Cursor, Database
 from projections.failure import STORE_UNAVAILABLE, EventNotAppliedError, failure_of
 from projections.parts import EVENT_TYPES, TABLES
 from projections.projection import apply_batch
 from projections.projector import Projector
+from projections.rows import iso_millis
 from projections.schema import (
     REBUILD,
     VERIFY,
@@ -95,6 +97,7 @@ def verify(
     database = projector.database
     ensure_schema(database)
     target, _ = _target(database, VERIFY, resume=False)
+    now = iso_millis(datetime.now(UTC))  # rows past their time are compared by no one
     try:
         with cyclic_gc_paused():
             _fill(projector, target, progress, page_size, stop=projector.position())
@@ -102,7 +105,7 @@ def verify(
             live = live_generation(database, cursor)
             assert live is not None
             _finish(projector, cursor, target, stop=live.position)
-            found = _differences(database, cursor, live, target, limit)
+            found = _differences(database, cursor, live, target, limit, now)
             stopped = failure_of(database, cursor, live.number)
         if stopped is not None and stopped.position > live.position:
             found.append(
@@ -194,13 +197,18 @@ def _finish(
 
 
 def _differences(
-    database: Database, cursor: Cursor, live: Generation, replay: Generation, limit: int
+    database: Database,
+    cursor: Cursor,
+    live: Generation,
+    replay: Generation,
+    limit: int,
+    now: str,
 ) -> list[str]:
     found: list[str] = []
     for table in TABLES:
         entity = table.entity
-        only_live = _rows_missing_from(cursor, table, live, replay, limit)
-        only_replay = _rows_missing_from(cursor, table, replay, live, limit)
+        only_live = _rows_missing_from(database, cursor, table, (live, replay), limit, now)
+        only_replay = _rows_missing_from(database, cursor, table, (replay, live), limit, now)
         for key in sorted(only_live | only_replay):
             if key in only_live and key in only_replay:
                 what = "differs from the replay"
@@ -213,14 +221,26 @@ def _differences(
 
 
 def _rows_missing_from(
-    cursor: Cursor, table: Table, left: Generation, right: Generation, limit: int
+    database: Database,
+    cursor: Cursor,
+    table: Table,
+    sides: tuple[Generation, Generation],
+    limit: int,
+    now: str,
 ) -> set[tuple[str, ...]]:
-    """Keys of rows of ``left`` that ``right`` does not have exactly."""
+    """Keys of current rows of the first side that the second does not have exactly."""
+    left, right = sides
     columns, key = ", ".join(table.column_names), ", ".join(table.key)
+    where, params = "", []
+    if table.current_rows is not None:
+        where, params = f" WHERE {table.current_rows}", [now]
     cursor.execute(
-        f"SELECT {key} FROM ("
-        f"SELECT {columns} FROM {left.table(table.entity)} EXCEPT "
-        f"SELECT {columns} FROM {right.table(table.entity)}) AS d "
-        f"ORDER BY {key} LIMIT {int(limit)}"
+        database.sql(
+            f"SELECT {key} FROM ("
+            f"SELECT {columns} FROM {left.table(table.entity)}{where} EXCEPT "
+            f"SELECT {columns} FROM {right.table(table.entity)}{where}) AS d "
+            f"ORDER BY {key} LIMIT {int(limit)}"
+        ),
+        params * 2,
     )
     return {tuple(str(value) for value in row) for row in cursor.fetchall()}

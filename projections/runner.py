@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from projections.database import Database, LeaderLock
@@ -21,6 +22,8 @@ logger = logging.getLogger("faas.projections")
 # deployed is picked up within that time (at once by a restarted process), and a failure
 # that never ends costs a transaction a minute.
 MAX_RETRY_SECONDS = 60.0
+# How often the leader does its upkeep of the live read model.
+UPKEEP_SECONDS = 1.0
 
 
 def retry_pause(attempts: int, first: float, most: float = MAX_RETRY_SECONDS) -> float:
@@ -43,6 +46,8 @@ class ProjectionRunner:
         retry_seconds: float = 1.0,
         max_retry_seconds: float = MAX_RETRY_SECONDS,
         notary: Notary | None = None,
+        upkeep: Callable[[], object] | None = None,
+        upkeep_seconds: float = UPKEEP_SECONDS,
     ) -> None:
         self.projector = projector
         # The leader also keeps the log's notary up to date, after each step of the read
@@ -55,6 +60,11 @@ class ProjectionRunner:
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
         self.is_leader = False
+        # Work on the live read model that only its leader does (purging what expired),
+        # between steps, at most every ``upkeep_seconds``.
+        self.upkeep = upkeep
+        self.upkeep_seconds = upkeep_seconds
+        self._upkeep_due = 0.0
         # The event this runner could not apply, and how often it failed in a row.
         self._failure: EventNotAppliedError | None = None
         self._attempts = 0
@@ -102,6 +112,7 @@ class ProjectionRunner:
         logger.info("projecting the read model from this process")
         position = None
         while not self._stopped.is_set():
+            self._upkeep_if_due()
             self._step_began = time.monotonic()
             try:
                 stepped = self.projector.step(after=position)
@@ -130,6 +141,18 @@ class ProjectionRunner:
             return self.notary.step()
         finally:
             self._step_began = None
+
+    def _upkeep_if_due(self) -> None:
+        now = time.monotonic()
+        if self.upkeep is None or now < self._upkeep_due:
+            return
+        self._upkeep_due = now + self.upkeep_seconds
+        try:
+            self.upkeep()
+        except Exception:  # the projection goes on; the upkeep is tried again later
+            logger.exception(
+                "read-model upkeep failed; trying again in %.0f s", self.upkeep_seconds
+            )
 
     def _failed(self, failure: EventNotAppliedError) -> float:
         """Record the failure where every process sees it, say so loudly, and return how long

@@ -19,6 +19,10 @@ class Table:
     key: tuple[str, ...]
     # (name suffix, columns) of each secondary index.
     indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A condition (one ``?``: the time, ISO-8601 UTC) that rows hold while they are current;
+    # rows past their time are left out of comparisons (a purge may have removed them from
+    # the live read model, and a replay still has them).
+    current_rows: str | None = None
 
     @property
     def column_names(self) -> list[str]:

@@ -25,6 +25,8 @@ MAX_EXPIRY_YEARS = 100
 MAX_BATCH_SIZE = 100_000
 MAX_WORKERS = 64
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ``sub-c-`` and up to 100 letters, digits, ``-`` or ``_`` (a UUID, in the keys issued today).
+SUBSCRIBE_KEY = re.compile(r"sub-c-[A-Za-z0-9_-]{1,100}")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -42,6 +44,7 @@ def whole_number(low: int, high: int) -> Callable[[str], int]:
 
 
 account_id = whole_number(1, MAX_ID)
+keyset_id = whole_number(1, MAX_ID)
 log_position = whole_number(0, MAX_ID)
 batch_size = whole_number(1, MAX_BATCH_SIZE)
 workers = whole_number(1, MAX_WORKERS)
@@ -109,3 +112,12 @@ def key_id(text: str) -> UUID:
         return UUID(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a key id: {text!r}") from None
+
+
+def subscribe_key(text: str) -> str:
+    """A keyset's subscribe key: ``sub-c-`` then 1 to 100 of A-Z a-z 0-9 - _."""
+    if not SUBSCRIBE_KEY.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"must be sub-c- followed by 1 to 100 of A-Z a-z 0-9 - _: {text[:120]!r}"
+        )
+    return text

@@ -103,24 +103,31 @@ def preflight(spec: LoadSpec) -> None:
 
 
 def _run_wrk(spec: LoadSpec) -> LoadResult:
-    threads = min(WRK_THREADS, spec.connections)
     with tempfile.TemporaryDirectory(prefix="faas-bench-") as folder:
-        script = Path(folder) / "load.lua"
         targets = Path(folder) / "targets.txt"
         targets.write_text("".join(f"{key + 1} {target}\n" for key, target in spec.targets))
-        script.write_text(_lua_script(spec, targets))
+        script = _lua_script(spec, targets)
+        return run_wrk_script(script, spec.base_url + spec.path, spec.connections, spec.duration)
+
+
+def run_wrk_script(script: str, url: str, connections: int, duration: int) -> LoadResult:
+    """wrk with a Lua script whose ``response`` and ``done`` are ``LUA_RESULTS``."""
+    threads = min(WRK_THREADS, connections)
+    with tempfile.TemporaryDirectory(prefix="faas-bench-") as folder:
+        path = Path(folder) / "load.lua"
+        path.write_text(script)
         command = [
             "wrk",
             f"--threads={threads}",
-            f"--connections={spec.connections}",
-            f"--duration={spec.duration}s",
+            f"--connections={connections}",
+            f"--duration={duration}s",
             f"--timeout={REQUEST_TIMEOUT_SECONDS}s",
             "--latency",
-            f"--script={script}",
-            spec.base_url + spec.path,
+            f"--script={path}",
+            url,
         ]
         finished = subprocess.run(
-            command, capture_output=True, text=True, timeout=spec.duration + 60, check=False
+            command, capture_output=True, text=True, timeout=duration + 60, check=False
         )
     values = dict(
         line.split("\t", 2)[1:]
@@ -174,16 +181,9 @@ def _lua_script(spec: LoadSpec, targets: Path) -> str:
     )
 
 
-LUA_TEMPLATE = r"""-- written by scripts/bench_generator.py
-local keys = { @KEYS@ }
-local body_head = [==[@HEAD@]==]
-local body_tail = [==[@TAIL@]==]
-local expected = @EXPECTED@
-local is_create = @CREATE@
-local targets_path = @TARGETS@
-local run_tag = @TAG@
-local base_path = @PATH@
-
+# The end of every script: each thread counts the answers whose status is not ``expected``
+# (a local the script sets), and ``done`` prints the results as ``BENCH<tab>name<tab>value``.
+LUA_RESULTS = r"""
 local threads = {}
 local thread_count = 0
 
@@ -193,36 +193,10 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local counter = 0
-local prefix = ""
-local targets = {}
 local bad_counts = {}
 bad = 0
 bad_statuses = ""
 bad_sample = ""
-
-function init(args)
-  math.randomseed(os.time() * 1000 + tid * 7919)
-  prefix = "bench-" .. run_tag .. "-" .. tid .. "-" .. math.random(1, 1000000000) .. "-"
-  if not is_create then
-    for line in io.lines(targets_path) do
-      local key, id = line:match("^(%d+) (%S+)$")
-      table.insert(targets, { tonumber(key), base_path .. "/" .. id })
-    end
-    counter = math.random(0, #targets - 1)
-  end
-end
-
-function request()
-  counter = counter + 1
-  if is_create then
-    local headers = { Authorization = keys[counter % #keys + 1] }
-    headers["Content-Type"] = "application/json"
-    return wrk.format("POST", base_path, headers, body_head .. prefix .. counter .. body_tail)
-  end
-  local target = targets[counter % #targets + 1]
-  return wrk.format("GET", target[2], { Authorization = keys[target[1]] }, nil)
-end
 
 function response(status, headers, body)
   if status ~= expected then
@@ -265,6 +239,47 @@ function done(summary, latency, requests)
   out("bad_sample", sample)
 end
 """
+
+LUA_TEMPLATE = (
+    r"""-- written by scripts/bench_generator.py
+local keys = { @KEYS@ }
+local body_head = [==[@HEAD@]==]
+local body_tail = [==[@TAIL@]==]
+local expected = @EXPECTED@
+local is_create = @CREATE@
+local targets_path = @TARGETS@
+local run_tag = @TAG@
+local base_path = @PATH@
+
+local counter = 0
+local prefix = ""
+local targets = {}
+
+function init(args)
+  math.randomseed(os.time() * 1000 + tid * 7919)
+  prefix = "bench-" .. run_tag .. "-" .. tid .. "-" .. math.random(1, 1000000000) .. "-"
+  if not is_create then
+    for line in io.lines(targets_path) do
+      local key, id = line:match("^(%d+) (%S+)$")
+      table.insert(targets, { tonumber(key), base_path .. "/" .. id })
+    end
+    counter = math.random(0, #targets - 1)
+  end
+end
+
+function request()
+  counter = counter + 1
+  if is_create then
+    local headers = { Authorization = keys[counter % #keys + 1] }
+    headers["Content-Type"] = "application/json"
+    return wrk.format("POST", base_path, headers, body_head .. prefix .. counter .. body_tail)
+  end
+  local target = targets[counter % #targets + 1]
+  return wrk.format("GET", target[2], { Authorization = keys[target[1]] }, nil)
+end
+"""
+    + LUA_RESULTS
+)
 
 
 async def _run_async(spec: LoadSpec) -> LoadResult:

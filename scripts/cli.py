@@ -9,7 +9,14 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from scripts import arguments, keys_commands, log_commands, read_model_commands, serving
+from scripts import (
+    arguments,
+    keys_commands,
+    keysets_commands,
+    log_commands,
+    read_model_commands,
+    serving,
+)
 from scripts import replay as replay_module
 from scripts.read_model_commands import EXIT_STALLED
 from scripts.usage import CommandParser
@@ -71,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     replay_parser.set_defaults(handler=replay_module.replay)
     log_commands.add_commands(commands)
     _add_bench_command(commands)
+    keysets_commands.add_commands(commands)
     return parser
 
 

@@ -35,9 +35,9 @@ def add_commands(commands: Any) -> None:
         type=arguments.grant,
         action="append",
         required=True,
-        help=f"a permission ({', '.join(PERMISSIONS)}), the deployment ones optionally on "
-        "listed keysets: functions.package-deployment:write@keyset:12345,67890 (repeat for "
-        "several)",
+        help=f"a permission ({', '.join(PERMISSIONS)}), the deployment, KV and secret ones "
+        "optionally on listed keysets: functions.package-deployment:write@keyset:12345,67890 "
+        "(repeat for several)",
     )
     create.add_argument(
         "--expires",

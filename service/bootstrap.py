@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import cast
 from uuid import UUID
 
@@ -19,6 +20,8 @@ from commands.persistence.postgres import ServicePostgresRecorder
 from projections.changes import Changes, PostgresChanges, ThreadedChanges
 from projections.database import Database, PostgresDatabase
 from projections.keyring import KeyRing
+from projections.keysets import KeysetDirectory
+from projections.kv import purge_expired
 from projections.notary import Notary, ensure_notary
 from projections.projector import Projector
 from projections.queries import ReadModel
@@ -61,11 +64,13 @@ class Container:
     package_cache: PackageCache
     scheduler: Scheduler
     notary: Notary
+    keysets: KeysetDirectory
 
     def start(self) -> None:
         """Start the background work this process does: projecting (if configured here) and
         hearing how far the read model has come."""
         self.keys.start()
+        self.keysets.start()
         record_gc_counts(multiprocess_dir())
         if self.listener is not None:
             self.listener.start()
@@ -76,6 +81,7 @@ class Container:
     def close(self) -> None:
         self.scheduler.stop()  # before the writer it sends commands to
         self.keys.stop()
+        self.keysets.stop()
         self.runner.stop()
         if self.listener is not None:
             self.listener.stop()
@@ -150,13 +156,21 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
     channel = str(getattr(store.recorder, "channel_name", ""))
     notary = Notary(database, log)
     runner = ProjectionRunner(
-        projector, database, watch, channel, idle_seconds=IDLE_SECONDS[database.name], notary=notary
+        projector,
+        database,
+        watch,
+        channel,
+        idle_seconds=IDLE_SECONDS[database.name],
+        notary=notary,
+        upkeep=partial(purge_expired, database),
     )
     group_commit.on_saved = after_save(runner)
     conninfo = getattr(database, "conninfo", None)
     listener = PositionListener(conninfo, watch) if conninfo else None
     keys = KeyRing(log)
     keys.refresh()
+    keysets = KeysetDirectory(log)
+    keysets.refresh()
     read_model = ReadModel(database)
     commands = Commands(group_commit, handlers(limits))
     return Container(
@@ -179,4 +193,5 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
             check_seconds=CHECK_SECONDS[database.name],
         ),
         notary,
+        keysets,
     )

@@ -149,8 +149,9 @@ class Call:
         status: int = 200,
         headers: dict[str, str] | None = None,
         paging: Paging | None = None,
+        next_page_token: str | None = None,
     ) -> Response:
-        return success(self.request, status, data, headers, paging)
+        return success(self.request, status, data, headers, paging, next_page_token)
 
     def no_content(self, headers: dict[str, str]) -> Response:
         correlation = {CORRELATION_HEADER: correlation_id_of(self.request)}

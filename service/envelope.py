@@ -35,12 +35,16 @@ def success(
     data: Any,
     headers: dict[str, str] | None = None,
     paging: Paging | None = None,
+    next_page_token: str | None = None,
 ) -> Response:
-    """An answer carrying ``data`` (a page of it when ``paging`` is given)."""
+    """An answer carrying ``data`` (a page of it when ``paging`` or ``next_page_token`` is
+    given)."""
     correlation_id = correlation_id_of(request)
     meta = _meta(correlation_id)
     if paging is not None:
         meta.paging = paging
+    if next_page_token is not None:
+        meta.next_page_token = next_page_token
     envelope = Envelope(data=data, meta=meta, errors=[])
     return _response(envelope, status, correlation_id, headers)
 

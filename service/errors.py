@@ -123,6 +123,8 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], tuple[int, str]] = {
     domain.ScheduleLimitReachedError: (422, "FAAS-1038"),
     domain.HandoverRefusedError: (409, "FAAS-1034"),
     domain.TestInputLimitReachedError: (422, "FAAS-1035"),
+    domain.KeysetNotFoundError: (400, "FAAS-1022"),
+    domain.CounterOutOfRangeError: (400, "FAAS-400"),
 }
 # The JSON path of each scheduled time a domain error may name.
 SCHEDULE_TIME_PATHS = {"dttm_begin": "$.dttmBegin", "dttm_end": "$.dttmEnd"}
@@ -153,3 +155,20 @@ def from_domain(error: domain.DomainError) -> ApiError:
             status, code = DOMAIN_ERRORS[kind]
             return ApiError(status, code, str(error))
     return internal_error()
+
+
+def subkey_missing() -> ApiError:
+    return ApiError(400, "FAAS-1020", "subkey: required once: the keyset's subscribe key")
+
+
+def subscribe_key_not_found() -> ApiError:
+    """Unknown, or another account's: the same answer either way."""
+    return ApiError(400, "FAAS-1022", "Subscribe key not found")
+
+
+def kv_key_not_found() -> ApiError:
+    return ApiError(400, "FAAS-1021", "Key not found")
+
+
+def bad_page_token() -> ApiError:
+    return ApiError(400, "FAAS-1018", "page_token: not a page token of this list")

@@ -13,6 +13,15 @@ from service.wire.deployments import (
     LimitResponse,
     RollingUpdateRequest,
 )
+from service.wire.kv import (
+    CounterChangeRequest,
+    CounterEntryResponse,
+    CounterValueRequest,
+    JsonEntryResponse,
+    JsonValueRequest,
+    StringEntryResponse,
+    StringValueRequest,
+)
 from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
@@ -171,6 +180,21 @@ EXAMPLES: dict[Any, Any] = {
         "updatedDttm": UPDATED,
     },
     RollingUpdateRequest: {"newPackageDeploymentId": NEW_DEPLOYMENT_ID},
+    StringValueRequest: {"value": "hello", "ttlSeconds": 3600},
+    StringEntryResponse: {
+        "key": "greeting/en",
+        "value": "hello",
+        "expiresDttm": "2026-11-28T17:09:02.113Z",
+    },
+    JsonValueRequest: {"value": {"theme": "dark", "sizes": [12, 14]}},
+    JsonEntryResponse: {
+        "key": "settings",
+        "value": {"theme": "dark", "sizes": [12, 14]},
+        "expiresDttm": "2026-11-29T16:09:02.113Z",
+    },
+    CounterValueRequest: {"value": 100},
+    CounterChangeRequest: {"value": 5},
+    CounterEntryResponse: {"key": "page-views", "value": 105},
 }
 EXAMPLES[IntersectedDeploymentsResponse] = {
     "channel": "chat.*",

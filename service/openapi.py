@@ -4,6 +4,7 @@ same list the app serves) and the msgspec types that decode requests and encode 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib.metadata import version
 from typing import Any, get_args
@@ -26,11 +27,14 @@ from service.wire.common import (
 )
 
 REF = "#/components/schemas/{name}"
+_CONVERTOR = re.compile(r"\{(\w+):\w+\}")
 PORTABLE_STORABLE_TEXT = "^[^\\u0000]*$"
 PAGE_PARAMETERS = ("page", "size", "sort", "search")
 ERRORS = {
     400: "Invalid request: FAAS-400 (a field), FAAS-1003 (not JSON), FAAS-1000 (correlation id), "
-    "FAAS-1019 (paging or sort), FAAS-1007 (a scheduled time)",
+    "FAAS-1019 (paging or sort), FAAS-1007 (a scheduled time), FAAS-1018 (page token), "
+    "FAAS-1020 (subkey missing), FAAS-1021 (KV key not found), FAAS-1022 (subscribe key not "
+    "found)",
     401: "No API key (FAAS-1001), or an unknown, revoked or expired one (FAAS-1002)",
     403: "The key lacks the permission (FAAS-403)",
     404: "Entity not found, or another account's (FAAS-404)",
@@ -78,6 +82,15 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
         "maxItems": 20,
     },
     "function_type": {"type": "string", "enum": list(get_args(FunctionType))},
+    "subkey": {"type": "string", "minLength": 1, "examples": ["sub-c-0b6f6f0e"]},
+    "prefix": {"type": "string", "maxLength": 1000},
+    "page_token": {"type": "string", "maxLength": 6000},
+}
+# Query parameters an operation cannot do without (the others are optional).
+REQUIRED_QUERY = frozenset({"subkey", "keyset_id", "channel"})
+# Path parameters that are not ids (those end in ``_id``: UUIDs).
+PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "key": {"type": "string", "minLength": 1, "maxLength": 1000},
 }
 
 
@@ -90,13 +103,18 @@ TAGS = [
     ("Operations", "Health and metrics, for operators and load balancers (no key)."),
     ("Scheduled events", "A deployment started and stopped at planned times, by the service."),
     ("Test inputs", "Saved example events for a function of a revision."),
+    (
+        "KV store",
+        "Strings, JSON values and counters of a keyset, named by its subscribe key (`subkey`).",
+    ),
 ]
 SECURITY = (
     "The API key, as made by `faas-packages keys create` (`faaspk_…`), sent as "
     "`Authorization: <key>` or `Authorization: Bearer <key>`. A key belongs to one account, "
     "which is the account of everything the request sees and does, and carries grants: "
-    "`functions.package:read|write` on the account, `functions.package-deployment:read|write` "
-    "on the account or on listed keysets. No key: 401 FAAS-1001; an unknown, revoked or "
+    "`functions.package:read|write` on the account, `functions.package-deployment:read|write`, "
+    "`functions.kv:read|write` and `functions.secret:read|write` on the account or on listed "
+    "keysets. No key: 401 FAAS-1001; an unknown, revoked or "
     "expired one: 401 FAAS-1002; a missing grant: 403 FAAS-403."
 )
 
@@ -114,7 +132,8 @@ def openapi_document(endpoints: list[Endpoint]) -> dict[str, Any]:
     _portable_patterns(components)
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
-        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint)
+        operations = paths.setdefault(documented_path(endpoint.path), {})
+        operations[endpoint.method.lower()] = _operation(endpoint)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -163,7 +182,12 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         for name in _path_parameters(endpoint.path)
     ]
     parameters += [
-        {"name": name, "in": "query", "required": False, "schema": QUERY_SCHEMAS[name]}
+        {
+            "name": name,
+            "in": "query",
+            "required": name in REQUIRED_QUERY,
+            "schema": QUERY_SCHEMAS[name],
+        }
         for name in endpoint.query
     ]
     parameters.append(
@@ -196,14 +220,20 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     return spec
 
 
+def documented_path(path: str) -> str:
+    """A route's path as the document writes it: ``{key:path}`` (a route's convertor) is
+    ``{key}``."""
+    return _CONVERTOR.sub(r"{\1}", path)
+
+
 def _path_parameters(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    return [part[1:-1] for part in documented_path(path).split("/") if part.startswith("{")]
 
 
 def _path_schema(name: str) -> dict[str, Any]:
     if name.endswith("_id"):
         return {"type": "string", "format": "uuid"}
-    return {"type": "string"}
+    return PATH_SCHEMAS.get(name, {"type": "string"})
 
 
 def _success(endpoint: Endpoint) -> dict[str, Any]:

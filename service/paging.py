@@ -82,3 +82,8 @@ def _filter(params: QueryParams, name: str) -> str | None:
     if len(value) > MAX_FILTER_LENGTH or "\x00" in value:
         raise bad_parameter(name, f"must be at most {MAX_FILTER_LENGTH} characters, without NUL")
     return value
+
+
+def size_parameter(params: QueryParams) -> int:
+    """``size`` alone (lists paged by a token), with the bounds of every list's."""
+    return _integer(params, "size", DEFAULT_SIZE, 1, MAX_SIZE)

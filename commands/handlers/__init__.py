@@ -17,6 +17,8 @@ from commands.context import CommandContext, Limits
 from commands.handlers import (
     deployments,
     keys,
+    keysets,
+    kv,
     packages,
     revisions,
     rolling_update,
@@ -90,4 +92,10 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         rolling_update.HandOverDeployment: Handling(
             rolling_update.hand_over_deployment, rolling_update.hand_over_reads
         ),
+        keysets.AddKeyset: Handling(keysets.add_keyset, keysets.add_keyset_reads),
+        keysets.RemoveKeyset: Handling(keysets.remove_keyset, keysets.remove_keyset_reads),
+        kv.WriteKvValue: Handling(kv.write_kv_value, kv.kv_reads),
+        kv.DeleteKvValue: Handling(kv.delete_kv_value, kv.kv_reads),
+        kv.SetCounter: Handling(kv.set_counter, kv.kv_reads),
+        kv.ChangeCounter: Handling(kv.change_counter, kv.kv_reads),
     }

@@ -82,7 +82,7 @@ def start_deployment(command: StartDeployment, uow: UnitOfWork, limits: Limits) 
         usage = usage_of(uow)
         if usage.running >= limits.running_deployments_per_account:
             raise RunningLimitReachedError(limits.running_deployments_per_account)
-        usage.change(uow.context, running=1)
+        usage.change(uow.context, started=[deployment.keyset_id])
     package.start(deployment.deployment_id, uow.context)
     uow.stage(package, usage)
     return DeploymentChange(package, [deployment.deployment_id])
@@ -158,6 +158,7 @@ def _stop(uow: UnitOfWork, package: Package, deployment_ids: list[str]) -> Deplo
     if not stopped:
         return DeploymentChange(package, deployment_ids)
     usage = usage_of(uow)
-    usage.change(uow.context, running=-len(stopped))
+    keysets = [package.deployments[deployment_id].keyset_id for deployment_id in stopped]
+    usage.change(uow.context, stopped=keysets)
     uow.stage(package, usage)
     return DeploymentChange(package, stopped)

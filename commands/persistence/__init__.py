@@ -80,13 +80,11 @@ class ServiceRecorder(ApplicationRecorder):
 
     @abstractmethod
     def stream_rows(
-        self, after: Mapping[UUID, int], snapshots: str | None = None
+        self, after: Mapping[UUID, int], snapshots_table: str | None = None
     ) -> list[StreamRow]:
-        """The events of each stream after its version (0: all), in stream and version
-        order, in one query. With ``snapshots`` (the name of the store's snapshots table), a
-        stream asked for whole starts at its newest snapshot, when it has one: the snapshot's
-        row comes first (its version is the snapshot's; its topic the snapshot class's),
-        then the events after it."""
+        """The events of each stream after its version, in stream and version order, in one
+        query. A stream after version 0 is read whole, or, with ``snapshots_table``, from
+        its latest snapshot there on: that snapshot's row first, then the events after it."""
 
     @abstractmethod
     def log_rows(self, position: int, limit: int) -> list[LogRow]:

@@ -32,6 +32,7 @@ from commands.persistence import (
 )
 
 LOG_COLUMNS = "rowid, originator_id, originator_version, topic, state"
+STREAM_COLUMNS = "SELECT originator_id, originator_version, topic, state"
 
 
 class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
@@ -52,33 +53,31 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
         return FileWriteLock(Path(f"{pool.db_name}.writer.lock"))
 
     def stream_rows(
-        self, after: Mapping[UUID, int], snapshots: str | None = None
+        self, after: Mapping[UUID, int], snapshots_table: str | None = None
     ) -> list[StreamRow]:
-        if snapshots is None:
-            return self._events_after(after)
-        newest: list[StreamRow] = []
+        conditions, params = [], []
+        cold: list[str] = []
         for stream_id, version in after.items():
-            if not version:
-                found = self._select(
-                    "SELECT originator_id, originator_version, topic, state FROM "
-                    f"{snapshots} WHERE originator_id = ? ORDER BY originator_version DESC "
-                    "LIMIT 1",
-                    (stream_id.hex,),
+            if version or snapshots_table is None:
+                conditions.append("(originator_id = ? AND originator_version > ?)")
+                params += [stream_id.hex, version]
+            else:  # read from its latest snapshot on (the snapshot's row is selected below)
+                latest = (
+                    f"(SELECT max(originator_version) FROM {snapshots_table} "
+                    "WHERE originator_id = ?)"
                 )
-                newest += [(self._id(row[0]), row[1], row[2], row[3]) for row in found]
-        starts = {**after, **{row[0]: row[1] for row in newest}}
-        return sorted(newest + self._events_after(starts), key=lambda row: (row[0], row[1]))
-
-    def _events_after(self, after: Mapping[UUID, int]) -> list[StreamRow]:
-        conditions = " OR ".join(["(originator_id = ? AND originator_version > ?)"] * len(after))
-        params = [
-            value for stream_id, version in after.items() for value in (stream_id.hex, version)
-        ]
-        rows = self._select(
-            "SELECT originator_id, originator_version, topic, state FROM {events} "
-            f"WHERE {conditions} ORDER BY originator_id, originator_version",
-            params,
-        )
+                conditions.append(
+                    f"(originator_id = ? AND originator_version > COALESCE({latest}, 0))"
+                )
+                params += [stream_id.hex, stream_id.hex]
+                cold.append(stream_id.hex)
+        statement = f"{STREAM_COLUMNS} FROM {{events}} WHERE {' OR '.join(conditions)}"
+        if cold:
+            statement = (
+                f"{_latest_snapshots(str(snapshots_table), len(cold))} UNION ALL {statement}"
+            )
+            params = [*cold, *params]
+        rows = self._select(f"{statement} ORDER BY originator_id, originator_version", params)
         return [(self._id(row[0]), row[1], row[2], row[3]) for row in rows]
 
     def log_rows(self, position: int, limit: int) -> list[LogRow]:
@@ -209,6 +208,19 @@ class SQLiteLogLoad:
         self.cursor.executemany(
             self._insert, ((row[0], row[1].hex, row[2], row[3], row[4]) for row in rows)
         )
+
+
+def _latest_snapshots(snapshots_table: str, streams: int) -> str:
+    """The latest snapshot of each of ``streams`` streams (parameters: their ids)."""
+    marks = ", ".join("?" * streams)
+    latest = (
+        f"SELECT max(originator_version) FROM {snapshots_table} "
+        "WHERE originator_id = s.originator_id"
+    )
+    return (
+        f"{STREAM_COLUMNS} FROM {snapshots_table} AS s "
+        f"WHERE originator_id IN ({marks}) AND originator_version = ({latest})"
+    )
 
 
 class FileWriteLock:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from projections.database import Cursor, Database
 from projections.parts.channels import ChannelsPart
+from projections.parts.kv import KvPart
 from projections.parts.packages import PackagesPart
 from projections.parts.schedules import SchedulesPart
 from projections.parts.test_inputs import TestInputsPart
@@ -42,6 +43,7 @@ PARTS: tuple[Part, ...] = (
     SchedulesPart(),
     TestInputsPart(),
     ChannelsPart(),
+    KvPart(),
 )
 TABLES: tuple[Table, ...] = tuple(table for part in PARTS for table in part.tables)
 EVENT_TYPES: frozenset[type] = frozenset().union(*(part.events for part in PARTS))

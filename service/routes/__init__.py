@@ -8,6 +8,7 @@ from service.routes import (
     audit,
     deployments,
     intersected,
+    kv,
     operations,
     packages,
     revisions,
@@ -26,4 +27,5 @@ API: list[Endpoint] = [
     *test_inputs.ENDPOINTS,
     *rolling_update.ENDPOINTS,
     *intersected.ENDPOINTS,
+    *kv.ENDPOINTS,
 ]

@@ -101,6 +101,8 @@ class ResponseMeta(msgspec.Struct, rename="camel", omit_defaults=True):
     timestamp: str
     correlation_id: str
     paging: Paging | UnsetType = UNSET
+    # Cursor-paged lists (the KV store's): the next page's token, absent at the end.
+    next_page_token: str | UnsetType = UNSET
 
 
 class Envelope(msgspec.Struct, omit_defaults=True, kw_only=True):

@@ -183,6 +183,8 @@ def _longest_stream_of(kind: type[Any], histories: list[History]) -> History | N
         for event in events:
             streams.setdefault(event.originator_id, []).append(event)
         for stream in streams.values():
+            if [event.originator_version for event in stream] != list(range(1, len(stream) + 1)):
+                continue  # a test that made state by hand, not a history that replays
             aggregate = None
             for event in stream:
                 aggregate = event.mutate(aggregate)

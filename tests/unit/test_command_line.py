@@ -70,6 +70,9 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
         ("serve", "--port", "70000"),
         ("serve", "--workers", "1000"),
         ("keys", "list", "--account", "1180591620717411303424"),
+        ("keysets", "add", "--account", "1", "--keyset", "0", "--subscribe-key", "sub-c-a"),
+        ("keysets", "add", "--account", "1", "--keyset", str(2**63), "--subscribe-key", "sub-c-a"),
+        ("keysets", "remove", "-5"),
     ],
 )
 def test_numbers_out_of_their_bounds_are_refused(
@@ -97,3 +100,12 @@ def test_an_expiry_is_a_future_time_or_a_date_taken_as_its_midnight_utc() -> Non
     for refused in ("2001-01-01", "2001-01-01T00:00:00Z", "2040-02-30", "2200-01-01", "soon"):
         with pytest.raises(argparse.ArgumentTypeError):
             arguments.expiry(refused)
+
+
+@pytest.mark.parametrize(
+    "text", ["sub-c-", "pub-c-1", "sub-c-a b", "sub-c-" + "a" * 101, "sub-c-é"]
+)
+def test_a_subscribe_key_is_sub_c_and_up_to_100_plain_characters(text: str) -> None:
+    assert arguments.subscribe_key("sub-c-" + "a" * 100)
+    with pytest.raises(argparse.ArgumentTypeError):
+        arguments.subscribe_key(text)

@@ -8,7 +8,11 @@ import pytest
 from commands.context import CommandContext
 from commands.keys import (
     DEPLOYMENT_WRITE,
+    KV_READ,
+    KV_WRITE,
     PACKAGE_READ,
+    SECRET_READ,
+    SECRET_WRITE,
     ApiKey,
     Grant,
     GrantError,
@@ -61,6 +65,13 @@ def test_grants_parse_with_and_without_keysets() -> None:
     assert Grant.parse("functions.package-deployment:write@keyset:12,7") == Grant(
         DEPLOYMENT_WRITE, frozenset({7, 12})
     )
+
+
+def test_kv_and_secret_grants_are_on_the_account_or_on_listed_keysets() -> None:
+    assert Grant.parse("functions.kv:read") == Grant(KV_READ)
+    assert Grant.parse("functions.kv:write@keyset:3") == Grant(KV_WRITE, frozenset({3}))
+    assert Grant.parse("functions.secret:read@keyset:4,5") == Grant(SECRET_READ, frozenset({4, 5}))
+    assert Grant.parse("functions.secret:write") == Grant(SECRET_WRITE)
 
 
 @pytest.mark.parametrize(
