@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from service.settings import Settings, SettingsError
+from service.settings import ENV_PREFIX, Settings, SettingsError
 from service.store import library_env
 
 
@@ -67,3 +70,14 @@ def test_the_schedules_of_a_deployment_are_bounded_by_a_setting() -> None:
     assert Settings().max_schedules_per_deployment == 100
     environment = {"FAAS_MAX_SCHEDULES_PER_DEPLOYMENT": "7"}
     assert Settings.from_env(environment).max_schedules_per_deployment == 7
+
+
+def test_the_readme_configuration_table_names_every_setting_with_its_default() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(FAAS_[A-Z_]+)` \| `([^`]*)` \|", readme, re.MULTILINE))
+    defaults = Settings()
+    for name in Settings.__struct_fields__:
+        variable = ENV_PREFIX + name.upper()
+        assert variable in rows, f"{variable} is missing from the README's configuration table"
+        documented = Settings.from_env({variable: rows[variable]})
+        assert getattr(documented, name) == getattr(defaults, name), variable
