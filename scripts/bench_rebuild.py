@@ -29,7 +29,9 @@ from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from service.wire.common import now_to_the_millisecond
 
-EVENTS_PER_PACKAGE = 4  # PackageCreated, RevisionAdded, FunctionsRegistered, PackageNameClaimed
+# PackageCreated, RevisionAdded, FunctionsRegistered, PackageNameClaimed, EntityLocated and
+# AccountUsageChanged (tests/integration/test_bench_seeding.py checks the count).
+EVENTS_PER_PACKAGE = 6
 PACKAGES_PER_SAVE = 200
 
 
