@@ -261,3 +261,26 @@ class CounterOutOfRangeError(DomainError):
             f"$.value: the counter is {value}; changing it by {delta} would pass the 64-bit "
             "range (-9223372036854775808 to 9223372036854775807)"
         )
+
+
+class PackageBlueprintNotFoundError(NotFoundError):
+    """Unknown, or retired: the catalog does not hold it."""
+
+
+class BlueprintVersionNotNewerError(DomainError):
+    """A blueprint can be published again only with a higher version."""
+
+    def __init__(self, blueprint_id: UUID, version: str, published: str) -> None:
+        super().__init__(
+            f"blueprint {blueprint_id} has version {published} published already: "
+            f"publish a higher version than {published} (not {version})"
+        )
+        self.blueprint_id = blueprint_id
+        self.published = published
+
+
+class BlueprintIdTakenError(TakenError):
+    """A blueprint's, function blueprint's or parameter's id is another entity's already."""
+
+    def __init__(self, entity_id: UUID, what: str) -> None:
+        super().__init__(f"the {what} id {entity_id} is taken by another entity already")

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from commands.context import CommandContext, Limits
 from commands.handlers import (
+    catalog,
     deployments,
     keys,
     keysets,
@@ -98,4 +99,13 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         kv.DeleteKvValue: Handling(kv.delete_kv_value, kv.kv_reads),
         kv.SetCounter: Handling(kv.set_counter, kv.kv_reads),
         kv.ChangeCounter: Handling(kv.change_counter, kv.kv_reads),
+        catalog.PublishPackageBlueprint: Handling(
+            catalog.publish_package_blueprint, catalog.publish_reads
+        ),
+        catalog.PublishPackageBlueprints: Handling(
+            catalog.publish_package_blueprints, catalog.publish_all_reads
+        ),
+        catalog.RetirePackageBlueprint: Handling(
+            catalog.retire_package_blueprint, catalog.retire_reads
+        ),
     }

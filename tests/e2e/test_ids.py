@@ -1,11 +1,13 @@
 """Ids have one form on the wire (lowercase, with hyphens): any other spelling names nothing,
-the same on every route: 404 in a path, 400 in a query or a body."""
+the same on every route: 404 in a path, 400 in a query or a body. The catalog's public ids
+are the exception: a path id spelled any other way is a 400 naming the parameter."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from starlette.routing import Route
@@ -107,6 +109,18 @@ PATH_ID_ROUTES: list[tuple[str, str, str, dict[str, Any] | None]] = [
 ]
 
 
+# The catalog's routes with an id in their path: (template, the parameter).
+CATALOG_PATH_ID_ROUTES = [
+    ("/package-blueprints/{package_blueprint_id}", "package_blueprint_id"),
+    ("/package-blueprints/{package_blueprint_id}/function-blueprints", "package_blueprint_id"),
+    (
+        "/function-blueprints/{function_blueprint_id}/function-blueprint-params",
+        "function_blueprint_id",
+    ),
+    ("/function-blueprint-params/{function_blueprint_param_id}", "function_blueprint_param_id"),
+]
+
+
 def _path(template: str, value: str, kind: str = "", world: dict[str, str] | None = None) -> str:
     """The path with ``value`` for the id of ``kind`` (by default the only one) and the
     world's ids for any other."""
@@ -127,7 +141,24 @@ def test_the_sweep_covers_every_route_with_an_id_in_its_path(client: TestClient)
         if method != "HEAD"
     }
 
-    assert routes == {(method, template) for method, template, _, _ in PATH_ID_ROUTES}
+    assert routes == {(method, template) for method, template, _, _ in PATH_ID_ROUTES} | {
+        ("GET", template) for template, _ in CATALOG_PATH_ID_ROUTES
+    }
+
+
+def test_a_catalog_id_spelled_any_other_way_in_a_path_is_400_naming_it(
+    client: TestClient,
+) -> None:
+    refused: list[tuple[str, int, str]] = []
+    for template, parameter in CATALOG_PATH_ID_ROUTES:
+        for spelling in bad_spellings(str(uuid4())):
+            path = BASE + template.replace(f"{{{parameter}}}", spelling)
+            response = client.get(path)
+            message = response.json()["errors"][0]["message"]
+            if response.status_code != 400 or not message.startswith(f"{parameter}: must be"):
+                refused.append((path, response.status_code, message))
+
+    assert refused == []
 
 
 def test_an_id_spelled_any_other_way_in_a_path_is_404_on_every_route(

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 from starlette.testclient import TestClient
 
+from service.catalog import publish_starter_catalog
 from tests.support.keys import IssuedKey
 from tests.support.kv import register_keyset
 
@@ -25,6 +26,8 @@ def test_generated_requests_get_documented_answers_and_never_a_server_error(
     # The KV store's operations name a keyset of the key's account: generated subscribe keys
     # would name none, and stop every request at 400 FAAS-1022.
     keyset = register_keyset(client.app.state.container, key.account_id)  # type: ignore[attr-defined]
+    # The catalog's lists then hold blueprints, function blueprints and params to check.
+    publish_starter_catalog(client.app.state.container)  # type: ignore[attr-defined]
     schema = schemathesis.openapi.from_asgi("/v2/faas/openapi.json", client.app)
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
     assert len(operations) >= 20

@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from commands.catalog import (
+    BlueprintContent,
+    BlueprintParam,
+    BlueprintTestInput,
+    FunctionBlueprint,
+)
 from commands.context import CommandContext
+from commands.handlers.catalog import PublishPackageBlueprint, RetirePackageBlueprint
 from commands.handlers.deployments import (
     CreateDeployment,
     DeleteDeployment,
@@ -104,6 +111,32 @@ def catalog_tour() -> History:
     return run.uow.events
 
 
+def blueprint(version: str) -> BlueprintContent:
+    """A catalog blueprint of one function with a test input and a vault parameter."""
+    forward = FunctionBlueprint(
+        tour_id("blueprint/greeter/forward"),
+        "forward",
+        "AFTER_PUBLISH",
+        "JAVASCRIPT",
+        "export default (request) => request.ok();",
+        {"inputChannel": "orders.*"},
+        0,
+        (BlueprintTestInput("an order", {"order": 1}),),
+        (BlueprintParam(tour_id("blueprint/greeter/forward/URL"), "URL", "URL", required=True),),
+    )
+    return BlueprintContent("Greeter", version, "greets", ("starter",), (forward,))
+
+
+def blueprint_tour() -> History:
+    """A catalog blueprint published, retired, and published again in a higher version."""
+    run = Tour()
+    greeter = tour_id("blueprint/greeter")
+    run(PublishPackageBlueprint(greeter, blueprint("1.0.0")))
+    run(RetirePackageBlueprint(greeter))
+    run(PublishPackageBlueprint(greeter, blueprint("1.1.0")))
+    return run.uow.events
+
+
 def key_tour() -> History:
     run = Tour()
     grants = (Grant(PACKAGE_READ), Grant(DEPLOYMENT_WRITE, frozenset({42})))
@@ -129,6 +162,7 @@ def idempotency_tour() -> History:
 TOURS: tuple[Callable[[], History], ...] = (
     catalog_tour,
     package_tour,
+    blueprint_tour,
     key_tour,
     idempotency_tour,
 )
