@@ -107,6 +107,7 @@ TAGS = [
         "KV store",
         "Strings, JSON values and counters of a keyset, named by its subscribe key (`subkey`).",
     ),
+    ("Catalog", "Package blueprints published by the operator, and packages imported from them."),
 ]
 SECURITY = (
     "The API key, as made by `faas-packages keys create` (`faaspk_…`), sent as "

@@ -7,6 +7,7 @@ from service.endpoint import Endpoint
 from service.routes import (
     audit,
     deployments,
+    imports,
     intersected,
     kv,
     operations,
@@ -28,4 +29,5 @@ API: list[Endpoint] = [
     *rolling_update.ENDPOINTS,
     *intersected.ENDPOINTS,
     *kv.ENDPOINTS,
+    *imports.ENDPOINTS,
 ]
