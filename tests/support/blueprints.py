@@ -27,9 +27,11 @@ def imports_path(blueprint_id: UUID | str) -> str:
     return f"{BASE}/package-blueprints/{blueprint_id}/packages"
 
 
-def webhook(blueprint_id: UUID, name: str | None = None, version: str = "1.0.0") -> Any:
-    """Two functions, three test inputs, a required vault parameter, one with a default and
-    an optional one without."""
+def webhook(
+    blueprint_id: UUID, name: str | None = None, version: str = "1.0.0", *, required: bool = True
+) -> Any:
+    """Two functions, three test inputs, a required vault parameter (unless not
+    ``required``), one with a default and an optional one without."""
 
     def function(fn: str, order: int, kind: str, config: dict[str, Any], *params: Any) -> Any:
         function_id = function_blueprint_id_for(blueprint_id, fn)
@@ -60,7 +62,7 @@ def webhook(blueprint_id: UUID, name: str | None = None, version: str = "1.0.0")
                 0,
                 "AFTER_PUBLISH",
                 {"inputChannel": "orders.*"},
-                ("WEBHOOK_URL", {"required": True}),
+                ("WEBHOOK_URL", {"required": required}),
                 ("TIMEOUT", {"default_value": "5"}),
             ),
             function("report", 1, "ON_REQUEST", {"path": "report"}, ("LABEL", {})),
