@@ -275,6 +275,7 @@ class BlueprintVersionNotNewerError(DomainError):
             f"blueprint {blueprint_id} has version {published} published already: "
             f"publish a higher version than {published} (not {version})"
         )
+        self.blueprint_id = blueprint_id
         self.published = published
 
 

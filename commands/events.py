@@ -841,3 +841,10 @@ class PackageBlueprintRetired(AuditedEvent):
 
     def apply(self, aggregate: PackageBlueprint) -> None:
         aggregate.retired = True
+
+
+CATALOG_EVENT_TOPICS: tuple[str, ...] = (
+    PackageBlueprintPublished.TOPIC,  # type: ignore[attr-defined]
+    PackageBlueprintRepublished.TOPIC,  # type: ignore[attr-defined]
+    PackageBlueprintRetired.TOPIC,  # type: ignore[attr-defined]
+)

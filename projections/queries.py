@@ -250,7 +250,7 @@ def _add_search(query: ListQuery, conditions: list[str], params: list[Any]) -> N
     """``search``: a case-insensitive substring of the name."""
     if query.search:
         conditions.append("name_folded LIKE ? ESCAPE '\\'")
-        params.append(_contains(query.search))
+        params.append(contains(query.search))
 
 
 def tags_of(package: PackageRow) -> list[str]:
@@ -258,6 +258,7 @@ def tags_of(package: PackageRow) -> list[str]:
     return tags
 
 
-def _contains(search: str) -> str:
+def contains(search: str) -> str:
+    """A LIKE pattern matching names that contain ``search``, in any case."""
     escaped = search.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

@@ -11,6 +11,7 @@ from typing import Any
 
 from scripts import (
     arguments,
+    catalog_commands,
     keys_commands,
     keysets_commands,
     log_commands,
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     log_commands.add_commands(commands)
     _add_bench_command(commands)
     keysets_commands.add_commands(commands)
+    catalog_commands.add_commands(commands)
     return parser
 
 

@@ -20,6 +20,7 @@ from uvicorn.supervisors import Multiprocess
 
 from scripts.first_key import offer_a_first_key
 from service.bootstrap import bootstrap
+from service.catalog import publish_starter_catalog
 from service.http_protocol import JoinedWritesProtocol, ServerConfig
 from service.metrics import MULTIPROCESS_DIR_VARIABLE
 from service.settings import Settings, SettingsError
@@ -37,6 +38,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         container = bootstrap(settings)
         try:
+            if is_embedded(settings.database_url):
+                publish_starter_catalog(container)
             if not container.keys.records():
                 offer_a_first_key(container, settings.database_url, f"{args.host}:{args.port}")
         finally:

@@ -17,6 +17,7 @@ from commands.context import Limits
 from commands.group_commit import GroupCommit
 from commands.handlers import handlers
 from commands.persistence.postgres import ServicePostgresRecorder
+from projections.catalog import Catalog
 from projections.changes import Changes, PostgresChanges, ThreadedChanges
 from projections.database import Database, PostgresDatabase
 from projections.keyring import KeyRing
@@ -65,6 +66,7 @@ class Container:
     scheduler: Scheduler
     notary: Notary
     keysets: KeysetDirectory
+    catalog: Catalog
 
     def start(self) -> None:
         """Start the background work this process does: projecting (if configured here) and
@@ -194,4 +196,5 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         ),
         notary,
         keysets,
+        Catalog(database),
     )

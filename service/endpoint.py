@@ -42,6 +42,8 @@ class Endpoint:
     response: Any = None
     listed: bool = False
     permission: str | None = None
+    # No grant needed, but a valid key (of any account): the catalog's public content.
+    any_key: bool = False
     query: tuple[str, ...] = ()
     errors: tuple[int, ...] = READ_ERRORS
     # The API's routes answer JSON only; operational ones their own media type to any Accept.

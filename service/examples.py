@@ -6,6 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from projections.audit import AuditRecord
+from service.wire.catalog import (
+    FunctionBlueprintParamResponse,
+    FunctionBlueprintResponse,
+    PackageBlueprintResponse,
+)
 from service.wire.deployments import (
     CreateDeploymentRequest,
     DeploymentResponse,
@@ -205,4 +210,57 @@ EXAMPLES: dict[Any, Any] = {
 EXAMPLES[IntersectedDeploymentsResponse] = {
     "channel": "chat.*",
     "packageDeployments": [EXAMPLES[DeploymentResponse]],
+}
+
+BLUEPRINT_ID = "6a1f0c3e-2b4d-4e5f-8a9b-0c1d2e3f4a5b"
+FUNCTION_BLUEPRINT_ID = "8b7a6c5d-4e3f-5a1b-9c8d-7e6f5a4b3c2d"
+PARAM_EXAMPLE: dict[str, Any] = {
+    "id": "4c3b2a19-0f8e-5d7c-b6a5-948372615049",
+    "functionBlueprintId": FUNCTION_BLUEPRINT_ID,
+    "name": "Webhook URL",
+    "sourceName": "WEBHOOK_URL",
+    "type": "CUSTOM",
+    "valueType": "STRING",
+    "storage": "VAULT",
+    "description": "where each message is sent",
+    "defaultValue": None,
+    "required": True,
+    "createdDttm": CREATED,
+    "updatedDttm": CREATED,
+}
+EXAMPLES[PackageBlueprintResponse] = {
+    "id": BLUEPRINT_ID,
+    "parentId": None,
+    "name": "Webhook forwarder",
+    "version": "1.0.0",
+    "description": "Forwards every message published on a channel to a URL.",
+    "iconBase64": None,
+    "iconMediaType": None,
+    "state": "GENERAL_AVAILABILITY",
+    "tags": [
+        {
+            "id": "2d9c8b7a-6f5e-5d4c-8b3a-291807f6e5d4",
+            "name": "integrations",
+            "visibility": "PUBLIC",
+            "createdDttm": CREATED,
+            "updatedDttm": CREATED,
+        }
+    ],
+    "createdDttm": CREATED,
+    "updatedDttm": UPDATED,
+}
+EXAMPLES[FunctionBlueprintParamResponse] = PARAM_EXAMPLE
+EXAMPLES[FunctionBlueprintResponse] = {
+    "id": FUNCTION_BLUEPRINT_ID,
+    "packageBlueprintId": BLUEPRINT_ID,
+    "name": "forward",
+    "type": "AFTER_PUBLISH",
+    "language": "JAVASCRIPT",
+    "code": "export default async (request) => request.ok();",
+    "config": {"inputChannel": "orders.*"},
+    "sortOrder": 0,
+    "params": [PARAM_EXAMPLE],
+    "testInputs": [{"name": "an order", "payload": {"order": 42}, "mimeType": "application/json"}],
+    "createdDttm": CREATED,
+    "updatedDttm": CREATED,
 }

@@ -85,6 +85,8 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     "subkey": {"type": "string", "minLength": 1, "examples": ["sub-c-0b6f6f0e"]},
     "prefix": {"type": "string", "maxLength": 1000},
     "page_token": {"type": "string", "maxLength": 6000},
+    "name": {"type": "string", "maxLength": 100},
+    "packageBlueprintId": {"type": "string", "format": "uuid"},
 }
 # Query parameters an operation cannot do without (the others are optional).
 REQUIRED_QUERY = frozenset({"subkey", "keyset_id", "channel"})
@@ -107,7 +109,12 @@ TAGS = [
         "KV store",
         "Strings, JSON values and counters of a keyset, named by its subscribe key (`subkey`).",
     ),
-    ("Catalog", "Package blueprints published by the operator, and packages imported from them."),
+    (
+        "Catalog",
+        "Package blueprints published by the operator, with their function blueprints and "
+        "parameters: public content, readable with any valid key; and packages imported from "
+        "them.",
+    ),
 ]
 SECURITY = (
     "The API key, as made by `faas-packages keys create` (`faaspk_…`), sent as "
@@ -202,6 +209,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     description = endpoint.description
     if endpoint.permission:
         description = f"{description}\n\nPermission: `{endpoint.permission}`.".strip()
+    elif endpoint.any_key:
+        description = f"{description}\n\nPermission: any valid key, of any account.".strip()
     spec: dict[str, Any] = {
         "tags": [endpoint.tag],
         "summary": endpoint.summary,
@@ -211,7 +220,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         "responses": {str(endpoint.status): _success(endpoint)}
         | {str(status): _error(status) for status in errors},
     }
-    if endpoint.permission:
+    if endpoint.permission or endpoint.any_key:
         spec["security"] = [{"apiKey": []}]
     if endpoint.request is not None:
         content: dict[str, Any] = {"schema": {"$ref": REF.format(name=endpoint.request.__name__)}}

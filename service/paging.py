@@ -87,3 +87,8 @@ def _filter(params: QueryParams, name: str) -> str | None:
 def size_parameter(params: QueryParams) -> int:
     """``size`` alone (lists paged by a token), with the bounds of every list's."""
     return _integer(params, "size", DEFAULT_SIZE, 1, MAX_SIZE)
+
+
+def text_filter(params: QueryParams, name: str) -> str | None:
+    """A text filter parameter other than ``search`` and ``tag`` (such as ``name``)."""
+    return _filter(params, name)

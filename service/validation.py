@@ -90,9 +90,9 @@ def update_package_command(
     """The ``UpdatePackage`` command, or a 400 listing every broken rule by path."""
     problems = list(read_only_problems(request))
     if isinstance(request.name, str):
-        problems += _name_problems(request.name, "$.name")
+        problems += name_problems(request.name, "$.name")
     if isinstance(request.tags, list):
-        problems += _tag_problems(request.tags)
+        problems += tag_problems(request.tags)
     given = _given_fields(request) & {"name", "description", "tags"}
     if not given and not problems:
         problems.append("$: send at least one of name, description, tags")
@@ -112,7 +112,7 @@ def add_revision_command(request: CreateRevisionRequest, max_code_bytes: int) ->
     problems = list(read_only_problems(request))
     problems += client_id_problems(request.id, "$.id")
     if isinstance(request.name, str):
-        problems += _name_problems(request.name, "$.name")
+        problems += name_problems(request.name, "$.name")
     problems += _function_list_problems(request.functions, max_code_bytes)
     if problems:
         raise validation_failed(*problems)
@@ -147,11 +147,11 @@ def import_package_command(request: ImportPackageRequest, blueprint_id: UUID) ->
     problems = list(read_only_problems(request))
     problems += client_id_problems(request.id, "$.id")
     if isinstance(request.name, str):
-        problems += _name_problems(request.name, "$.name")
+        problems += name_problems(request.name, "$.name")
     if isinstance(request.revision_name, str):
-        problems += _name_problems(request.revision_name, "$.revisionName")
+        problems += name_problems(request.revision_name, "$.revisionName")
     if isinstance(request.tags, list):
-        problems += _tag_problems(request.tags)
+        problems += tag_problems(request.tags)
     params: dict[str, msgspec.Raw] = {} if request.params is UNSET else request.params
     values = dict(_param_values(params, problems))
     if problems:
@@ -185,7 +185,7 @@ def update_revision_command(
 ) -> UpdateRevision:
     problems = list(read_only_problems(request))
     if isinstance(request.name, str):
-        problems += _name_problems(request.name, "$.name")
+        problems += name_problems(request.name, "$.name")
     if not _given_fields(request) & {"name", "description"} and not problems:
         problems.append("$: send at least one of name, description")
     if problems:
@@ -199,13 +199,13 @@ def update_revision_command(
 
 
 def _function_list_problems(functions: list[FunctionRequest], max_code_bytes: int) -> Iterator[str]:
-    yield from _duplicate_problems(
+    yield from duplicate_problems(
         [function.name.strip() for function in functions],
         "$.functions",
         "function name",
         suffix=".name",
     )
-    yield from _duplicate_problems(
+    yield from duplicate_problems(
         [function.id for function in functions if function.id is not UNSET],
         "$.functions",
         "function id",
@@ -218,21 +218,27 @@ def _function_list_problems(functions: list[FunctionRequest], max_code_bytes: in
 def _create_package_problems(request: CreatePackageRequest, max_code_bytes: int) -> Iterator[str]:
     yield from read_only_problems(request)
     yield from client_id_problems(request.id, "$.id")
-    yield from _name_problems(request.name, "$.name")
-    yield from _name_problems(request.revision_name, "$.revisionName")
-    yield from _tag_problems(request.tags)
+    yield from name_problems(request.name, "$.name")
+    yield from name_problems(request.revision_name, "$.revisionName")
+    yield from tag_problems(request.tags)
     yield from _function_list_problems(request.functions, max_code_bytes)
 
 
 def _function_problems(function: FunctionRequest, path: str, max_code_bytes: int) -> Iterator[str]:
-    yield from _name_problems(function.name, f"{path}.name")
+    yield from name_problems(function.name, f"{path}.name")
+    yield from code_problems(function.code, f"{path}.code", max_code_bytes)
+    yield from config_problems(function.type, function.config, f"{path}.config")
+
+
+def code_problems(code: str, path: str, max_code_bytes: int) -> Iterator[str]:
+    """Code over the size limit."""
     # Four bytes per character at most: only long code needs encoding to be measured.
-    if len(function.code) * 4 > max_code_bytes and len(function.code.encode()) > max_code_bytes:
-        yield f"{path}.code: must be at most {max_code_bytes} bytes of UTF-8"
-    yield from _config_problems(function.type, function.config, f"{path}.config")
+    if len(code) * 4 > max_code_bytes and len(code.encode()) > max_code_bytes:
+        yield f"{path}: must be at most {max_code_bytes} bytes of UTF-8"
 
 
-def _config_problems(kind: str, config: FunctionConfig, path: str) -> Iterator[str]:
+def config_problems(kind: str, config: FunctionConfig, path: str) -> Iterator[str]:
+    """A function's ``config`` against its type's rules (packages' and blueprints')."""
     given = _given_fields(config)
     required, optional = CONFIG_KEYS[kind]
     for key in sorted(required - given):
@@ -266,22 +272,24 @@ def read_only_problems(request: msgspec.Struct, path: str = "$") -> Iterator[str
                     yield from read_only_problems(item, f"{path}.{wire_name}[{index}]")
 
 
-def _name_problems(name: str, path: str) -> Iterator[str]:
+def name_problems(name: str, path: str) -> Iterator[str]:
     """Names are stored trimmed, so their length is counted after trimming."""
     if not 1 <= len(name.strip()) <= MAX_NAME_LENGTH:
         yield f"{path}: length must be 1 to {MAX_NAME_LENGTH} characters after trimming spaces"
 
 
-def _tag_problems(tags: list[str]) -> Iterator[str]:
+def tag_problems(tags: list[str]) -> Iterator[str]:
+    """Blank and repeated tags, by path."""
     for index, tag in enumerate(tags):
         if not tag.strip():
             yield f"$.tags[{index}]: must not be blank"
-    yield from _duplicate_problems(tags, "$.tags", "tag")
+    yield from duplicate_problems(tags, "$.tags", "tag")
 
 
-def _duplicate_problems(
+def duplicate_problems(
     values: Sequence[object], path: str, what: str, *, suffix: str = ""
 ) -> Iterator[str]:
+    """Each value that repeats an earlier one, by path."""
     first_index: dict[object, int] = {}
     for index, value in enumerate(values):
         if value in first_index:

@@ -106,6 +106,9 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         catalog.PublishPackageBlueprint: Handling(
             catalog.publish_package_blueprint, catalog.publish_reads
         ),
+        catalog.PublishPackageBlueprints: Handling(
+            catalog.publish_package_blueprints, catalog.publish_all_reads
+        ),
         catalog.RetirePackageBlueprint: Handling(
             catalog.retire_package_blueprint, catalog.retire_reads
         ),

@@ -89,6 +89,27 @@ def _locate(uow: UnitOfWork, entity_id: UUID, kind: str, blueprint_id: UUID) -> 
 
 
 @dataclass(frozen=True, slots=True)
+class PublishPackageBlueprints(Command[tuple[BlueprintPublication, ...]]):
+    """Several publications in one command: all of them, or (one refused) none."""
+
+    publications: tuple[PublishPackageBlueprint, ...]
+
+
+def publish_all_reads(
+    command: PublishPackageBlueprints, context: CommandContext
+) -> tuple[UUID, ...]:
+    return tuple(
+        stream_id for item in command.publications for stream_id in publish_reads(item, context)
+    )
+
+
+def publish_package_blueprints(
+    command: PublishPackageBlueprints, uow: UnitOfWork
+) -> tuple[BlueprintPublication, ...]:
+    return tuple(publish_package_blueprint(item, uow) for item in command.publications)
+
+
+@dataclass(frozen=True, slots=True)
 class RetirePackageBlueprint(Command[PackageBlueprint]):
     """Take a blueprint out of the catalog (a retired one again: nothing changes)."""
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from projections.database import Cursor, Database
+from projections.parts.catalog import CatalogPart
 from projections.parts.channels import ChannelsPart
 from projections.parts.kv import KvPart
 from projections.parts.packages import PackagesPart
@@ -44,6 +45,7 @@ PARTS: tuple[Part, ...] = (
     TestInputsPart(),
     ChannelsPart(),
     KvPart(),
+    CatalogPart(),
 )
 TABLES: tuple[Table, ...] = tuple(table for part in PARTS for table in part.tables)
 EVENT_TYPES: frozenset[type] = frozenset().union(*(part.events for part in PARTS))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from service.endpoint import Endpoint
 from service.routes import (
     audit,
+    catalog,
     deployments,
     imports,
     intersected,
@@ -29,5 +30,6 @@ API: list[Endpoint] = [
     *rolling_update.ENDPOINTS,
     *intersected.ENDPOINTS,
     *kv.ENDPOINTS,
+    *catalog.ENDPOINTS,
     *imports.ENDPOINTS,
 ]
