@@ -14,6 +14,8 @@ from starlette.testclient import TestClient
 
 from commands.keys import DEPLOYMENT_WRITE, PACKAGE_READ, PACKAGE_WRITE, Grant
 from service.bootstrap import Container
+from service.catalog import publish_starter_catalog, starter_paths
+from service.catalog_files import load_blueprints
 from service.settings import Settings
 from service.wire.common import MAX_KEYSET_ID
 from tests.support.blueprints import imports_path, publish, retire, webhook
@@ -21,6 +23,7 @@ from tests.support.builders import unique_name
 from tests.support.http import BASE, data_of
 from tests.support.keys import IssuedKey, issue_key, keyed_client
 from tests.support.kv import RegisteredKeyset, register_keyset
+from tests.support.waiting import wait_until
 
 PARAMS = {"WEBHOOK_URL": "https://example.org/hook"}
 
@@ -331,3 +334,32 @@ def _with_third_input(content: Any) -> Any:
     first = content.functions[0]
     more = dataclasses.replace(first, test_inputs=first.test_inputs * 2)
     return dataclasses.replace(content, functions=(more, *content.functions[1:]))
+
+
+def test_each_starter_blueprint_imports_with_its_functions_and_test_inputs(
+    keyed: tuple[TestClient, IssuedKey],
+) -> None:
+    client, key = keyed
+    container = container_of(client)
+    publish_starter_catalog(container)
+    head = container.projector.log.head()
+    assert wait_until(lambda: container.projector.position() >= head)
+    keyset = register_keyset(container, key.account_id, MAX_KEYSET_ID)
+    starters = load_blueprints(starter_paths(), container.settings.max_code_bytes)
+    assert len(starters) >= 3
+
+    for starter in starters:
+        path = f"{BASE}/package-blueprints/{starter.blueprint_id}"
+        functions = data_of(client.get(f"{path}/function-blueprints"))
+        params = [p for f in functions for p in f["params"]]
+        values = {p["sourceName"]: f"value of {p['name']}" for p in params if p["required"]}
+        package = imported(client, starter.blueprint_id, keyset, params=values)
+
+        (revision,) = data_of(client.get(f"{BASE}/packages/{package['id']}/package-revisions"))
+        made = data_of(client.get(f"{BASE}/package-revisions/{revision['id']}/functions"))
+        assert [(f["name"], f["code"], f["config"]) for f in made] == [
+            (f["name"], f["code"], f["config"]) for f in functions
+        ]
+        for function, blueprint in zip(made, functions, strict=True):
+            inputs = f"{BASE}/function-revisions/{function['functionRevisionId']}/test-inputs"
+            assert len(data_of(client.get(inputs))) == len(blueprint["testInputs"])
