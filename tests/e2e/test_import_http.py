@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -163,21 +164,17 @@ def test_an_idempotency_key_repeat_answers_the_first_import_and_writes_nothing(
     assert (other.status_code, other.json()["errors"][0]["code"]) == (422, "FAAS-1031")
 
 
-class unchanged:
-    """Asserts that what runs inside writes no event and changes no package of the account."""
+@contextmanager
+def unchanged(client: TestClient) -> Iterator[None]:
+    """What runs inside writes no event and changes no package of the account."""
 
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
+    def state() -> tuple[int, Any]:
+        head = container_of(client).projector.log.head()
+        return head, data_of(client.get(f"{BASE}/packages", params={"size": 100}))
 
-    def _state(self) -> tuple[int, Any]:
-        head = container_of(self.client).projector.log.head()
-        return head, data_of(self.client.get(f"{BASE}/packages", params={"size": 100}))
-
-    def __enter__(self) -> None:
-        self.before = self._state()
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._state() == self.before
+    before = state()
+    yield
+    assert state() == before
 
 
 def refused(response: Any, status: int, code: str) -> list[str]:
