@@ -14,8 +14,9 @@ from commands.keys import DEPLOYMENT_WRITE, PACKAGE_WRITE
 from service import responses
 from service.calls import begin
 from service.decoding import decode
-from service.endpoint import BASE_PATH, WRITE_ERRORS, Endpoint, path_id
+from service.endpoint import BASE_PATH, WRITE_ERRORS, Endpoint
 from service.idempotency import stored
+from service.routes.catalog import catalog_id
 from service.validation import import_package_command
 from service.wire.imports import ImportPackageRequest
 from service.wire.packages import PackageResponse
@@ -26,7 +27,7 @@ IMPORTS = f"{BASE_PATH}/package-blueprints/{{package_blueprint_id}}/packages"
 
 async def import_package(request: Request) -> Response:
     call = await begin(request, PACKAGE_WRITE)
-    blueprint_id = path_id(request, "package_blueprint_id")
+    blueprint_id = catalog_id(request, "package_blueprint_id")
     body = await call.body()
     command = import_package_command(decode(import_package_decoder, body), blueprint_id)
     call.require(DEPLOYMENT_WRITE, command.keyset_id)
@@ -55,7 +56,8 @@ ENDPOINTS = [
         "to the blueprint's, followed by ` (2)`, ` (3)`, ... when the account has a package "
         "of that name; `description` and `tags` to the blueprint's. The keyset must be "
         "registered to the account (else 400 FAAS-1022). An unknown or retired blueprint is "
-        "a 404. Also needs `functions.package-deployment:write` on the keyset.",
+        "a 404 (an id that is not a UUID a 400, as on the catalog's other routes). Also "
+        "needs `functions.package-deployment:write` on the keyset.",
         status=201,
         request=ImportPackageRequest,
         response=PackageResponse,

@@ -14,8 +14,12 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+from projections.catalog import CatalogLog
 from service.bootstrap import bootstrap
+from service.catalog import starter_paths
+from service.catalog_files import load_blueprints
 from service.settings import Settings
+from service.store import is_embedded
 from tests.support.builders import package_body
 from tests.support.server import cli_process, free_port, server_process
 
@@ -35,8 +39,12 @@ def test_without_a_terminal_the_log_stays_json_holds_no_key_and_says_how_to_make
     container = bootstrap(Settings(database_url=own_store_url))
     try:
         assert container.keys.records() == []
+        catalog = {entry.id for entry in CatalogLog(container.projector.log).entries()}
     finally:
         container.close()
+    # The starter catalog is published on the embedded store's first start only.
+    starter = {str(file.blueprint_id) for file in load_blueprints(starter_paths(), 1 << 17)}
+    assert catalog == (starter if is_embedded(own_store_url) else set())
 
 
 def test_on_a_terminal_the_first_start_on_the_default_store_shows_a_working_key(

@@ -19,6 +19,7 @@ from service.catalog import publish_starter_catalog, starter_paths
 from service.catalog_files import load_blueprints
 from service.settings import Settings
 from service.wire.common import MAX_KEYSET_ID
+from tests.e2e.test_ids import bad_spellings
 from tests.support.blueprints import imports_path, publish, retire, webhook
 from tests.support.builders import unique_name
 from tests.support.http import BASE, data_of
@@ -218,7 +219,7 @@ def test_a_keyset_unregistered_or_another_accounts_is_1022(
         assert refused(answer, 400, "FAAS-1022") == ["Subscribe key not found"]
 
 
-def test_an_unknown_malformed_or_retired_blueprint_is_404(
+def test_an_unknown_or_retired_blueprint_is_404_and_a_malformed_id_400(
     client: TestClient, blueprint: UUID, keyset: RegisteredKeyset
 ) -> None:
     retired = publish(container_of(client))
@@ -226,12 +227,27 @@ def test_an_unknown_malformed_or_retired_blueprint_is_404(
 
     with unchanged(client):
         answers = [
-            client.post(imports_path(path), json=import_body(keyset))
-            for path in (uuid4(), str(blueprint).upper(), retired)
+            client.post(imports_path(path), json=import_body(keyset)) for path in (uuid4(), retired)
         ]
+        malformed = client.post(imports_path(str(blueprint).upper()), json=import_body(keyset))
 
     for answer in answers:
         assert refused(answer, 404, "FAAS-404") == ["Entity not found"]
+    assert refused(malformed, 400, "FAAS-400")[0].startswith("package_blueprint_id: must be a UUID")
+
+
+def test_a_blueprint_id_spelled_any_other_way_is_400_naming_it(
+    client: TestClient, blueprint: UUID, keyset: RegisteredKeyset
+) -> None:
+    with unchanged(client):
+        answers = [
+            client.post(imports_path(spelling), json=import_body(keyset))
+            for spelling in bad_spellings(str(blueprint))
+        ]
+
+    for answer in answers:
+        [message] = refused(answer, 400, "FAAS-400")
+        assert message.startswith("package_blueprint_id: must be a UUID"), message
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from tests.support.server import server_process
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 PACKAGES = "/v2/faas/packages"
+BASE = "/v2/faas"
 CREATE = {"method": "POST", "route": PACKAGES, "status": "201"}
 # What Prometheus itself sends when it scrapes.
 PROMETHEUS_ACCEPT = (
@@ -253,3 +254,26 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 5) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+def test_catalog_requests_are_counted_by_route_template(client: TestClient) -> None:
+    before = scrape(client)
+
+    client.get(f"{BASE}/package-blueprints")
+    client.get(f"{BASE}/package-blueprints/{uuid4()}")
+    client.get(f"{BASE}/function-blueprint-params/not-a-uuid")
+
+    by = grown(before, parse(client.get("/metrics").text))
+    blueprint = f"{BASE}/package-blueprints/{{package_blueprint_id}}"
+    param = f"{BASE}/function-blueprint-params/{{function_blueprint_param_id}}"
+    assert (
+        by(
+            "faas_http_requests_total",
+            method="GET",
+            route=f"{BASE}/package-blueprints",
+            status="200",
+        )
+        == 1
+    )
+    assert by("faas_http_requests_total", method="GET", route=blueprint, status="404") == 1
+    assert by("faas_http_requests_total", method="GET", route=param, status="400") == 1

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 from starlette.testclient import TestClient
 
+from service.catalog import publish_starter_catalog
 from service.wire.common import MAX_KEYSET_ID
 from tests.support.blueprints import publish, webhook
 from tests.support.keys import IssuedKey
@@ -29,6 +30,8 @@ def test_generated_requests_get_documented_answers_and_never_a_server_error(
     # would name none, and stop every request at 400 FAAS-1022.
     container = client.app.state.container  # type: ignore[attr-defined]
     keyset = register_keyset(container, key.account_id, MAX_KEYSET_ID)
+    # The catalog's lists then hold blueprints, function blueprints and params to check.
+    publish_starter_catalog(container)
     # Imports name a blueprint and a keyset of the account: generated ones would name none,
     # and stop every import at 404 or 400 FAAS-1022.
     blueprint_id = uuid4()
