@@ -284,3 +284,16 @@ class BlueprintIdTakenError(TakenError):
 
     def __init__(self, entity_id: UUID, what: str) -> None:
         super().__init__(f"the {what} id {entity_id} is taken by another entity already")
+
+
+class BlueprintParamsError(DomainError):
+    """The ``params`` of an import do not fit its blueprint: names it does not have, or
+    required vault parameters with neither a value nor a default."""
+
+    def __init__(self, unknown: tuple[str, ...], missing: tuple[str, ...]) -> None:
+        super().__init__(
+            "the blueprint's parameters: "
+            + "; ".join([*(f"{n}: unknown" for n in unknown), *(f"{n}: required" for n in missing)])
+        )
+        self.unknown = unknown
+        self.missing = missing

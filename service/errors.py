@@ -148,6 +148,8 @@ def from_domain(error: domain.DomainError) -> ApiError:
         return store_unavailable(
             "The event store is unavailable; nothing was written. Retry later."
         )
+    if isinstance(error, domain.BlueprintParamsError):
+        return blueprint_params_refused(error)
     if isinstance(error, domain.ScheduleTimeInvalidError):
         return ApiError(400, "FAAS-1007", f"{SCHEDULE_TIME_PATHS[error.field]}: {error}")
     for kind in type(error).__mro__:
@@ -172,3 +174,15 @@ def kv_key_not_found() -> ApiError:
 
 def bad_page_token() -> ApiError:
     return ApiError(400, "FAAS-1018", "page_token: not a page token of this list")
+
+
+def blueprint_params_refused(error: domain.BlueprintParamsError) -> ApiError:
+    """An import's ``params`` that do not fit its blueprint, each named by its path."""
+    unknown = [
+        f"$.params.{echo(name)}: not a parameter of this blueprint" for name in error.unknown
+    ]
+    missing = [
+        f"$.params.{name}: required by the blueprint, which has no default for it: send a value"
+        for name in error.missing
+    ]
+    return validation_failed(*unknown, *missing)

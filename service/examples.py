@@ -18,6 +18,7 @@ from service.wire.deployments import (
     LimitResponse,
     RollingUpdateRequest,
 )
+from service.wire.imports import ImportPackageRequest
 from service.wire.kv import (
     CounterChangeRequest,
     CounterEntryResponse,
@@ -200,6 +201,11 @@ EXAMPLES: dict[Any, Any] = {
     CounterValueRequest: {"value": 100},
     CounterChangeRequest: {"value": 5},
     CounterEntryResponse: {"key": "page-views", "value": 105},
+    ImportPackageRequest: {
+        "keysetId": 42,
+        "name": "order webhook",
+        "params": {"WEBHOOK_URL": "https://example.org/hooks/orders"},
+    },
 }
 EXAMPLES[IntersectedDeploymentsResponse] = {
     "channel": "chat.*",

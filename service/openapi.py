@@ -112,7 +112,8 @@ TAGS = [
     (
         "Catalog",
         "Package blueprints published by the operator, with their function blueprints and "
-        "parameters: public content, readable with any valid key.",
+        "parameters: public content, readable with any valid key; and packages imported from "
+        "them.",
     ),
 ]
 SECURITY = (

@@ -11,12 +11,15 @@ import msgspec
 from msgspec import UNSET
 
 from commands.handlers.deployments import CreateDeployment
+from commands.handlers.imports import ImportPackage
 from commands.handlers.packages import CreatePackage, UpdatePackage
 from commands.handlers.revisions import AddRevision, UpdateRevision
 from commands.package import FunctionSpec
-from service.errors import validation_failed
+from service.decoding import describe_validation_error
+from service.errors import echo, validation_failed
 from service.wire.common import MAX_NAME_LENGTH, ReadOnly
 from service.wire.deployments import CreateDeploymentRequest
+from service.wire.imports import ImportPackageRequest, ParamValue
 from service.wire.packages import (
     CreatePackageRequest,
     CreateRevisionRequest,
@@ -37,6 +40,8 @@ CHANNEL_RULE = (
 OUTPUT_CHANNEL_RULE = (
     "must be a channel name (no wildcard) of letters, digits and -_.=@~!$#%^&()[]{}|;'\"<>?+"
 )
+
+_param_value_decoder = msgspec.json.Decoder(ParamValue)
 
 CHANNEL_TYPES = frozenset(
     {
@@ -134,6 +139,45 @@ def create_deployment_command(request: CreateDeploymentRequest) -> CreateDeploym
         keyset_id=request.keyset_id,
         deployment_id=id_or_none(request.id),
     )
+
+
+def import_package_command(request: ImportPackageRequest, blueprint_id: UUID) -> ImportPackage:
+    """The ``ImportPackage`` command, or a 400 listing every broken rule by path (the
+    parameters are checked against the blueprint when the command is decided)."""
+    problems = list(read_only_problems(request))
+    problems += client_id_problems(request.id, "$.id")
+    if isinstance(request.name, str):
+        problems += name_problems(request.name, "$.name")
+    if isinstance(request.revision_name, str):
+        problems += name_problems(request.revision_name, "$.revisionName")
+    if isinstance(request.tags, list):
+        problems += tag_problems(request.tags)
+    params: dict[str, msgspec.Raw] = {} if request.params is UNSET else request.params
+    values = dict(_param_values(params, problems))
+    if problems:
+        raise validation_failed(*problems)
+    return ImportPackage(
+        blueprint_id=blueprint_id,
+        keyset_id=request.keyset_id,
+        name=request.name.strip() if isinstance(request.name, str) else None,
+        description=request.description if isinstance(request.description, str) else None,
+        tags=tuple(request.tags) if isinstance(request.tags, list) else None,
+        revision_name=request.revision_name.strip()
+        if isinstance(request.revision_name, str)
+        else "v1",
+        params=values,
+        package_id=id_or_none(request.id),
+    )
+
+
+def _param_values(params: dict[str, msgspec.Raw], problems: list[str]) -> Iterator[tuple[str, str]]:
+    """Each parameter's value, decoded on its own; what is wrong with one, named by its path."""
+    for name, raw in params.items():
+        try:
+            yield name, _param_value_decoder.decode(raw)
+        except msgspec.ValidationError as error:
+            rule = describe_validation_error(str(error)).removeprefix("$: ")
+            problems.append(f"$.params.{echo(name)}: {rule}")
 
 
 def update_revision_command(

@@ -17,6 +17,7 @@ from commands.context import CommandContext, Limits
 from commands.handlers import (
     catalog,
     deployments,
+    imports,
     keys,
     keysets,
     kv,
@@ -80,6 +81,9 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         schedules.DeleteSchedule: Handling(schedules.delete_schedule, schedules.schedule_reads),
         schedules.RunSchedule: Handling(
             partial(schedules.run_schedule, limits=limits), schedules.run_schedule_reads
+        ),
+        imports.ImportPackage: Handling(
+            partial(imports.import_package, limits=limits), imports.import_package_reads
         ),
         test_inputs.AddTestInput: Handling(
             partial(test_inputs.add_test_input, limits=limits), test_inputs.add_test_input_reads

@@ -71,21 +71,53 @@ def add_test_input(command: AddTestInput, uow: UnitOfWork, limits: Limits) -> Te
     limit = limits.test_inputs_per_function_revision
     if len(revision.test_inputs.get(function_revision_id, {})) >= limit:
         raise TestInputLimitReachedError(limit)
-    package.trigger_event(
-        TestInputAdded,
-        revision_id=revision.revision_id,
-        function_revision_id=function_revision_id,
-        test_input_id=str(test_input_id),
-        name=command.name,
-        payload=command.payload,
-        mime_type=command.mime_type,
-        description=command.description,
-        **event_metadata(uow.context),
+    added, locator = record_test_input(
+        package,
+        revision.revision_id,
+        function_revision_id,
+        test_input_id,
+        TestInputFields(command.payload, command.name, command.mime_type, command.description),
+        uow.context,
     )
-    added = _last_event(package)  # before staging, which takes the pending events
-    locator = Locator.locate(test_input_id, TEST_INPUT, package.id, uow.context)
     uow.stage(package, locator)
     return TestInputChange(str(test_input_id), package.version, added)
+
+
+@dataclass(frozen=True, slots=True)
+class TestInputFields:
+    """What a new test input holds: ``payload`` is the value's compact JSON text."""
+
+    __test__ = False
+
+    payload: str
+    name: str = ""
+    mime_type: str = DEFAULT_MIME_TYPE
+    description: str = ""
+
+
+def record_test_input(
+    package: Package,
+    revision_id: str,
+    function_revision_id: str,
+    test_input_id: UUID,
+    fields: TestInputFields,
+    context: CommandContext,
+) -> tuple[TestInputAdded, Locator]:
+    """Record a new test input of a function revision of ``package`` (its limit checked by
+    the caller), and the locator to stage with it."""
+    package.trigger_event(
+        TestInputAdded,
+        revision_id=revision_id,
+        function_revision_id=function_revision_id,
+        test_input_id=str(test_input_id),
+        name=fields.name,
+        payload=fields.payload,
+        mime_type=fields.mime_type,
+        description=fields.description,
+        **event_metadata(context),
+    )
+    added = _last_event(package)  # before staging, which takes the pending events
+    return added, Locator.locate(test_input_id, TEST_INPUT, package.id, context)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from service.routes import (
     audit,
     catalog,
     deployments,
+    imports,
     intersected,
     kv,
     operations,
@@ -30,4 +31,5 @@ API: list[Endpoint] = [
     *intersected.ENDPOINTS,
     *kv.ENDPOINTS,
     *catalog.ENDPOINTS,
+    *imports.ENDPOINTS,
 ]

@@ -71,7 +71,8 @@ def test_every_operation_is_tagged_described_and_shown_by_example(client: TestCl
 
 def test_the_examples_are_what_their_types_accept() -> None:
     for kind, example in EXAMPLES.items():
-        msgspec.convert(example, kind)
+        # As JSON, the way a request arrives: a field kept raw takes no Python value.
+        msgspec.json.decode(msgspec.json.encode(example), type=kind)
 
 
 def test_request_and_response_schemas_come_from_the_wire_types(client: TestClient) -> None:

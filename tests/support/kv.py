@@ -25,9 +25,12 @@ class RegisteredKeyset:
         return {"subkey": self.subscribe_key}
 
 
-def register_keyset(container: Container, account_id: int) -> RegisteredKeyset:
-    """A new keyset of the account, registered as ``keysets add`` does."""
-    keyset = random.randint(1, 2**62)
+def register_keyset(
+    container: Container, account_id: int, highest: int = 2**62
+) -> RegisteredKeyset:
+    """A new keyset of the account (its id at most ``highest``), registered as ``keysets
+    add`` does."""
+    keyset = random.randint(1, highest)
     subscribe_key = f"sub-c-{random.getrandbits(128):032x}"
     registration = container.commands.run(AddKeyset(keyset, subscribe_key), context(account_id))
     container.keysets.refresh()
