@@ -261,3 +261,18 @@ class CounterOutOfRangeError(DomainError):
             f"$.value: the counter is {value}; changing it by {delta} would pass the 64-bit "
             "range (-9223372036854775808 to 9223372036854775807)"
         )
+
+
+class SecretNotFoundError(DomainError):
+    """No secret of that key holds a value in the keyset."""
+
+    def __init__(self) -> None:
+        super().__init__("Secret not found")
+
+
+class SecretsUnavailableError(DomainError):
+    """The service runs without a master key (``FAAS_SECRETS_KEY_FILE``): it stores no
+    secret."""
+
+    def __init__(self) -> None:
+        super().__init__("Secrets are not available: the service has no master key")

@@ -23,9 +23,11 @@ from commands.handlers import (
     revisions,
     rolling_update,
     schedules,
+    secrets,
     test_inputs,
 )
 from commands.unit_of_work import UnitOfWork
+from commands.vault import Vault
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -41,8 +43,9 @@ class Handling(Generic[C, R]):
     reads: Callable[[C, CommandContext], tuple[UUID, ...]] = reads_nothing
 
 
-def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
-    """The handler of each command type, with the limits they decide within."""
+def handlers(limits: Limits, vault: Vault | None = None) -> Mapping[type[Any], Handling[Any, Any]]:
+    """The handler of each command type, with the limits they decide within and the master
+    key that wraps secrets' data keys (``None``: secrets are refused)."""
     return {
         packages.CreatePackage: Handling(
             partial(packages.create_package, limits=limits), packages.create_package_reads
@@ -98,4 +101,7 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         kv.DeleteKvValue: Handling(kv.delete_kv_value, kv.kv_reads),
         kv.SetCounter: Handling(kv.set_counter, kv.kv_reads),
         kv.ChangeCounter: Handling(kv.change_counter, kv.kv_reads),
+        secrets.SetSecret: Handling(partial(secrets.set_secret, vault=vault), secrets.secret_reads),
+        secrets.DeleteSecret: Handling(secrets.delete_secret, secrets.secret_reads),
+        secrets.RevealSecret: Handling(secrets.reveal_secret, secrets.secret_reads),
     }
