@@ -16,7 +16,7 @@ from projections.failure import FAILURES_TABLE
 from projections.parts import TABLES
 
 # Bump when a table changes shape: the service then asks for a rebuild into a new generation.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 LIVE, REBUILD, VERIFY = "live", "rebuild", "verify"
 

@@ -15,6 +15,7 @@ from scripts import (
     keysets_commands,
     log_commands,
     read_model_commands,
+    secrets_commands,
     serving,
 )
 from scripts import replay as replay_module
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     log_commands.add_commands(commands)
     _add_bench_command(commands)
     keysets_commands.add_commands(commands)
+    secrets_commands.add_commands(commands)
     return parser
 
 

@@ -36,6 +36,7 @@ from service.wire.schedules import (
     ScheduledEventResponse,
     UpdateScheduledEventRequest,
 )
+from service.wire.secrets import SecretResponse, SecretValueRequest
 from service.wire.test_inputs import (
     CreateTestInputRequest,
     TestInputResponse,
@@ -195,6 +196,8 @@ EXAMPLES: dict[Any, Any] = {
     CounterValueRequest: {"value": 100},
     CounterChangeRequest: {"value": 5},
     CounterEntryResponse: {"key": "page-views", "value": 105},
+    SecretValueRequest: {"value": "sk_live_example"},
+    SecretResponse: {"key": "API_KEY", "createdDttm": CREATED, "updatedDttm": UPDATED},
 }
 EXAMPLES[IntersectedDeploymentsResponse] = {
     "channel": "chat.*",

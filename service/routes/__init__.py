@@ -14,6 +14,7 @@ from service.routes import (
     revisions,
     rolling_update,
     schedules,
+    secrets,
     test_inputs,
 )
 
@@ -28,4 +29,5 @@ API: list[Endpoint] = [
     *rolling_update.ENDPOINTS,
     *intersected.ENDPOINTS,
     *kv.ENDPOINTS,
+    *secrets.ENDPOINTS,
 ]
