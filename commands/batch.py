@@ -28,6 +28,8 @@ class Batch:
         self.loaded = loaded or {}
         self.aggregates: dict[UUID, Any] = {}
         self.events: list[Any] = []
+        self.side_writes: list[Any] = []
+        self._command_side_writes: list[Any] = []
         self._command_aggregates: dict[UUID, Any] = {}
         self._command_events: list[Any] = []
         # Aggregates the command took from ``loaded``: those it leaves unchanged go back.
@@ -65,11 +67,15 @@ class Batch:
         self._command_events.extend(aggregate.collect_events())
         self._command_aggregates[aggregate.id] = aggregate
 
+    def stage_side_write(self, write: Any) -> None:
+        self._command_side_writes.append(write)
+
     def keep(self) -> list[Any]:
         """The command is decided: its changes join the batch. Returns its events."""
         events = self._command_events
         self.aggregates.update(self._command_aggregates)
         self.events.extend(events)
+        self.side_writes.extend(self._command_side_writes)
         self.discard()
         return events
 
@@ -82,6 +88,7 @@ class Batch:
         self._command_reads = {}
         self._command_aggregates = {}
         self._command_events = []
+        self._command_side_writes = []
 
 
 class BatchUnitOfWork:
@@ -116,3 +123,6 @@ class BatchUnitOfWork:
         for aggregate in aggregates:
             if aggregate is not None:
                 self._batch.stage(aggregate)
+
+    def stage_side_write(self, write: Any) -> None:
+        self._batch.stage_side_write(write)

@@ -297,3 +297,18 @@ class BlueprintParamsError(DomainError):
         )
         self.unknown = unknown
         self.missing = missing
+
+
+class SecretNotFoundError(DomainError):
+    """No secret of that key holds a value in the keyset."""
+
+    def __init__(self) -> None:
+        super().__init__("Secret not found")
+
+
+class SecretsUnavailableError(DomainError):
+    """The service runs without a master key (``FAAS_SECRETS_KEY_FILE``): it stores no
+    secret."""
+
+    def __init__(self) -> None:
+        super().__init__("Secrets are not available: the service has no master key")

@@ -176,7 +176,7 @@ class GroupCommit:
         try:
             with self._lock.hold(accounts):
                 batch = self._decide(jobs, decided, refused, accounts if join else None)
-                recordings = self._store.events.put(batch.events) if batch.events else []
+                recordings = self._save(batch)
                 # A command that changed nothing answers at the head of the log: after this
                 # batch's commit, its own last position (every position before has committed).
                 if recordings:
@@ -207,6 +207,15 @@ class GroupCommit:
         for job, error in refused:
             job.future.set_exception(error)
         return []
+
+    def _save(self, batch: Batch) -> list[Recording[UUID]]:
+        """The batch's events, and its side writes in the same transaction."""
+        if not batch.events:
+            if batch.side_writes:
+                raise RuntimeError("side writes come with the events of their command")
+            return []
+        with self.streams.recorder.also_writing(batch.side_writes):
+            return self._store.events.put(batch.events)
 
     def _after_commit(self, batch: Batch, recordings: list[Recording[UUID]]) -> None:
         try:

@@ -26,6 +26,8 @@ from commands.events import (
 
 KV_NAMESPACE = uuid5(NAMESPACE_URL, "urn:faas-packages:kv-entry")
 STRING, JSON, COUNTER = "string", "json", "counter"
+# Secrets' keys follow the rules of KV keys (their streams are of their own: ``commands.secrets``).
+SECRET = "secret"  # noqa: S105 - a kind of entry, not a password
 MIN_COUNTER, MAX_COUNTER = -(2**63), 2**63 - 1
 
 

@@ -23,6 +23,8 @@ class InMemoryUnitOfWork:
         self.context = context
         self.aggregates: dict[UUID, Any] = {aggregate.id: aggregate for aggregate in aggregates}
         self.events: list[Any] = []
+        self.side_writes: list[Any] = []
+        self._side_writes: list[Any] = []
         self._first_events: dict[UUID, Any] = {}
         self._staged: dict[UUID, Any] = {}
 
@@ -47,13 +49,18 @@ class InMemoryUnitOfWork:
             if aggregate is not None:
                 self._staged[aggregate.id] = aggregate  # type: ignore[attr-defined]
 
+    def stage_side_write(self, write: Any) -> None:
+        self._side_writes.append(write)
+
     def run(self, handle: Callable[[C, InMemoryUnitOfWork], R], command: C) -> R:
         """Decide ``command`` with ``handle``; keep what it staged only if it succeeds."""
-        self._staged = {}
+        self._staged, self._side_writes = {}, []
         try:
             result = handle(command, self)
         finally:
             staged, self._staged = self._staged, {}
+            side_writes, self._side_writes = self._side_writes, []
+        self.side_writes += side_writes
         for aggregate in staged.values():
             events = aggregate.collect_events()
             if events and events[0].originator_version == 1:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
+from commands.persistence.secret_keys import SecretDataKeys
+
 
 class SideTable(Protocol):
     """One table, read and written through the export's or import's own transaction.
@@ -35,4 +37,4 @@ class SideTable(Protocol):
         """Insert rows read from an export (the table is empty before the first call)."""
 
 
-SIDE_TABLES: tuple[SideTable, ...] = ()
+SIDE_TABLES: tuple[SideTable, ...] = (SecretDataKeys(),)

@@ -2,14 +2,15 @@
 
 A handler reads aggregates through it, as the store holds them and as the commands decided
 before it in the same batch left them, and stages the aggregates it changed; their events
-are saved together, in one transaction, or not at all. A handler never saves, commits or
-retries: the group commit (``commands/group_commit.py``) does, and tests use an in-memory
-unit of work with no store at all.
+are saved together, in one transaction, or not at all, and with them the side writes it
+staged (rows of a side table, such as a secret's wrapped data key). A handler never saves,
+commits or retries: the group commit (``commands/group_commit.py``) does, and tests use an
+in-memory unit of work with no store at all.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from commands.context import CommandContext
@@ -38,4 +39,9 @@ class UnitOfWork(Protocol):
 
     def stage(self, *aggregates: object | None) -> None:
         """Save these aggregates' new events with the command (``None`` is skipped)."""
+        ...
+
+    def stage_side_write(self, write: Any) -> None:
+        """Apply ``write`` (a ``commands.persistence.SideWrite``) in the transaction that
+        saves the command's events, after them; dropped with them if the command fails."""
         ...

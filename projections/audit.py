@@ -31,8 +31,9 @@ METADATA = frozenset(
         "class_version",
     }
 )
-# Never shown, even hashed: a key's secret, a keyset's page-token signing key.
-REDACTED = frozenset({"secret_sha256", "token_key"})
+# Never shown, even hashed: a key's secret, a keyset's page-token signing key, a secret's
+# value as ciphertext (useless without its data key, and noise to a reader).
+REDACTED = frozenset({"secret_sha256", "token_key", "nonce", "ciphertext"})
 
 _decoder = msgspec.json.Decoder()
 

@@ -24,6 +24,7 @@ import httpx2 as httpx
 from commands.handlers.keys import IssueApiKey
 from commands.keys import PERMISSIONS, Grant
 from scripts.bench_rebuild import fresh_postgres
+from scripts.bench_servers import bench_key_file
 from scripts.keys_commands import cli_context
 from service.bootstrap import bootstrap
 from service.settings import Settings
@@ -53,6 +54,7 @@ def measure(url: str, wait_seconds: str, creates: int) -> list[float]:
     env = {
         **os.environ,
         "FAAS_DATABASE_URL": url,
+        "FAAS_SECRETS_KEY_FILE": str(bench_key_file(url)),
         "FAAS_READ_YOUR_WRITES_TIMEOUT_SECONDS": wait_seconds,
         "FAAS_LOG_LEVEL": "WARNING",
     }

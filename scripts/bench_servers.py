@@ -3,6 +3,7 @@ group on a free loopback port, stopped (and, if need be, killed with its workers
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import os
 import signal
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
+
+from commands.vault import read_or_make_key_file
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -65,9 +68,21 @@ def baseline_command(factory: str, workers: int) -> list[str]:
 
 def environment(**extra: str) -> dict[str, str]:
     """The caller's environment without its ``FAAS_*`` settings (the service runs on its
-    defaults), quiet logs, plus ``extra``."""
+    defaults), quiet logs, plus ``extra``; on PostgreSQL, a master key of secrets of the
+    benchmark's own database (``serve`` needs one there)."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("FAAS_")}
+    url = extra.get("FAAS_DATABASE_URL", "")
+    if url.startswith("postgres") and "FAAS_SECRETS_KEY_FILE" not in extra:
+        extra = {**extra, "FAAS_SECRETS_KEY_FILE": str(bench_key_file(url))}
     return {**env, "PYTHONPATH": str(ROOT), "FAAS_LOG_LEVEL": "WARNING", **extra}
+
+
+def bench_key_file(database_url: str) -> Path:
+    """The master key file of a benchmark's database, made on first use (mode 0600)."""
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / "faas-bench-secret-keys" / f"{digest}.key"
+    read_or_make_key_file(path)
+    return path
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from scripts import (
     keysets_commands,
     log_commands,
     read_model_commands,
+    secrets_commands,
     serving,
 )
 from scripts import replay as replay_module
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_bench_command(commands)
     keysets_commands.add_commands(commands)
     catalog_commands.add_commands(commands)
+    secrets_commands.add_commands(commands)
     return parser
 
 

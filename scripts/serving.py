@@ -35,8 +35,15 @@ PROJECTION_STOP_SECONDS = 15.0
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the HTTP service; the store is checked (and its tables made) before listening."""
+    if not settings.secrets_key_file and not is_embedded(settings.database_url):
+        print(
+            "faas-packages: FAAS_SECRETS_KEY_FILE must name the master key's file on PostgreSQL "
+            "(64 hexadecimal digits, e.g. made by: openssl rand -hex 32 > FILE; chmod 600 FILE)",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        container = bootstrap(settings)
+        container = bootstrap(settings, secrets=True)
         try:
             if is_embedded(settings.database_url):
                 publish_starter_catalog(container)

@@ -33,7 +33,7 @@ from service.middleware import RequestContextMiddleware
 from service.negotiation import JsonRoute
 from service.routes import API
 from service.routes.operations import DOCUMENTATION
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 
 logger = logging.getLogger("faas.service")
 # A worker that could not open the store tries again after these pauses (doubling).
@@ -53,6 +53,8 @@ def create_app(settings: Settings, *, metrics_multiprocess_dir: str | None = Non
         opening: asyncio.Task[None] | None = None
         try:
             opened.append(await _bootstrap_closed_if_abandoned(settings))
+        except SettingsError:
+            raise  # a key file that cannot be used: no retry makes it usable
         except Exception as error:
             # A worker (re)started while the store is away keeps serving 503s and opens the
             # store when it is back, rather than failing its start (which would make uvicorn
@@ -134,7 +136,7 @@ async def _bootstrap_closed_if_abandoned(settings: Settings) -> Container:
 
     def run() -> None:
         try:
-            opened.set_result(bootstrap(settings))
+            opened.set_result(bootstrap(settings, secrets=True))
         except BaseException as error:
             opened.set_exception(error)
 

@@ -16,7 +16,10 @@ from commands.application import Commands, EventStore
 from commands.context import Limits
 from commands.group_commit import GroupCommit
 from commands.handlers import handlers
+from commands.persistence import ServiceRecorder
 from commands.persistence.postgres import ServicePostgresRecorder
+from commands.secret_store import open_vault
+from commands.vault import MasterKeyError, Vault, read_key_file, read_or_make_key_file
 from projections.catalog import Catalog
 from projections.changes import Changes, PostgresChanges, ThreadedChanges
 from projections.database import Database, PostgresDatabase
@@ -36,8 +39,15 @@ from service.metrics import count_appended, multiprocess_dir
 from service.package_cache import PackageCache
 from service.process_metrics import record_gc_counts
 from service.scheduler import CHECK_SECONDS, Scheduler, scheduler_lock
-from service.settings import Settings
-from service.store import check_reachable, library_env, missing_tables, read_model_database
+from service.settings import Settings, SettingsError
+from service.store import (
+    check_reachable,
+    is_embedded,
+    library_env,
+    missing_tables,
+    read_model_database,
+    secrets_key_path,
+)
 
 logger = logging.getLogger("faas.service")
 CATALOGUE_ATTEMPTS = 5
@@ -67,6 +77,8 @@ class Container:
     notary: Notary
     keysets: KeysetDirectory
     catalog: Catalog
+    # The master key of secrets (``None``: not opened, and secrets are refused).
+    vault: Vault | None = None
 
     def start(self) -> None:
         """Start the background work this process does: projecting (if configured here) and
@@ -124,10 +136,29 @@ def after_save(runner: ProjectionRunner) -> Callable[[list[Recording[UUID]]], No
     return saved
 
 
-def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
+def secrets_vault(settings: Settings, recorder: ServiceRecorder) -> Vault | None:
+    """The master key of secrets, checked against the store (``SettingsError`` naming
+    ``FAAS_SECRETS_KEY_FILE`` when it cannot be used); ``None`` on PostgreSQL without one.
+    On the embedded store the key file is made on first start."""
+    path = secrets_key_path(settings.secrets_key_file, settings.database_url)
+    if path is None:
+        return None
+    try:
+        if is_embedded(settings.database_url):
+            key = read_or_make_key_file(path)
+        else:
+            key = read_key_file(path)
+        return open_vault(recorder, key)
+    except MasterKeyError as error:
+        raise SettingsError(f"FAAS_SECRETS_KEY_FILE: {error}") from None
+
+
+def bootstrap(settings: Settings, *, make_tables: bool = False, secrets: bool = False) -> Container:
     """Open the event store and the read model named by the settings (making whichever of
     their tables are missing, or with ``make_tables`` running every statement that makes
-    them); nothing runs in the background until ``start()``."""
+    them); with ``secrets``, the master key of secrets too (the service's processes; a
+    command that stores no secret leaves it, and the store's side table, alone); nothing
+    runs in the background until ``start()``."""
     timeout = settings.store_timeout_seconds
     check_reachable(settings.database_url, timeout_seconds=timeout)
     env = library_env(settings.database_url, timeout_seconds=timeout)
@@ -146,6 +177,11 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         store.close()
         store = open_store({**env, "CREATE_TABLE": "y"})
     group_commit = GroupCommit(store)
+    try:
+        vault = secrets_vault(settings, group_commit.streams.recorder) if secrets else None
+    except BaseException:
+        store.close()
+        raise
     database = read_model_database(settings.database_url, timeout_seconds=timeout)
     ensure_schema(database)
     ensure_notary(database)
@@ -174,7 +210,7 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
     keysets = KeysetDirectory(log)
     keysets.refresh()
     read_model = ReadModel(database)
-    commands = Commands(group_commit, handlers(limits))
+    commands = Commands(group_commit, handlers(limits, vault))
     return Container(
         settings,
         store,
@@ -197,4 +233,5 @@ def bootstrap(settings: Settings, *, make_tables: bool = False) -> Container:
         notary,
         keysets,
         Catalog(database),
+        vault,
     )

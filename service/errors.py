@@ -125,6 +125,7 @@ DOMAIN_ERRORS: dict[type[domain.DomainError], tuple[int, str]] = {
     domain.TestInputLimitReachedError: (422, "FAAS-1035"),
     domain.KeysetNotFoundError: (400, "FAAS-1022"),
     domain.CounterOutOfRangeError: (400, "FAAS-400"),
+    domain.SecretsUnavailableError: (503, "FAAS-503"),
 }
 # The JSON path of each scheduled time a domain error may name.
 SCHEDULE_TIME_PATHS = {"dttm_begin": "$.dttmBegin", "dttm_end": "$.dttmEnd"}
@@ -170,6 +171,10 @@ def subscribe_key_not_found() -> ApiError:
 
 def kv_key_not_found() -> ApiError:
     return ApiError(400, "FAAS-1021", "Key not found")
+
+
+def secrets_not_paged() -> ApiError:
+    return ApiError(400, "FAAS-1029", "size, page_token: the secrets list takes no paging")
 
 
 def bad_page_token() -> ApiError:

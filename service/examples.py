@@ -42,6 +42,7 @@ from service.wire.schedules import (
     ScheduledEventResponse,
     UpdateScheduledEventRequest,
 )
+from service.wire.secrets import SecretResponse, SecretValueRequest
 from service.wire.test_inputs import (
     CreateTestInputRequest,
     TestInputResponse,
@@ -206,6 +207,8 @@ EXAMPLES: dict[Any, Any] = {
         "name": "order webhook",
         "params": {"WEBHOOK_URL": "https://example.org/hooks/orders"},
     },
+    SecretValueRequest: {"value": "sk_live_example"},
+    SecretResponse: {"key": "API_KEY", "createdDttm": CREATED, "updatedDttm": UPDATED},
 }
 EXAMPLES[IntersectedDeploymentsResponse] = {
     "channel": "chat.*",

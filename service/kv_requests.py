@@ -48,12 +48,17 @@ class PageRequest:
 def place_of(request: Request, keyset: KeysetRecord, kind: str) -> KvPlace:
     """The entry the path names in the keyset. An empty key is no route at all (as a path
     with a slash too many is), a key past its bounds a 400."""
+    return place_of_key(request, keyset.keyset_id, keyset.registration_id, kind)
+
+
+def place_of_key(request: Request, keyset_id: int, registration_id: str, kind: str) -> KvPlace:
+    """``place_of`` for a keyset registration named by its ids (secrets' keys too)."""
     key: str = request.path_params["key"]
     if not key:
         raise from_http_status(404, None)
     if len(key) > MAX_KEY_CHARACTERS or _UNSTORABLE.search(key):
         raise validation_failed(KEY_RULE)
-    return KvPlace(keyset.keyset_id, keyset.registration_id, kind, key)
+    return KvPlace(keyset_id, registration_id, kind, key)
 
 
 def page_request(request: Request, keyset: KeysetRecord, kind: str) -> PageRequest:
@@ -77,13 +82,13 @@ def page_request(request: Request, keyset: KeysetRecord, kind: str) -> PageReque
 
 
 def string_value(body: bytes) -> StringValueRequest:
-    return _checked(decode(string_decoder, body))
+    return checked(decode(string_decoder, body))
 
 
 def json_value(body: bytes) -> JsonValueRequest:
     """A JSON value of at most ``MAX_JSON_BYTES`` (as we write it) and ``MAX_JSON_DEPTH``
     levels."""
-    request = _checked(decode(json_decoder, body))
+    request = checked(decode(json_decoder, body))
     if _depth(request.value) > MAX_JSON_DEPTH:
         raise validation_failed(f"$.value: at most {MAX_JSON_DEPTH} levels of arrays and objects")
     if len(_encoder.encode(request.value)) > MAX_JSON_BYTES:
@@ -92,7 +97,7 @@ def json_value(body: bytes) -> JsonValueRequest:
 
 
 def counter_value(body: bytes) -> CounterValueRequest:
-    return _checked(decode(counter_decoder, body))
+    return checked(decode(counter_decoder, body))
 
 
 def counter_change(body: bytes) -> int:
@@ -100,7 +105,7 @@ def counter_change(body: bytes) -> int:
     return decode(change_decoder, body).value if body.strip() else 1
 
 
-def _checked(request: T) -> T:
+def checked(request: T) -> T:
     """Fields the server sets are refused by name."""
     problems = list(read_only_problems(request))
     if problems:

@@ -34,7 +34,7 @@ ERRORS = {
     400: "Invalid request: FAAS-400 (a field), FAAS-1003 (not JSON), FAAS-1000 (correlation id), "
     "FAAS-1019 (paging or sort), FAAS-1007 (a scheduled time), FAAS-1018 (page token), "
     "FAAS-1020 (subkey missing), FAAS-1021 (KV key not found), FAAS-1022 (subscribe key not "
-    "found)",
+    "found), FAAS-1029 (the secrets list takes no paging)",
     401: "No API key (FAAS-1001), or an unknown, revoked or expired one (FAAS-1002)",
     403: "The key lacks the permission (FAAS-403)",
     404: "Entity not found, or another account's (FAAS-404)",
@@ -114,6 +114,11 @@ TAGS = [
         "Package blueprints published by the operator, with their function blueprints and "
         "parameters: public content, readable with any valid key; and packages imported from "
         "them.",
+    ),
+    (
+        "Secrets",
+        "A keyset's secrets, named by its subscribe key (`subkey`): values go in, encrypted, "
+        "and never come out.",
     ),
 ]
 SECURITY = (

@@ -39,6 +39,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_connections: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 500
     log_level: str = "INFO"
     max_schedules_per_deployment: PositiveInt = 100
+    # The master key of secrets ("": beside the embedded store's file; required on PostgreSQL).
+    secrets_key_file: str = ""
 
     def __post_init__(self) -> None:
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

@@ -49,6 +49,18 @@ def read_model_database(database_url: str, *, timeout_seconds: int) -> Database:
     return PostgresDatabase(conninfo, timeout_seconds=timeout_seconds)
 
 
+def secrets_key_path(settings_path: str | None, database_url: str) -> Path | None:
+    """The master key's file: the one configured, else on the embedded store a file beside
+    the database's (made on first start); ``None`` on PostgreSQL without one."""
+    if settings_path:
+        return Path(settings_path)
+    parts = urlsplit(database_url)
+    if parts.scheme != "sqlite":
+        return None
+    events = Path(unquote(parts.path.removeprefix("/")))
+    return events.with_name(f"{events.stem}.secrets.key")
+
+
 def check_reachable(database_url: str, *, timeout_seconds: int) -> None:
     """On PostgreSQL, connect once, so that a server that refuses connections, a password it
     rejects or a database it lacks is named as such (``StoreUnreachableError``), rather than

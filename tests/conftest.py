@@ -17,6 +17,7 @@ from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from tests.support.environment import in_ci
 from tests.support.keys import IssuedKey, keyed_client
+from tests.support.secrets import key_file_for
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "FAAS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -73,7 +74,9 @@ def own_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
 
 @pytest.fixture
 def settings(store_url: str) -> Settings:
-    return Settings(database_url=store_url, store_timeout_seconds=2)
+    return Settings(
+        database_url=store_url, store_timeout_seconds=2, secrets_key_file=key_file_for(store_url)
+    )
 
 
 @pytest.fixture

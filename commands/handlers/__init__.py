@@ -25,9 +25,11 @@ from commands.handlers import (
     revisions,
     rolling_update,
     schedules,
+    secrets,
     test_inputs,
 )
 from commands.unit_of_work import UnitOfWork
+from commands.vault import Vault
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -43,8 +45,9 @@ class Handling(Generic[C, R]):
     reads: Callable[[C, CommandContext], tuple[UUID, ...]] = reads_nothing
 
 
-def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
-    """The handler of each command type, with the limits they decide within."""
+def handlers(limits: Limits, vault: Vault | None = None) -> Mapping[type[Any], Handling[Any, Any]]:
+    """The handler of each command type, with the limits they decide within and the master
+    key that wraps secrets' data keys (``None``: secrets are refused)."""
     return {
         packages.CreatePackage: Handling(
             partial(packages.create_package, limits=limits), packages.create_package_reads
@@ -83,7 +86,8 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
             partial(schedules.run_schedule, limits=limits), schedules.run_schedule_reads
         ),
         imports.ImportPackage: Handling(
-            partial(imports.import_package, limits=limits), imports.import_package_reads
+            partial(imports.import_package, limits=limits, vault=vault),
+            imports.import_package_reads,
         ),
         test_inputs.AddTestInput: Handling(
             partial(test_inputs.add_test_input, limits=limits), test_inputs.add_test_input_reads
@@ -112,4 +116,7 @@ def handlers(limits: Limits) -> Mapping[type[Any], Handling[Any, Any]]:
         catalog.RetirePackageBlueprint: Handling(
             catalog.retire_package_blueprint, catalog.retire_reads
         ),
+        secrets.SetSecret: Handling(partial(secrets.set_secret, vault=vault), secrets.secret_reads),
+        secrets.DeleteSecret: Handling(secrets.delete_secret, secrets.secret_reads),
+        secrets.RevealSecret: Handling(secrets.reveal_secret, secrets.secret_reads),
     }

@@ -30,11 +30,13 @@ from commands.errors import (
     TestInputLimitReachedError,
 )
 from commands.handlers.lookups import usage_id, usage_of
+from commands.handlers.secrets import stage_secret
 from commands.handlers.test_inputs import TestInputFields, record_test_input
 from commands.ids import new_id
 from commands.keysets import Keyset
 from commands.package import FunctionSpec, Package
 from commands.unit_of_work import UnitOfWork
+from commands.vault import Vault
 
 # Names are 1 to 100 characters; a suffix `` (n)`` shortens a long blueprint name to fit.
 MAX_NAME_LENGTH = 100
@@ -81,7 +83,9 @@ def import_package_reads(command: ImportPackage, context: CommandContext) -> tup
     )
 
 
-def import_package(command: ImportPackage, uow: UnitOfWork, limits: Limits) -> ImportedPackage:
+def import_package(
+    command: ImportPackage, uow: UnitOfWork, limits: Limits, vault: Vault | None
+) -> ImportedPackage:
     """Everything the import makes, staged together: the package (its revision, functions,
     test inputs and deployment), its name claim, the locators and the account's usage."""
     context = uow.context
@@ -119,18 +123,25 @@ def import_package(command: ImportPackage, uow: UnitOfWork, limits: Limits) -> I
     usage.change(context, packages=1)
     locators.append(Locator.locate(revision_id, REVISION, package_id, context))
     locators.append(Locator.locate(deployment_id, DEPLOYMENT, package_id, context))
-    stage_blueprint_secrets(
-        uow, account=context.account_id, keyset_id=command.keyset_id, values=secrets
-    )
     uow.stage(package, claim, usage, *locators)
+    stage_blueprint_secrets(
+        uow, vault=vault, account=context.account_id, keyset_id=command.keyset_id, values=secrets
+    )
     return ImportedPackage(package, str(revision_id), str(deployment_id))
 
 
 def stage_blueprint_secrets(
-    uow: UnitOfWork, *, account: int, keyset_id: int, values: dict[str, str]
+    uow: UnitOfWork,
+    *,
+    vault: Vault | None,
+    account: int,
+    keyset_id: int,
+    values: dict[str, str],
 ) -> None:
-    """Stage the blueprint's vault parameters as secrets of the keyset (name → value), in the
-    import's own unit of work. Secrets are not kept by this service yet: nothing is staged."""
+    """Stage the blueprint's vault parameters as secrets of the keyset (source name → value),
+    in the import's own unit of work: they are saved with the package or not at all."""
+    for key, value in values.items():
+        stage_secret(uow, vault=vault, account=account, keyset_id=keyset_id, key=key, value=value)
 
 
 def blueprint_secret_values(content: BlueprintContent, params: Mapping[str, str]) -> dict[str, str]:

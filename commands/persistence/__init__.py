@@ -9,9 +9,10 @@ for a batch is ``(stream id, version, topic, state)``.
 
 from __future__ import annotations
 
+import threading
 from abc import abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -25,6 +26,14 @@ class BatchAbortedError(Exception):
     """A statement of the batch's transaction failed (often: the connection was lost). The
     transaction can neither read nor write any more: the whole batch is given up at once,
     never retried statement by statement on the same connection."""
+
+
+class SideWrite(Protocol):
+    """A change of a side table (``commands.side_tables``) that a command makes with its
+    events: the recorder applies it in the transaction that inserts them, after them."""
+
+    def apply(self, cursor: Any, kind: str) -> None:
+        """Run the change on ``cursor`` (the insert's own), in ``kind``'s dialect."""
 
 
 class WriteLock(Protocol):
@@ -73,6 +82,36 @@ class ServiceRecorder(ApplicationRecorder):
     # Called with the batch's connection (or cursor) once its rows are in its open
     # transaction, just before the commit: a seam for tracing and fault tests (unset here).
     rows_written: Callable[[Any], None] | None = None
+    kind: str  # "sqlite" or "postgres"
+
+    @contextmanager
+    def also_writing(self, writes: Sequence[SideWrite]) -> Iterator[None]:
+        """The next insert of events on this thread, within the block, applies ``writes``
+        in its own transaction, after the events: both commit, or neither."""
+        local = self._side_writes_local()
+        local.writes = list(writes)
+        try:
+            yield
+        finally:
+            local.writes = []
+
+    def apply_side_writes(self, cursor: Any) -> None:
+        """Apply the side writes waiting for this thread's insert (the recorders call this
+        with the insert's cursor, once its events are in)."""
+        local = self._side_writes_local()
+        writes: list[SideWrite] = getattr(local, "writes", [])
+        local.writes = []
+        for write in writes:
+            write.apply(cursor, self.kind)
+
+    def _side_writes_local(self) -> threading.local:
+        local: threading.local = self.__dict__.setdefault("_side_writes", threading.local())
+        return local
+
+    @abstractmethod
+    def side_tables(self, *, write: bool) -> AbstractContextManager[Any]:
+        """A DB-API cursor (tuple rows) in a transaction of its own, for the side tables'
+        reads; with ``write``, holding off every writer of events until it commits."""
 
     @abstractmethod
     def write_lock(self) -> WriteLock:

@@ -36,6 +36,7 @@ from commands.persistence import (
     ServiceRecorder,
     StreamRow,
     postgres_log,
+    secret_keys,
 )
 
 logger = logging.getLogger("faas.commands")
@@ -239,10 +240,15 @@ class ServicePostgresRecorder(
     (``topic_rows``)."""
 
     datastore: BatchDatastore  # type: ignore[assignment]
+    kind = "postgres"
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.datastore = BatchDatastore(datastore)
+        qualified = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(secret_keys.TABLE))
+        self.sql_create_statements.append(
+            SQL(secret_keys.create_statement("postgres", qualified.as_string()))  # type: ignore[arg-type]
+        )
         # Rendered once: a composed statement is rendered again at every execution.
         self.notify_statement = SQL("NOTIFY {0}").format(Identifier(self.channel_name)).as_string()
         self.lock_table_statements = [
@@ -328,6 +334,9 @@ class ServicePostgresRecorder(
                 [event.state for event in stored_events],
             ),
         )
+        # A cursor of their own: the insert's holds the positions it returned.
+        with curs.connection.cursor(row_factory=tuple_row) as side:
+            self.apply_side_writes(side)
 
     def write_lock(self) -> PostgresWriteLock:
         return PostgresWriteLock(self.datastore)
@@ -477,6 +486,19 @@ class ServicePostgresRecorder(
             lock = cast("list[str]", self.lock_table_statements)
             with postgres_log.loading(connection, self.events_table, id_type, lock) as load:
                 yield load
+
+    @contextmanager
+    def side_tables(self, *, write: bool) -> Iterator[Cursor[tuple[Any, ...]]]:
+        with (
+            self.datastore.get_connection() as connection,
+            library_errors(),
+            connection.transaction(),
+            connection.cursor(row_factory=tuple_row) as cursor,
+        ):
+            if write:
+                for statement in cast("list[str]", self.lock_table_statements):
+                    cursor.execute(statement)
+            yield cursor
 
     @property
     def events_table(self) -> Composed:

@@ -29,6 +29,7 @@ from commands.persistence import (
     ServiceRecorder,
     StreamRow,
     WriteLock,
+    secret_keys,
 )
 
 LOG_COLUMNS = "rowid, originator_id, originator_version, topic, state"
@@ -36,12 +37,22 @@ STREAM_COLUMNS = "SELECT originator_id, originator_version, topic, state"
 
 
 class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
-    """The library's recorder with the service's reads. Positions are the table's rowids."""
+    """The library's recorder with the service's reads and side tables. Positions are the
+    table's rowids."""
+
+    kind = "sqlite"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            secret_keys.create_statement("sqlite"),
+        ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
+        self.apply_side_writes(c.sqlite_cursor)
         if self.rows_written is not None:
             self.rows_written(c)
         return ids
@@ -137,6 +148,14 @@ class ServiceSQLiteRecorder(SQLiteApplicationRecorder, ServiceRecorder):
         with self.write_lock().hold(()), self.datastore.transaction(commit=True) as cursor:
             cursor.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # begins writing at once
             yield SQLiteLogLoad(cursor.sqlite_cursor, self.events_table_name)
+
+    @contextmanager
+    def side_tables(self, *, write: bool) -> Iterator[sqlite3.Cursor]:
+        lock = self.write_lock().hold(()) if write else nullcontext()
+        with lock, self.datastore.transaction(commit=write) as cursor:
+            if write:
+                cursor.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+            yield cursor.sqlite_cursor
 
     def _stream_rows(self, tail: str, stream_id: UUID, *params: Any) -> list[LogRow]:
         return self._log_rows(

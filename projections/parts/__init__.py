@@ -18,6 +18,7 @@ from projections.parts.channels import ChannelsPart
 from projections.parts.kv import KvPart
 from projections.parts.packages import PackagesPart
 from projections.parts.schedules import SchedulesPart
+from projections.parts.secrets import SecretsPart
 from projections.parts.test_inputs import TestInputsPart
 from projections.tables import Table
 
@@ -46,6 +47,7 @@ PARTS: tuple[Part, ...] = (
     ChannelsPart(),
     KvPart(),
     CatalogPart(),
+    SecretsPart(),
 )
 TABLES: tuple[Table, ...] = tuple(table for part in PARTS for table in part.tables)
 EVENT_TYPES: frozenset[type] = frozenset().union(*(part.events for part in PARTS))

@@ -16,6 +16,7 @@ from service.routes import (
     revisions,
     rolling_update,
     schedules,
+    secrets,
     test_inputs,
 )
 
@@ -32,4 +33,5 @@ API: list[Endpoint] = [
     *kv.ENDPOINTS,
     *catalog.ENDPOINTS,
     *imports.ENDPOINTS,
+    *secrets.ENDPOINTS,
 ]

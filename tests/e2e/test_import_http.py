@@ -10,16 +10,19 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 from starlette.testclient import TestClient
 
 from commands.keys import DEPLOYMENT_WRITE, PACKAGE_READ, PACKAGE_WRITE, Grant
+from commands.secret_store import read_value
 from service.bootstrap import Container
 from service.catalog import publish_starter_catalog, starter_paths
 from service.catalog_files import load_blueprints
 from service.settings import Settings
 from service.wire.common import MAX_KEYSET_ID
 from tests.e2e.test_ids import bad_spellings
+from tests.integration.test_secrets_store import logged_values
 from tests.support.blueprints import imports_path, publish, retire, webhook
 from tests.support.builders import unique_name
 from tests.support.http import BASE, data_of
@@ -70,6 +73,23 @@ def test_an_import_answers_201_with_the_package_as_a_read_answers_it(
     )
     assert (package["revisionsTotal"], package["revisionsRunning"]) == (1, 0)
     assert (package["packageDeploymentsTotal"], package["packageDeploymentsRunning"]) == (1, 0)
+
+
+def test_the_vault_parameters_become_the_keysets_secrets_with_the_package(
+    client: TestClient, blueprint: UUID, keyset: RegisteredKeyset
+) -> None:
+    imported(client, blueprint, keyset)
+
+    listed = data_of(client.get(f"{BASE}/kv/secrets", params=keyset.query))
+    assert [secret["key"] for secret in listed] == ["TIMEOUT", "WEBHOOK_URL"]
+    container = container_of(client)
+    recorder: Any = container.store.recorder
+    assert container.vault is not None
+    values = {
+        key: read_value(recorder, container.vault, logged_values(container, keyset, key)[-1])
+        for key in ("TIMEOUT", "WEBHOOK_URL")
+    }
+    assert values == {"TIMEOUT": "5", "WEBHOOK_URL": PARAMS["WEBHOOK_URL"]}
 
 
 def test_the_revision_its_functions_test_inputs_and_stopped_deployment_read_back(
@@ -302,8 +322,8 @@ def test_the_key_needs_package_write_and_deployment_write_on_the_keyset(
 def limited(settings: Settings) -> Iterator[tuple[TestClient, IssuedKey]]:
     """A client whose service allows two packages per account, two functions per revision
     and two test inputs per function revision."""
-    limits = Settings(
-        database_url=settings.database_url,
+    limits = msgspec.structs.replace(
+        settings,
         max_packages_per_account=2,
         max_functions_per_revision=2,
         max_test_inputs_per_function_revision=2,

@@ -79,12 +79,12 @@ def test_a_store_still_opening_when_the_app_stops_is_closed_once_it_opens(
     attempts: list[Settings] = []
     opened: list[Container] = []
 
-    def bootstrap_once_the_store_is_there(given: Settings) -> Container:
+    def bootstrap_once_the_store_is_there(given: Settings, **options: bool) -> Container:
         attempts.append(given)
         if len(attempts) == 1:
             raise OSError("the store is not there yet")
         gate.wait(30)
-        opened.append(bootstrap(given))
+        opened.append(bootstrap(given, **options))
         return opened[-1]
 
     monkeypatch.setattr("service.app.bootstrap", bootstrap_once_the_store_is_there)

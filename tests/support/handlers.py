@@ -9,9 +9,12 @@ from commands.command import Command
 from commands.context import CommandContext, Limits
 from commands.handlers import handlers
 from commands.memory import InMemoryUnitOfWork
+from commands.vault import Vault
 
 R = TypeVar("R")
 REQUEST_TIME = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
+# The master key of secrets decided in memory.
+TEST_VAULT = Vault(bytes(range(32)))
 
 
 def memory(account_id: int = 7, at: datetime = REQUEST_TIME) -> InMemoryUnitOfWork:
@@ -21,7 +24,7 @@ def memory(account_id: int = 7, at: datetime = REQUEST_TIME) -> InMemoryUnitOfWo
 
 def decide(uow: InMemoryUnitOfWork, command: Command[R], limits: Limits | None = None) -> R:
     """Run ``command`` through its handler, as the writer would, keeping what it stages."""
-    handling = handlers(limits or Limits())[type(command)]
+    handling = handlers(limits or Limits(), TEST_VAULT)[type(command)]
     result: R = uow.run(handling.handle, command)
     return result
 

@@ -21,6 +21,7 @@ from typing import IO
 import httpx2 as httpx
 
 from scripts.bench_servers import exited_unreaped
+from tests.support.secrets import key_file_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "scripts.cli"]
@@ -39,6 +40,7 @@ def cli_env(database_url: str, env: Mapping[str, str] | None = None) -> dict[str
     return {
         **os.environ,
         "FAAS_DATABASE_URL": database_url,
+        "FAAS_SECRETS_KEY_FILE": key_file_for(database_url),
         "PYTHONPATH": str(ROOT),
         **(env or {}),
     }

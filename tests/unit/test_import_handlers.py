@@ -5,6 +5,7 @@ import records nothing)."""
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -29,6 +30,7 @@ from commands.errors import (
     PackageIdTakenError,
     PackageLimitReachedError,
     PackageNameTakenError,
+    SecretsUnavailableError,
     TestInputLimitReachedError,
 )
 from commands.events import PackageCreated, TestInputAdded
@@ -39,8 +41,10 @@ from commands.handlers.keysets import AddKeyset
 from commands.handlers.packages import CreatePackage, DeletePackage
 from commands.memory import InMemoryUnitOfWork
 from commands.package import FunctionSpec
-from commands.unit_of_work import UnitOfWork
-from tests.support.handlers import REQUEST_TIME, decide, memory, topics
+from commands.persistence.secret_keys import DropDataKey, PutDataKey
+from commands.secrets import Secret
+from commands.vault import SecretPlace, open_value
+from tests.support.handlers import REQUEST_TIME, TEST_VAULT, decide, memory, topics
 
 ACCOUNT, KEYSET = 7, 42
 
@@ -125,6 +129,7 @@ def test_an_import_records_the_package_revision_test_inputs_and_stopped_deployme
         "AccountUsageCreated",
         "AccountUsageChanged",
         *["EntityLocated"] * 6,
+        *["SecretCreated"] * 2,
     ]
     created = uow.events[0]
     assert isinstance(created, PackageCreated)
@@ -211,23 +216,43 @@ def test_a_chosen_name_that_is_taken_is_refused_as_a_create_is(
 
 
 def test_vault_parameters_are_staged_as_secrets_with_values_or_defaults(
-    uow: InMemoryUnitOfWork, blueprint_id: UUID, monkeypatch: pytest.MonkeyPatch
+    uow: InMemoryUnitOfWork, blueprint_id: UUID
 ) -> None:
-    staged: list[tuple[UnitOfWork, int, int, dict[str, str]]] = []
-
-    def stage(uow: UnitOfWork, *, account: int, keyset_id: int, values: dict[str, str]) -> None:
-        staged.append((uow, account, keyset_id, values))
-
-    monkeypatch.setattr(imports, "stage_blueprint_secrets", stage)
-
     decide(uow, importing(blueprint_id, params={"URL": "https://x", "LEVEL": "debug"}))
+    first = revealed(uow)
     decide(uow, importing(blueprint_id, params={"URL": "u", "TOKEN": "mine"}))
 
-    assert [(account, keyset, values) for _, account, keyset, values in staged] == [
-        (ACCOUNT, KEYSET, {"URL": "https://x", "TOKEN": "t0", "LEVEL": "debug"}),
-        (ACCOUNT, KEYSET, {"URL": "u", "TOKEN": "mine"}),
-    ]
-    assert staged[0][0] is uow
+    assert first == {"URL": "https://x", "TOKEN": "t0", "LEVEL": "debug"}
+    assert revealed(uow) == {"URL": "u", "TOKEN": "mine", "LEVEL": "debug"}
+
+
+def test_without_a_master_key_an_import_with_secrets_records_nothing(
+    uow: InMemoryUnitOfWork, blueprint_id: UUID
+) -> None:
+    handle = partial(imports.import_package, limits=Limits(), vault=None)
+
+    with pytest.raises(SecretsUnavailableError):
+        uow.run(handle, importing(blueprint_id))
+    assert uow.events == []
+
+
+def revealed(uow: InMemoryUnitOfWork) -> dict[str, str]:
+    """Each secret's current value, opened with its data key as the side table holds it."""
+    data_keys: dict[str, bytes] = {}
+    for write in uow.side_writes:
+        if isinstance(write, PutDataKey):
+            data_keys[write.value_id] = write.wrapped
+        elif isinstance(write, DropDataKey):
+            data_keys.pop(write.value_id)
+    values = {}
+    for aggregate in uow.aggregates.values():
+        if isinstance(aggregate, Secret) and not aggregate.deleted:
+            data_key = TEST_VAULT.unwrap(aggregate.value_id, data_keys[aggregate.value_id])
+            place = SecretPlace(ACCOUNT, KEYSET, aggregate.key)
+            values[aggregate.key] = open_value(
+                place, aggregate.value_id, aggregate.nonce, aggregate.ciphertext, data_key
+            )
+    return values
 
 
 def test_a_secret_shared_by_two_functions_is_required_if_either_requires_it(
