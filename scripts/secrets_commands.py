@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,64 +54,66 @@ def add_commands(commands: Any) -> None:
     rotate.set_defaults(handler=secrets_rotate)
 
 
-def _opened(settings: Settings) -> Container | None:
+@contextmanager
+def _opened(settings: Settings) -> Iterator[tuple[Container, Vault] | None]:
+    """The store with its master key open; ``None`` (said why) when it cannot be."""
     try:
-        return bootstrap(settings, secrets=True)
+        container = bootstrap(settings, secrets=True)
     except SettingsError as error:
         print(f"faas-packages: {error}", file=sys.stderr)
-        return None
+        yield None
+        return
+    try:
+        if container.vault is None:
+            print("faas-packages: FAAS_SECRETS_KEY_FILE is not set", file=sys.stderr)
+            yield None
+        else:
+            yield container, container.vault
+    finally:
+        container.close()
 
 
 def secrets_reveal(args: argparse.Namespace, settings: Settings) -> int:
     """Print the value (exit 0); an unknown keyset (2), secret or unreadable value (1)."""
-    container = _opened(settings)
-    if container is None:
-        return 2
-    try:
-        if container.vault is None:
-            print("faas-packages: FAAS_SECRETS_KEY_FILE is not set", file=sys.stderr)
+    with _opened(settings) as opened:
+        if opened is None:
             return 2
-        record = container.keysets.get(args.subkey)
-        if record is None:
-            raise KeysetNotFoundError
-        secret = SecretKey(record.keyset_id, record.registration_id, args.key)
-        revealed = container.commands.run(RevealSecret(secret), cli_context(record.account_id))
-        value = read_value(_recorder(container), container.vault, revealed.value)
-    except KeysetNotFoundError:
-        print(f"faas-packages: no keyset has the subscribe key {args.subkey}", file=sys.stderr)
-        return 2
-    except SecretNotFoundError:
-        print(f"faas-packages: no secret {args.key!r} in that keyset", file=sys.stderr)
-        return 1
-    except SealedError as error:
-        print(f"faas-packages: the secret cannot be read: {error}", file=sys.stderr)
-        return 1
-    finally:
-        container.close()
+        container, vault = opened
+        try:
+            record = container.keysets.get(args.subkey)
+            if record is None:
+                raise KeysetNotFoundError
+            secret = SecretKey(record.keyset_id, record.registration_id, args.key)
+            revealed = container.commands.run(RevealSecret(secret), cli_context(record.account_id))
+            value = read_value(_recorder(container), vault, revealed.value)
+        except KeysetNotFoundError:
+            print(f"faas-packages: no keyset has the subscribe key {args.subkey}", file=sys.stderr)
+            return 2
+        except SecretNotFoundError:
+            print(f"faas-packages: no secret {args.key!r} in that keyset", file=sys.stderr)
+            return 1
+        except SealedError as error:
+            print(f"faas-packages: the secret cannot be read: {error}", file=sys.stderr)
+            return 1
     sys.stdout.write(value + "\n")
     return 0
 
 
 def secrets_rotate(args: argparse.Namespace, settings: Settings) -> int:
     """Rewrap under the new key in one transaction (exit 0), or change nothing (exit 1/2)."""
-    container = _opened(settings)
-    if container is None:
-        return 2
-    try:
-        if container.vault is None:
-            print("faas-packages: FAAS_SECRETS_KEY_FILE is not set", file=sys.stderr)
+    with _opened(settings) as opened:
+        if opened is None:
             return 2
+        container, vault = opened
         try:
             new_key = read_or_make_key_file(args.new_key_file)
-            if new_key == _current_key(settings, container):
+            if new_key == _current_key(settings):
                 print("faas-packages: the new key file holds the current key", file=sys.stderr)
                 return 1
-            count = rotate_master_key(_recorder(container), container.vault, Vault(new_key))
+            count = rotate_master_key(_recorder(container), vault, Vault(new_key))
         except MasterKeyError as error:
             print(f"faas-packages: {error}", file=sys.stderr)
             return 1
-    finally:
-        container.close()
     print(
         f"rewrapped {count} data keys under the key in {args.new_key_file}; start the service "
         f"with FAAS_SECRETS_KEY_FILE={args.new_key_file} (the old key file no longer opens "
@@ -118,7 +122,7 @@ def secrets_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _current_key(settings: Settings, container: Container) -> bytes:
+def _current_key(settings: Settings) -> bytes:
     path = secrets_key_path(settings.secrets_key_file, settings.database_url)
     assert path is not None  # the vault is open
     return read_key_file(path)

@@ -11,7 +11,7 @@ leading projection runner (``projections.kv.purge_expired``); every read and ``r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -113,21 +113,36 @@ class KvPart:
     ) -> None:
         """Each entry as the batch's last event of it leaves it (a row, or none); a removed
         keyset's registration loses every row."""
-        rows: dict[str, KvRow | None] = {}
-        removed: list[str] = []
-        for entry_id, event in events:
-            if isinstance(event, KeysetRemoved):
-                removed.append(event.registration_id)
-                for known, row in rows.items():
-                    if row is not None and row.registration_id == event.registration_id:
-                        rows[known] = None
-            elif isinstance(event, DELETES):
-                rows[entry_id] = None
-            else:
-                rows[entry_id] = row_of(entry_id, event)
-        table = generation.table(ENTITY)
-        with database.pipelined(cursor):
-            database.delete(cursor, table, "registration_id", removed)
-            database.delete(cursor, table, "entry_id", sorted(k for k, r in rows.items() if not r))
-            written = [rows[k].values() for k in sorted(rows) if rows[k] is not None]  # type: ignore[union-attr]
-            database.upsert(cursor, table, KvRow.columns(), "entry_id", written)
+        write_last_rows(database, cursor, generation.table(ENTITY), KvRow, events, DELETES, row_of)
+
+
+def write_last_rows(
+    database: Database,
+    cursor: Cursor,
+    table: str,
+    row_type: type[Row],
+    events: Sequence[tuple[str, Any]],
+    deletes: tuple[type, ...],
+    row_of: Callable[[str, Any], Any],
+) -> None:
+    """Rows of a keyset's entries (KV entries, secrets: rows with a ``registration_id``),
+    keyed by stream id, each as its last event in ``events`` leaves it: ``row_of`` it, none
+    after one of ``deletes``; ``KeysetRemoved`` deletes every row of its registration."""
+    rows: dict[str, Any] = {}
+    removed: list[str] = []
+    for entry_id, event in events:
+        if isinstance(event, KeysetRemoved):
+            removed.append(event.registration_id)
+            for known, row in rows.items():
+                if row is not None and row.registration_id == event.registration_id:
+                    rows[known] = None
+        elif isinstance(event, deletes):
+            rows[entry_id] = None
+        else:
+            rows[entry_id] = row_of(entry_id, event)
+    key = row_type.key
+    with database.pipelined(cursor):
+        database.delete(cursor, table, "registration_id", removed)
+        database.delete(cursor, table, key, sorted(k for k, row in rows.items() if row is None))
+        written = [row.values() for _, row in sorted(rows.items()) if row is not None]
+        database.upsert(cursor, table, row_type.columns(), key, written)

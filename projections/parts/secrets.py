@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from commands.events import KeysetRemoved, SecretCreated, SecretDeleted, SecretSet
 from projections.database import Cursor, Database
-from projections.parts.kv import KEY_HEAD_CHARACTERS
+from projections.parts.kv import KEY_HEAD_CHARACTERS, write_last_rows
 from projections.rows import Row, iso_millis
 from projections.tables import SORTABLE, Table
 
@@ -78,22 +78,5 @@ class SecretsPart:
     ) -> None:
         """Each secret as the batch's last event of it leaves it (a row, or none); a removed
         keyset's registration loses every row."""
-        rows: dict[str, SecretRow | None] = {}
-        removed: list[str] = []
-        for secret_id, event in events:
-            if isinstance(event, KeysetRemoved):
-                removed.append(event.registration_id)
-                for known, row in rows.items():
-                    if row is not None and row.registration_id == event.registration_id:
-                        rows[known] = None
-            elif isinstance(event, SecretDeleted):
-                rows[secret_id] = None
-            else:
-                rows[secret_id] = row_of(secret_id, event)
         table = generation.table(ENTITY)
-        with database.pipelined(cursor):
-            database.delete(cursor, table, "registration_id", removed)
-            gone = sorted(k for k, r in rows.items() if r is None)
-            database.delete(cursor, table, "secret_id", gone)
-            written = [row.values() for _, row in sorted(rows.items()) if row is not None]
-            database.upsert(cursor, table, SecretRow.columns(), "secret_id", written)
+        write_last_rows(database, cursor, table, SecretRow, events, (SecretDeleted,), row_of)
