@@ -6,6 +6,7 @@ with its request goes through it: reading the body, running a command (once per
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -31,6 +32,7 @@ from service.wire.common import Paging, to_the_millisecond
 
 R = TypeVar("R")
 STALE_HEADER = "X-Read-Model-Stale"
+_PROCESS_FINGERPRINT_KEY = os.urandom(32)
 logger = logging.getLogger("faas.service")
 
 
@@ -108,11 +110,22 @@ class Call:
         return await answered(self.container.commands.submit(command, self.context))
 
     async def answer_once(
-        self, body: bytes, command: Command[R], render: Callable[[R], RecordedAnswer]
+        self,
+        body: bytes,
+        command: Command[R],
+        render: Callable[[R], RecordedAnswer],
+        *,
+        body_holds_secrets: bool = False,
     ) -> Response:
         """Run a POST's command and answer; for a repeat of an ``Idempotency-Key``, the first
-        answer again, byte for byte in ``data``."""
-        once = idempotency_of(self.request, body, render)
+        answer again, byte for byte in ``data``. A body that holds secret values is
+        fingerprinted under a key of the master key's (a process's own without one: such a
+        command is refused anyway)."""
+        secret_key = None
+        if body_holds_secrets:
+            vault = self.container.vault
+            secret_key = _PROCESS_FINGERPRINT_KEY if vault is None else vault.fingerprint_key
+        once = idempotency_of(self.request, body, render, secret_key)
         submitted = self.container.commands.submit(command, self.context, once)
         try:
             committed = await answered(submitted)

@@ -4,6 +4,7 @@ kept in for a repeat."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from typing import Any
@@ -28,10 +29,15 @@ def stored(status: int, data: Any, headers: dict[str, str] | None = None) -> Rec
 
 
 def idempotency_of(
-    request: Request, body: bytes, render: Callable[[Any], RecordedAnswer]
+    request: Request,
+    body: bytes,
+    render: Callable[[Any], RecordedAnswer],
+    secret_key: bytes | None = None,
 ) -> Idempotency | None:
     """The request's key, scoped to its route; the fingerprint covers the path, the query
-    and the body, so a key reused for anything else is told apart."""
+    and the body, so a key reused for anything else is told apart. With ``secret_key`` (a
+    body that holds secret values) it is an HMAC under that key, which the log does not
+    hold, instead of a plain SHA-256."""
     keys = request.headers.getlist(KEY_HEADER)
     if not keys:
         return None
@@ -41,7 +47,7 @@ def idempotency_of(
             f"{KEY_HEADER}: must be sent once, 1 to 255 printable ASCII characters"
         )
     route = getattr(request.scope.get("route"), "path", request.url.path)
-    fingerprint = hashlib.sha256()
+    fingerprint = hashlib.sha256() if secret_key is None else hmac.new(secret_key, None, "sha256")
     for part in (request.method, request.url.path, request.url.query):
         fingerprint.update(part.encode())
         fingerprint.update(b"\n")

@@ -31,7 +31,7 @@ async def import_package(request: Request) -> Response:
     body = await call.body()
     command = import_package_command(decode(import_package_decoder, body), blueprint_id)
     call.require(DEPLOYMENT_WRITE, command.keyset_id)
-    return await call.answer_once(body, command, _render_imported)
+    return await call.answer_once(body, command, _render_imported, body_holds_secrets=True)
 
 
 def _render_imported(imported: ImportedPackage) -> RecordedAnswer:

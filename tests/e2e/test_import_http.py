@@ -5,6 +5,7 @@ refused import writes nothing)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,8 @@ import msgspec
 import pytest
 from starlette.testclient import TestClient
 
+from commands.events import IdempotencyKeyRecorded
+from commands.idempotency import IdempotencyRecord
 from commands.keys import DEPLOYMENT_WRITE, PACKAGE_READ, PACKAGE_WRITE, Grant
 from commands.secret_store import read_value
 from service.bootstrap import Container
@@ -183,6 +186,25 @@ def test_an_idempotency_key_repeat_answers_the_first_import_and_writes_nothing(
     assert again.json()["data"] == first.json()["data"]
     assert again.headers["idempotent-replayed"] == "true"
     assert (other.status_code, other.json()["errors"][0]["code"]) == (422, "FAAS-1031")
+
+
+def test_an_imports_idempotency_fingerprint_is_keyed_so_the_log_cannot_check_a_guess(
+    keyed: tuple[TestClient, IssuedKey], blueprint: UUID, keyset: RegisteredKeyset
+) -> None:
+    client, key = keyed
+    body = msgspec.json.encode(import_body(keyset))
+    idempotency_key = f"import-{uuid4()}"
+    headers = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
+    data_of(client.post(imports_path(blueprint), content=body, headers=headers), 201)
+
+    path = imports_path(blueprint)
+    plain = hashlib.sha256(f"POST\n{path}\n\n".encode() + body).hexdigest()
+    scope = f"POST {BASE}/package-blueprints/{{package_blueprint_id}}/packages"
+    record_id = IdempotencyRecord.id_for(key.account_id, scope, idempotency_key)
+    [recorded] = container_of(client).store.events.get(record_id)
+    assert isinstance(recorded, IdempotencyKeyRecorded)
+    assert len(recorded.fingerprint) == len(plain)
+    assert recorded.fingerprint != plain
 
 
 @contextmanager
