@@ -4,12 +4,14 @@ several service instances (as several processes would be): each takes a name of 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
 
 from commands.handlers.imports import ImportedPackage, ImportPackage
-from service.bootstrap import Container
+from service.bootstrap import Container, bootstrap
+from service.settings import Settings
 from tests.support.blueprints import publish, webhook
 from tests.support.builders import unique_account, unique_name
 from tests.support.commands import context
@@ -17,6 +19,16 @@ from tests.support.concurrency import on_each, race
 from tests.support.kv import register_keyset
 
 IMPORTS = 8
+
+
+@pytest.fixture
+def instances(settings: Settings) -> Iterator[list[Container]]:
+    """Three instances on one store, each with the master key open, as ``serve`` opens it:
+    an import stores the blueprint's vault parameters as secrets."""
+    built = [bootstrap(settings, secrets=True) for _ in range(3)]
+    yield built
+    for instance in built:
+        instance.close()
 
 
 @pytest.mark.parametrize("spread", ["one instance", "three instances"])
