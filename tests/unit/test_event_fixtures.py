@@ -75,7 +75,7 @@ def test_every_event_class_says_its_version_and_has_a_stable_topic() -> None:
     unstable = [topic for topic in event_classes() if not topic.startswith("faas.")]
 
     assert not unsaid, f"declare `class_version = 1` in the body of: {unsaid}"
-    assert not unstable, f"decorate with @stable_topic (commands/events.py): {unstable}"
+    assert not unstable, f"decorate with @stable_topic (commands/events/base.py): {unstable}"
 
 
 @pytest.mark.parametrize("fixture", EVENT_FIXTURES, ids=name_of)
