@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from projections.database import Database, LeaderLock
+from projections.database import Database
 from projections.failure import EventNotAppliedError, clear_failures, record_failure
+from projections.leading import LeaderLoop
 from projections.notary import Notary
 from projections.projector import Projector
 from projections.rows import iso_millis
@@ -31,7 +31,7 @@ def retry_pause(attempts: int, first: float, most: float = MAX_RETRY_SECONDS) ->
     return float(min(first * 2 ** min(max(attempts - 1, 0), 30), most))
 
 
-class ProjectionRunner:
+class ProjectionRunner(LeaderLoop):
     """Keeps the live read model up to date. Many runners may start on one store; the one
     holding the leader lock projects, the others retry the lock every ``retry_seconds``."""
 
@@ -49,17 +49,17 @@ class ProjectionRunner:
         upkeep: Callable[[], object] | None = None,
         upkeep_seconds: float = UPKEEP_SECONDS,
     ) -> None:
+        super().__init__(
+            database.leader_lock(channel), retry_seconds, name="projection", logger=logger
+        )
         self.projector = projector
         # The leader also keeps the log's notary up to date, after each step of the read
         # model (which commands wait for).
         self.notary = notary
         self.database = database
         self.watch = watch
-        self.lock: LeaderLock = database.leader_lock(channel)
         self.idle_seconds = idle_seconds
-        self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
-        self.is_leader = False
         # Work on the live read model that only its leader does (purging what expired),
         # between steps, at most every ``upkeep_seconds``.
         self.upkeep = upkeep
@@ -70,42 +70,12 @@ class ProjectionRunner:
         self._attempts = 0
         # When the step under way began (``time.monotonic()``), or None between steps.
         self._step_began: float | None = None
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def step_seconds(self) -> float:
         """How long the step under way has run (0 between steps): a step that never ends
         (a lock that is never granted, a call that never returns) shows here."""
         began = self._step_began
         return 0.0 if began is None else time.monotonic() - began
-
-    def wake(self, _position: int | None = None) -> None:
-        """New events were saved by this process."""
-        self.lock.wakeup.set()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="projection", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        """Stop at a batch boundary."""
-        self._stopped.set()
-        self.wake()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def run(self) -> None:
-        """Until stopped: become the leader, then project."""
-        while not self._stopped.is_set():
-            try:
-                if self.lock.try_acquire():
-                    self._lead()
-            except Exception:
-                logger.exception("projection failed; retrying")
-            finally:
-                self.is_leader = False
-                self.lock.release()
-            self._stopped.wait(self.retry_seconds)
 
     def _lead(self) -> None:
         self.is_leader = True

@@ -15,7 +15,6 @@ that passed while no scheduler ran is carried out by the next one to lead.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from projections.database import (
     PostgresDatabase,
     SQLiteDatabase,
 )
+from projections.leading import LeaderLoop
 from projections.parts.schedules import SCHEDULES_CHANNEL
 from projections.schedules import DueSchedule, ScheduleReads
 
@@ -74,7 +74,7 @@ def scheduler_lock(database: Database) -> LeaderLock:
     return FileLeaderLock(f"{database.path}.scheduler.lock")
 
 
-class Scheduler:
+class Scheduler(LeaderLoop):
     """Carries out due schedules while it leads; ``tick`` is one look at the read model."""
 
     def __init__(
@@ -88,45 +88,14 @@ class Scheduler:
         clock: Clock = wall_clock,
         retry_seconds: float = 1.0,
     ) -> None:
+        super().__init__(lock, retry_seconds, name="scheduler", logger=logger)
         self.commands = commands
         self.reads = reads
         self.read_position = read_position
-        self.lock = lock
         self.check_seconds = check_seconds
         self.clock = clock
-        self.retry_seconds = retry_seconds
-        self.is_leader = False
         # The version of each schedule last acted on, until the read model shows its next.
         self._acted: dict[str, int] = {}
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="scheduler", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stopped.set()
-        self.wake()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def wake(self) -> None:
-        """Look at the read model again now (a schedule changed, or the clock moved)."""
-        self.lock.wakeup.set()
-
-    def run(self) -> None:
-        """Until stopped: become the leader, then carry out schedules."""
-        while not self._stopped.is_set():
-            try:
-                if self.lock.try_acquire():
-                    self._lead()
-            except Exception:
-                logger.exception("scheduler failed; retrying")
-            finally:
-                self.is_leader = False
-                self.lock.release()
-            self._stopped.wait(self.retry_seconds)
 
     def _lead(self) -> None:
         self.is_leader = True
