@@ -23,7 +23,7 @@ from commands.handlers.packages import CreatePackage, create_package
 from commands.memory import InMemoryUnitOfWork
 from commands.package import FunctionSpec
 from projections.intersected import intersected
-from scripts.bench_rebuild import fresh_postgres, settle
+from scripts.bench_rebuild import add_store_arguments, run_on_store, settle
 from service.bootstrap import Container, bootstrap
 from service.settings import Settings
 from service.wire.common import now_to_the_millisecond
@@ -114,14 +114,9 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=10_000)
     parser.add_argument("--on-keyset", type=int, default=5, help="deployments on the keyset")
     parser.add_argument("--rounds", type=int, default=500)
-    parser.add_argument("--database-url", help="default: a fresh PostgreSQL database")
-    parser.add_argument("--postgres-admin-url", default="postgresql://postgres@127.0.0.1/postgres")
+    add_store_arguments(parser)
     args = parser.parse_args()
-    if args.database_url:
-        run(args.database_url, args)
-    else:
-        with fresh_postgres(args.postgres_admin_url) as url:
-            run(url, args)
+    run_on_store(args, run)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import httpx2 as httpx
 
 from commands.handlers.keys import IssueApiKey
 from commands.keys import PERMISSIONS, Grant
-from scripts.bench_rebuild import fresh_postgres
+from scripts.bench_rebuild import add_store_arguments, run_on_store
 from scripts.bench_servers import bench_key_file
 from scripts.keys_commands import cli_context
 from service.bootstrap import bootstrap
@@ -104,14 +104,9 @@ def report(name: str, latencies: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--creates", type=int, default=300)
-    parser.add_argument("--database-url", help="default: a fresh PostgreSQL database")
-    parser.add_argument("--postgres-admin-url", default="postgresql://postgres@127.0.0.1/postgres")
+    add_store_arguments(parser)
     args = parser.parse_args()
-    if args.database_url:
-        run(args.database_url, args.creates)
-    else:
-        with fresh_postgres(args.postgres_admin_url) as url:
-            run(url, args.creates)
+    run_on_store(args, lambda url, args: run(url, args.creates))
 
 
 def run(url: str, creates: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from uuid import uuid4
@@ -44,6 +44,22 @@ def fresh_postgres(admin_url: str) -> Iterator[str]:
             yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
         finally:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--database-url`` (default: a fresh PostgreSQL database made beside
+    ``--postgres-admin-url``, dropped at the end)."""
+    parser.add_argument("--database-url", help="default: a fresh PostgreSQL database")
+    parser.add_argument("--postgres-admin-url", default="postgresql://postgres@127.0.0.1/postgres")
+
+
+def run_on_store(args: argparse.Namespace, run: Callable[[str, argparse.Namespace], None]) -> None:
+    """``run`` on the store ``add_store_arguments`` named."""
+    if args.database_url:
+        run(args.database_url, args)
+    else:
+        with fresh_postgres(args.postgres_admin_url) as url:
+            run(url, args)
 
 
 def seed(container: Container, packages: int) -> None:
@@ -89,15 +105,10 @@ def _conninfo(url: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--database-url", help="default: a fresh PostgreSQL database")
-    parser.add_argument("--postgres-admin-url", default="postgresql://postgres@127.0.0.1/postgres")
+    add_store_arguments(parser)
     parser.add_argument("--batch-size", type=int, default=5000)
     args = parser.parse_args()
-    if args.database_url:
-        run(args.database_url, args)
-    else:
-        with fresh_postgres(args.postgres_admin_url) as url:
-            run(url, args)
+    run_on_store(args, run)
 
 
 def run(url: str, args: argparse.Namespace) -> None:

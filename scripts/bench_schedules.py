@@ -24,7 +24,7 @@ import httpx2 as httpx
 
 from projections.source import EventLog
 from scripts.bench_read_your_writes import make_key
-from scripts.bench_rebuild import fresh_postgres
+from scripts.bench_rebuild import add_store_arguments, run_on_store
 from scripts.bench_servers import environment, service_command, serving
 from service.bootstrap import bootstrap
 from service.settings import Settings
@@ -158,14 +158,9 @@ def main() -> None:
     parser.add_argument("--schedules", type=int, default=200)
     parser.add_argument("--within", type=float, default=60.0, help="seconds the begins span")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database-url", help="default: a fresh PostgreSQL database")
-    parser.add_argument("--postgres-admin-url", default="postgresql://postgres@127.0.0.1/postgres")
+    add_store_arguments(parser)
     args = parser.parse_args()
-    if args.database_url:
-        run(args.database_url, args)
-    else:
-        with fresh_postgres(args.postgres_admin_url) as url:
-            run(url, args)
+    run_on_store(args, run)
 
 
 if __name__ == "__main__":
